@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Accounts and roles"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from .models import StaffRole, User
+
+        auditlog.register(User, exclude_fields=["password", "last_login"])
+        auditlog.register(StaffRole)

@@ -1,0 +1,34 @@
+"""Staff must use multi-factor sign-in when PORTAL_ENFORCE_STAFF_MFA is on.
+
+allauth's MFA has no per-role switch, so this middleware sends a member of staff who has no
+authenticator yet to set one up before any other page. Parents are not asked.
+"""
+
+from django.conf import settings
+from django.shortcuts import redirect
+
+# Pages a member of staff without MFA may still reach: sign-in and MFA set-up itself,
+# sign-out, the public policy, health checks and static files.
+ALLOWED_PREFIXES = ("/accounts/", "/policy/", "/healthz", "/static/", "/media/")
+
+
+class StaffMFAMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._must_set_up_mfa(request):
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+    def _must_set_up_mfa(self, request) -> bool:
+        if not settings.PORTAL_ENFORCE_STAFF_MFA:
+            return False
+        user = request.user
+        if not user.is_authenticated or request.path.startswith(ALLOWED_PREFIXES):
+            return False
+        if not user.is_school_staff:
+            return False
+        from allauth.mfa.models import Authenticator
+
+        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -1,0 +1,20 @@
+"""The Celery app. Tasks are autodiscovered from each app's tasks.py.
+
+Future work is never scheduled with a long eta/countdown (Redis would redeliver it after the
+visibility timeout, and a restart could lose it): beat runs short sweeps that read the database.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "egps_portal.settings")
+
+app = Celery("egps_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Each app adds its periodic sweeps here; all are idempotent and cheap when idle.
+app.conf.beat_schedule = {
+    "notifications-sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
+}

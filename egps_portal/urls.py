@@ -1,0 +1,30 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views as portal_views
+
+# The Django admin signs in through allauth, so its login is rate-limited and MFA-aware.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "EGPS Portal administration"
+
+urlpatterns = [
+    path("", portal_views.home, name="home"),
+    path("healthz", portal_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("governance.urls")),
+    path("school/", include("school.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("consent/", include("consent.urls")),
+    path("calls/", include("calls.urls")),
+    path("logs/", include("sessionlogs.urls")),
+    path("safeguarding/", include("safeguarding.urls")),
+    path("platforms/", include("platforms.urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

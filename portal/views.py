@@ -1,0 +1,50 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from .registry import panels_for
+
+
+@login_required
+def home(request):
+    """Each person's dashboard: the roles they hold and what needs their attention."""
+    now = timezone.now()
+    return render(request, "portal/home.html", {"panels": panels_for(request, now), "roles": request.user.role_labels()})
+
+
+@never_cache
+def healthz(request):
+    """Database and broker status as JSON, for load balancers and docker-compose."""
+    status = {"database": _database_status(), "broker": _broker_status()}
+    # Without the broker the portal still serves pages and queues email in the outbox,
+    # so only a database failure makes the web process unhealthy.
+    overall = "ok" if status["broker"] in {"ok", "eager"} else "degraded"
+    if status["database"] != "ok":
+        overall = "unavailable"
+    return JsonResponse({"status": overall, **status}, status=503 if overall == "unavailable" else 200)
+
+
+def _database_status() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception:  # noqa: BLE001 - any failure means the database is not usable
+        return "unavailable"
+
+
+def _broker_status() -> str:
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return "eager"
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+        return "ok"
+    except redis.RedisError:
+        return "unavailable"

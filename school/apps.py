@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+
+class SchoolConfig(AppConfig):
+    name = "school"
+    verbose_name = "School directory"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        for model in (
+            models.SchoolSettings,
+            models.SchoolDay,
+            models.TermDate,
+            models.Closure,
+            models.SchoolClass,
+            models.Pupil,
+            models.Guardian,
+            models.Guardianship,
+        ):
+            auditlog.register(model)

@@ -1,0 +1,234 @@
+"""The school's directory: settings and calendar, classes, pupils and their guardians."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models
+from django.db.models import Q
+
+
+class SchoolSettings(models.Model):
+    """The one row of school-wide settings and the deadlines other apps read (cached)."""
+
+    name = models.CharField(max_length=200, default="Ernesford Grange Primary School")
+    logo = models.ImageField(upload_to="school/", blank=True)
+    # Join links open this many minutes before a call starts (calls' join gateway).
+    join_window_minutes = models.PositiveIntegerField(default=15)
+    # Join details go out this many hours before the call (at once if booked later).
+    join_email_lead_hours = models.PositiveIntegerField(default=24)
+    # A call must be booked at least this many hours ahead.
+    min_booking_notice_hours = models.PositiveIntegerField(default=1)
+    # A session log is due this many hours after a call ends; then the head is told (LOG-4).
+    session_log_deadline_hours = models.PositiveIntegerField(default=24)
+    # The author may correct a session log for this many hours after writing it.
+    log_correction_window_hours = models.PositiveIntegerField(default=48)
+    # A concern not acknowledged within this many minutes escalates (SG-5).
+    concern_ack_minutes = models.PositiveIntegerField(default=60)
+    # Shown on every call notice and family page (COM-8).
+    reporting_routes = models.TextField(
+        default=(
+            "If anything online worries you, stop and tell your parent or carer, your teacher, "
+            "or any adult at school. You can also call Childline free on 0800 1111 or visit "
+            "childline.org.uk. Parents and carers can contact the school office or the "
+            "Designated Safeguarding Lead."
+        )
+    )
+    office_phone = models.CharField(max_length=40, blank=True, default="")
+    office_email = models.EmailField(blank=True, default="")
+
+    CACHE_KEY = "school:settings:v1"
+
+    class Meta:
+        verbose_name = "school settings"
+        verbose_name_plural = "school settings"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # there is only ever one row
+        super().save(*args, **kwargs)
+        forget_school_cache()
+
+    @classmethod
+    def load(cls) -> "SchoolSettings":
+        """The settings, from the cache when possible (read on many pages)."""
+        found = cache.get(cls.CACHE_KEY)
+        if found is None:
+            found, _ = cls.objects.get_or_create(pk=1)
+            cache.set(cls.CACHE_KEY, found, 300)
+        return found
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class SchoolDay(models.Model):
+    """Normal school hours on one weekday (local time). A weekday with no row is not a school day."""
+
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, unique=True)
+    opens_at = models.TimeField(default=dt.time(8, 45))
+    closes_at = models.TimeField(default=dt.time(15, 30))
+
+    class Meta:
+        ordering = ["weekday"]
+        constraints = [models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="day_closes_after_opening")]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        forget_school_cache()
+
+
+class TermDate(models.Model):
+    name = models.CharField(max_length=100)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="term_ends_after_start")]
+
+    def __str__(self):
+        return f"{self.name} ({self.starts_on:%d/%m/%Y} to {self.ends_on:%d/%m/%Y})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        forget_school_cache()
+
+
+class Closure(models.Model):
+    """Days inside a term when the school is closed: INSET days, bank holidays, snow days."""
+
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="closure_ends_after_start")]
+
+    def __str__(self):
+        return f"{self.reason} ({self.starts_on:%d/%m/%Y} to {self.ends_on:%d/%m/%Y})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        forget_school_cache()
+
+
+CALENDAR_CACHE_KEY = "school:calendar:v1"
+
+
+def forget_school_cache():
+    cache.delete_many([SchoolSettings.CACHE_KEY, CALENDAR_CACHE_KEY])
+
+
+def school_calendar() -> dict:
+    """Hours per weekday, terms and closures as plain values, for calls.policy (cached).
+
+    Returns {"hours": {weekday: (opens_at, closes_at)}, "terms": [(start, end)],
+    "closures": [(start, end, reason)]}.
+    """
+    found = cache.get(CALENDAR_CACHE_KEY)
+    if found is None:
+        found = {
+            "hours": {d.weekday: (d.opens_at, d.closes_at) for d in SchoolDay.objects.all()},
+            "terms": [(t.starts_on, t.ends_on) for t in TermDate.objects.all()],
+            "closures": [(c.starts_on, c.ends_on, c.reason) for c in Closure.objects.all()],
+        }
+        cache.set(CALENDAR_CACHE_KEY, found, 300)
+    return found
+
+
+class SchoolClass(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+    year_group = models.PositiveSmallIntegerField(null=True, blank=True)
+    teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="classes_taught")
+
+    class Meta:
+        ordering = ["year_group", "name"]
+        verbose_name = "class"
+        verbose_name_plural = "classes"
+
+    def __str__(self):
+        return self.name
+
+
+class PupilQuerySet(models.QuerySet):
+    def on_roll(self):
+        return self.filter(left_on__isnull=True)
+
+
+class Pupil(models.Model):
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    # The school MIS's identifier: CSV imports are keyed on it, so re-importing changes nothing.
+    mis_id = models.CharField("MIS id", max_length=50, unique=True)
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="pupils", null=True, blank=True)
+    # Optional. Never used for join details (COM-4); staff mail to it needs a colleague copied (COM-5).
+    personal_email = models.EmailField(blank=True, default="")
+    left_on = models.DateField(null=True, blank=True)
+
+    objects = PupilQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["school_class", "last_name", "first_name"])]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Guardian(models.Model):
+    """A parent or carer. Has an account when the office has invited them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="guardian"
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True, default="")
+    phone = models.CharField(max_length=40, blank=True, default="")
+    mis_id = models.CharField("MIS id", max_length=50, unique=True, null=True, blank=True)
+    pupils = models.ManyToManyField(Pupil, through="Guardianship", related_name="guardians")
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Guardianship(models.Model):
+    """A guardian's link to one pupil. Only those with parental responsibility decide consent
+    and receive join details (CON-5, COM-4)."""
+
+    guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="guardianships")
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="guardianships")
+    relationship = models.CharField(max_length=50, default="Parent")
+    parental_responsibility = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["guardian", "pupil"], name="one_link_per_guardian_pupil")]
+
+    def __str__(self):
+        return f"{self.guardian} - {self.relationship} of {self.pupil}"

@@ -1,0 +1,243 @@
+"""Calls: group lessons and one-to-ones, who is invited, agreements, approvals and the join gateway.
+
+The meeting link and passcode are staff-only: they are excluded from audit history (calls/apps.py)
+and never written to logs. Families reach a call only through a JoinLink checked when opened.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .choices import LIVE_STATUSES, AgreementDecision, ApprovalDecision, CallKind, CallStatus, Platform
+
+
+class CallQuerySet(models.QuerySet):
+    def live(self):
+        """Not cancelled and not yet held."""
+        return self.filter(status__in=LIVE_STATUSES)
+
+    def upcoming(self, now):
+        return self.live().filter(ends_at__gt=now)
+
+    def overlapping(self, starts_at, ends_at):
+        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+    def with_staff(self, user):
+        return self.filter(Q(host=user) | Q(second_staff=user) | Q(booked_by=user))
+
+    def for_pupils(self, pupil_ids):
+        return self.filter(invitations__pupil_id__in=list(pupil_ids), invitations__removed_at__isnull=True).distinct()
+
+
+class Call(models.Model):
+    kind = models.CharField(max_length=12, choices=CallKind.choices, default=CallKind.GROUP)
+    title = models.CharField(max_length=200)
+    # COM-1: what pupils will do online, told to families in every notice.
+    activity = models.TextField("what pupils will do online")
+    platform = models.CharField(max_length=20, choices=Platform.choices, default=Platform.MICROSOFT_TEAMS)
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=30)
+    # Stored (starts_at + duration) so overlap checks are one indexed query.
+    ends_at = models.DateTimeField()
+    host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="calls_hosted")
+    second_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="calls_supported"
+    )
+    # CALL-2: why a group call has only one member of staff (flagged on the head's overview).
+    single_staff_reason = models.TextField(blank=True, default="")
+    record = models.BooleanField("recorded", default=False)
+    status = models.CharField(max_length=20, choices=CallStatus.choices, default=CallStatus.SCHEDULED)
+    school_class = models.ForeignKey(
+        "school.SchoolClass", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="calls_booked")
+    booked_at = models.DateTimeField()
+    # Bumped whenever the time changes: agreements, approvals and notices belong to one version (CALL-5).
+    version = models.PositiveIntegerField(default=1)
+    # Staff-only. Never audited, never logged, never emailed to families (COM-4).
+    meeting_url = models.URLField("meeting link", max_length=500, blank=True, default="")
+    passcode = models.CharField(max_length=100, blank=True, default="")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True, default="")
+    # Set by the beat sweep once join details for the current version went out (cheap to skip).
+    join_details_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        indexes = [
+            models.Index(fields=["status", "starts_at"]),
+            models.Index(fields=["host", "starts_at"]),
+            models.Index(fields=["second_staff", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="call_ends_after_start"),
+            # CALL-3 at the database level too: host and second staff differ.
+            models.CheckConstraint(
+                condition=Q(second_staff__isnull=True) | ~Q(second_staff=models.F("host")), name="call_two_different_staff"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_one_to_one(self) -> bool:
+        return self.kind == CallKind.ONE_TO_ONE
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return self.ends_at - self.starts_at
+
+    def staff_ids(self) -> set[int]:
+        return {pk for pk in (self.host_id, self.second_staff_id) if pk}
+
+
+class CallInvitation(models.Model):
+    """A pupil invited to a call. Removal (e.g. consent withdrawn, CON-3) keeps the row with a reason."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="invitations")
+    pupil = models.ForeignKey("school.Pupil", on_delete=models.PROTECT, related_name="call_invitations")
+    invited_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_reason = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["call", "pupil__last_name", "pupil__first_name"]
+        constraints = [models.UniqueConstraint(fields=["call", "pupil"], name="one_invitation_per_call_pupil")]
+        indexes = [models.Index(fields=["pupil", "removed_at"])]
+
+    def __str__(self):
+        return f"{self.pupil} in {self.call}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_at is None
+
+
+class ParentAgreement(models.Model):
+    """CALL-4: a guardian's answer to a one-to-one's date and time. Voided when the time changes (CALL-5)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="agreements")
+    guardian = models.ForeignKey("school.Guardian", on_delete=models.PROTECT, related_name="call_agreements")
+    decision = models.CharField(max_length=10, choices=AgreementDecision.choices)
+    for_starts_at = models.DateTimeField()
+    decided_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            # One standing answer per call: the first guardian to answer decides (race-safe).
+            models.UniqueConstraint(fields=["call"], condition=Q(voided_at__isnull=True), name="one_standing_agreement_per_call"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} by {self.guardian} for {self.call}"
+
+
+class CallApproval(models.Model):
+    """CALL-4: the head's or deputy's decision on a one-to-one. Voided when the time changes (CALL-5)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="call_approvals")
+    decision = models.CharField(max_length=10, choices=ApprovalDecision.choices)
+    reason = models.TextField(blank=True, default="")
+    for_starts_at = models.DateTimeField()
+    decided_at = models.DateTimeField()
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            # 50 people pressing "approve" at once still leaves one standing decision.
+            models.UniqueConstraint(fields=["call"], condition=Q(voided_at__isnull=True), name="one_standing_approval_per_call"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} by {self.approver} for {self.call}"
+
+
+class JoinLinkQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class JoinLink(models.Model):
+    """A guardian's personal way into one call for one child (COM-4). Only a hash of the token is stored."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="join_links")
+    guardian = models.ForeignKey("school.Guardian", on_delete=models.PROTECT, related_name="join_links")
+    pupil = models.ForeignKey("school.Pupil", on_delete=models.PROTECT, related_name="join_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=200, blank=True, default="")
+
+    objects = JoinLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "guardian", "pupil"], condition=Q(revoked_at__isnull=True), name="one_active_join_link"
+            )
+        ]
+
+    def __str__(self):
+        return f"Join link for {self.guardian} ({self.pupil}) to {self.call}"
+
+
+class JoinAttempt(models.Model):
+    """Every opening of a join link: allowed, or why not (the session log shows who tried to join)."""
+
+    link = models.ForeignKey(JoinLink, on_delete=models.CASCADE, related_name="attempts")
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="join_attempts")
+    at = models.DateTimeField()
+    allowed = models.BooleanField()
+    reason = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["call", "at"])]
+
+    def __str__(self):
+        return f"{'Allowed' if self.allowed else 'Refused'} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class HostChecklistTick(models.Model):
+    """CALL-6: the host confirmed one platform setting for this call (item keys: platform_settings.py)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="checklist_ticks")
+    item = models.CharField(max_length=40)
+    ticked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ticked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["call", "item"]
+        constraints = [models.UniqueConstraint(fields=["call", "item"], name="one_tick_per_call_item")]
+
+    def __str__(self):
+        return f"{self.item} ticked for {self.call}"
+
+
+class CalendarFeed(models.Model):
+    """A private iCalendar feed for one person (COM-2), at a secret URL. Revoking makes a new one necessary."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=Q(revoked_at__isnull=True), name="one_active_feed_per_user")
+        ]
+
+    def __str__(self):
+        return f"Calendar feed for {self.user}"

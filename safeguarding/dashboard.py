@@ -1,9 +1,42 @@
-"""Dashboard panels and navigation offered by the safeguarding app."""
+"""Dashboard panels and navigation offered by the safeguarding app (constant queries)."""
+
+from django.urls import reverse
+
+from accounts.permissions import is_staff_member
+from portal.registry import NavItem, Panel
+from school.models import SchoolSettings
+
+from . import selectors
+from .models import Concern
+from .permissions import is_dsl_team
 
 
 def panels(request, now):
-    return []
+    user = request.user
+    found = []
+    if is_dsl_team(user):
+        found.append(_dsl_panel(now))
+    if is_staff_member(user):
+        found.append(Panel(title="Worried about a child?", template="safeguarding/panels/raise.html", order=5))
+    return found
+
+
+def _dsl_panel(now) -> Panel:
+    """New, overdue and open concerns for the DSL team, counted in one query."""
+    counts = selectors.counts(
+        selectors.with_state(Concern.objects.all()), now=now, ack_minutes=SchoolSettings.load().concern_ack_minutes
+    )
+    return Panel(
+        title="Safeguarding concerns",
+        template="safeguarding/panels/dsl.html",
+        context={"counts": counts},
+        order=1,
+        attention=bool(counts["new"]),
+    )
 
 
 def nav_items(user):
+    # Every member of staff has the "Raise a concern" button in the header (templates/base.html).
+    if is_dsl_team(user):
+        return [NavItem(label="Safeguarding", url=reverse("safeguarding:dashboard"), order=5)]
     return []

@@ -1,0 +1,115 @@
+"""Input shape only. The rules live in policy.py; clean() calls them for early feedback."""
+
+from django import forms
+
+from accounts.choices import DSL_TEAM
+from accounts.models import User
+from school.models import Pupil
+
+from . import policy
+from .choices import ActionKind, ConcernKind, Outcome
+from .selectors import State
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class PupilChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.full_name} ({obj.school_class})" if obj.school_class_id else obj.full_name
+
+
+class RaiseConcernForm(forms.Form):
+    pupils = PupilChoiceField(
+        label="Pupils involved",
+        queryset=Pupil.objects.none(),
+        help_text="Hold Ctrl (or Cmd) to choose more than one. Only pupils on roll are listed.",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    kind = forms.ChoiceField(label="What kind of concern", choices=ConcernKind.choices, widget=forms.RadioSelect)
+    happened_at = forms.DateTimeField(label="When it happened", widget=DATETIME_INPUT)
+    what_happened = forms.CharField(
+        label="What happened", widget=forms.Textarea(attrs={"rows": 6}), help_text="Facts: what you saw or heard, who was there."
+    )
+    childs_words = forms.CharField(
+        label="The child's own words",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Needed for a disclosure: write what the child said, as exactly as you can. Do not interpret.",
+    )
+    action_taken = forms.CharField(label="What you did straight away", widget=forms.Textarea(attrs={"rows": 3}))
+    source_call_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    source_log_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, now, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now
+        self.fields["pupils"].queryset = Pupil.objects.on_roll().select_related("school_class")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        problems = policy.report_refusal(
+            kind=data["kind"], pupil_count=len(data["pupils"]), childs_words=data.get("childs_words", ""),
+            happened_at=data["happened_at"], now=self.now,
+        )  # fmt: skip
+        for field, message in problems.items():
+            self.add_error(field, message)
+        return data
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(label="Further information", widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ActionForm(forms.Form):
+    action = forms.ChoiceField(label="Action taken", choices=ActionKind.choices)
+    text = forms.CharField(label="Details of the action", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(label="Outcome", choices=Outcome.choices)
+    text = forms.CharField(label="Closing notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CorrectionForm(forms.Form):
+    text = forms.CharField(
+        label="Correction",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The original entry stays; this is added after it.",
+    )
+
+
+class AbsenceForm(forms.Form):
+    user = forms.ModelChoiceField(label="Who is unavailable", queryset=User.objects.none())
+    starts_at = forms.DateTimeField(label="From", widget=DATETIME_INPUT)
+    ends_at = forms.DateTimeField(label="Until", widget=DATETIME_INPUT)
+    reason = forms.CharField(label="Reason (optional)", required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(staff_roles__role__in=DSL_TEAM, is_active=True).distinct()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", "The end must be after the start.")
+        return data
+
+
+STATE_CHOICES = [("", "Any state")] + [(key, label) for key, label in State.LABELS.items()]
+
+
+class DashboardFilterForm(forms.Form):
+    pupil = forms.ModelChoiceField(label="Pupil", queryset=Pupil.objects.none(), required=False, empty_label="Any pupil")
+    kind = forms.ChoiceField(label="Kind", choices=[("", "Any kind"), *ConcernKind.choices], required=False)
+    state = forms.ChoiceField(label="State", choices=STATE_CHOICES, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only pupils who appear in a concern: a short list, and it includes pupils who have left.
+        self.fields["pupil"].queryset = Pupil.objects.filter(safeguarding_concerns__isnull=False).distinct()

@@ -1,0 +1,96 @@
+"""The only way a view loads a concern (SG-3, GOV-2).
+
+Everyone outside the DSL team, the headteacher, a superuser and the reporter included, gets
+the same 404 for every concern URL as for a concern that does not exist, so a concern's
+existence never leaks. The reporter reaches only their receipt, by its reference.
+"""
+
+import time
+from functools import wraps
+
+from allauth.core.exceptions import ReauthenticationRequired
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from school.models import Pupil
+
+from . import policy
+from .models import Concern
+
+
+def is_dsl_team(user) -> bool:
+    """SG-3: the DSL or a deputy DSL (by role; Django's superuser flag gives nothing here)."""
+    return bool(user.is_authenticated and policy.may_read_concerns(user.roles))
+
+
+def concerns_visible_to(user):
+    """Concerns whose content this user may read: every concern for the DSL team, none otherwise."""
+    if is_dsl_team(user):
+        return Concern.objects.all()
+    return Concern.objects.none()
+
+
+def get_concern_for(user, concern_id) -> Concern:
+    """A concern the DSL team may open, or 404 for anyone else and for a missing id."""
+    return get_object_or_404(concerns_visible_to(user), pk=concern_id)
+
+
+def get_pupil_file_for(user, pupil_id) -> Pupil:
+    """A pupil whose safeguarding file this user may read (any pupil, left or on roll), or 404."""
+    pupils = Pupil.objects.all() if is_dsl_team(user) else Pupil.objects.none()
+    return get_object_or_404(pupils, pk=pupil_id)
+
+
+def receipts_of(user):
+    """The concerns this user raised, for their receipts (reference and time only)."""
+    if not user.is_authenticated:
+        return Concern.objects.none()
+    return Concern.objects.filter(reported_by=user)
+
+
+def get_receipt_for(user, reference) -> Concern:
+    """The reporter's own concern, for its receipt page only; 404 for anyone else."""
+    return get_object_or_404(receipts_of(user), reference=reference)
+
+
+def dsl_team_required(view):
+    """View decorator: signed in and in the DSL team; otherwise 404, never 403 (nothing leaks)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not is_dsl_team(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def last_authenticated_at(request) -> float | None:
+    """When this session last proved who it is (sign-in, MFA or re-authentication), per allauth."""
+    # allauth keeps these records in the session; the module is internal, so
+    # tests/safeguarding/test_permissions.py pins the behaviour for upgrades.
+    from allauth.account.internal.flows.login import get_authentication_records
+
+    times = [r.get("at") for r in get_authentication_records(request, request.user) if r.get("at")]
+    return max(times) if times else None
+
+
+def recent_authentication_required(view):
+    """SG-3: ask for the password again (allauth's re-authentication page) when the last sign-in is
+    older than ACCOUNT_REAUTHENTICATION_TIMEOUT. allauth's own decorator counts only explicit
+    re-authentications, so a DSL who signed in a minute ago would be asked again for nothing."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if policy.needs_reauthentication(
+            last_authenticated_at=last_authenticated_at(request),
+            now=time.time(),
+            window_seconds=settings.ACCOUNT_REAUTHENTICATION_TIMEOUT,
+        ):
+            raise ReauthenticationRequired
+        return view(request, *args, **kwargs)
+
+    return wrapped

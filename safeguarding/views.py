@@ -1,0 +1,274 @@
+"""Safeguarding pages. Concern pages answer 404 to everyone outside the DSL team (SG-3, GOV-2)."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import staff_required
+from school.models import Pupil, SchoolSettings
+
+from . import policy, selectors, services
+from .choices import ConcernKind
+from .forms import (
+    AbsenceForm,
+    ActionForm,
+    CloseForm,
+    CorrectionForm,
+    DashboardFilterForm,
+    NoteForm,
+    RaiseConcernForm,
+    TextForm,
+)
+from .models import Concern, ConcernAccess, ConcernEntry, DslAbsence, PupilFileExport
+from .permissions import (
+    dsl_team_required,
+    get_concern_for,
+    get_pupil_file_for,
+    get_receipt_for,
+    receipts_of,
+    recent_authentication_required,
+)
+
+
+def _ids(values) -> list[int]:
+    return [int(v) for v in values if str(v).isdigit()]
+
+
+def _raise_initial(request, now) -> dict:
+    """Pre-fill from a call or session log: ?pupil=1&pupil=2&call=7 (the fixed contract)."""
+    initial = {"happened_at": timezone.localtime(now).replace(second=0, microsecond=0)}
+    pupil_ids = _ids(request.GET.getlist("pupil"))
+    if pupil_ids:
+        initial["pupils"] = list(Pupil.objects.on_roll().filter(pk__in=pupil_ids).values_list("pk", flat=True))
+    for param, field in (("call", "source_call_id"), ("log", "source_log_id")):
+        found = _ids([request.GET.get(param, "")])
+        if found:
+            initial[field] = found[0]
+            initial["kind"] = ConcernKind.SEEN_OR_HEARD
+    return initial
+
+
+@staff_required
+def raise_concern(request):
+    """SG-1: any member of staff raises a concern at once; the DSL is alerted (SG-2)."""
+    now = timezone.now()
+    form = RaiseConcernForm(request.POST or None, now=now, initial=_raise_initial(request, now))
+    if request.method == "POST" and form.is_valid():
+        try:
+            concern = services.raise_concern(reported_by=request.user, now=now, **form.cleaned_data)
+        except services.ConcernError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "Your concern has been passed to the Designated Safeguarding Lead.")
+            return redirect("safeguarding:receipt", reference=concern.reference)
+    return render(request, "safeguarding/raise.html", {"form": form})
+
+
+@staff_required
+def receipt(request, reference):
+    """SG-1, SG-3: the reporter's receipt (reference and time) and a way to add more; never the report."""
+    concern = get_receipt_for(request.user, reference)
+    form = TextForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_further_information(
+                concern=concern, added_by=request.user, text=form.cleaned_data["text"], now=timezone.now()
+            )
+        except services.ConcernError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "Thank you. Your further information has been added and the DSL team told.")
+            return redirect("safeguarding:receipt", reference=concern.reference)
+    added = concern.entries.filter(kind="further_information", recorded_by=request.user).values_list("recorded_at", flat=True)
+    return render(request, "safeguarding/receipt.html", {"concern": concern, "form": form, "added": list(added)})
+
+
+@staff_required
+def receipts(request):
+    """The reporter's own receipts: references and times only."""
+    mine = receipts_of(request.user).only("reference", "raised_at").order_by("-raised_at")
+    return render(request, "safeguarding/receipts.html", {"receipts": mine})
+
+
+@dsl_team_required
+def dashboard(request):
+    """The DSL team's list: new, overdue, acknowledged and open concerns with their ages."""
+    now = timezone.now()
+    ack_minutes = SchoolSettings.load().concern_ack_minutes
+    concerns = selectors.with_state(Concern.objects.all())
+    counts = selectors.counts(concerns, now=now, ack_minutes=ack_minutes)
+    form = DashboardFilterForm(request.GET or None)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["pupil"]:
+            concerns = concerns.filter(pupils=data["pupil"])
+        if data["kind"]:
+            concerns = concerns.filter(kind=data["kind"])
+        concerns = selectors.filter_state(concerns, data["state"], now=now, ack_minutes=ack_minutes)
+    concerns = concerns.select_related("reported_by").prefetch_related("pupils").order_by("-raised_at", "-pk")
+    page = Paginator(concerns, 50).get_page(request.GET.get("page"))
+    rows = [_row(c, now=now, ack_minutes=ack_minutes) for c in page]
+    return render(request, "safeguarding/dashboard.html", {"form": form, "rows": rows, "page": page, "counts": counts})
+
+
+def _row(concern, *, now, ack_minutes) -> dict:
+    state = selectors.state_of(concern, now=now, ack_minutes=ack_minutes)
+    return {
+        "concern": concern,
+        "state": state,
+        "state_label": selectors.State.LABELS[state],
+        "age": policy.age_label(since=concern.raised_at, now=now),
+        "acknowledged_after": policy.age_label(since=concern.raised_at, now=concern.acknowledged_at)
+        if concern.acknowledged_at
+        else "",
+    }
+
+
+ENTRY_FORMS = {"note": NoteForm, "action": ActionForm, "close": CloseForm}
+
+
+def _entry_forms(request) -> dict:
+    posted = request.POST.get("form") if request.method == "POST" else None
+    return {name: cls(request.POST if name == posted else None, prefix=name) for name, cls in ENTRY_FORMS.items()}
+
+
+def _save_entry(request, concern, now, forms) -> bool:
+    """Apply the one posted chronology form; False (with errors on the form) when refused."""
+    posted = request.POST.get("form")
+    by = request.user
+    try:
+        if posted == "acknowledge":
+            services.acknowledge(concern=concern, by=by, now=now)
+            return True
+        form = forms.get(posted)
+        if form is None or not form.is_valid():
+            return False
+        data = form.cleaned_data
+        if posted == "note":
+            services.add_note(concern=concern, by=by, text=data["text"], now=now)
+        elif posted == "action":
+            services.record_action(concern=concern, by=by, action=data["action"], text=data["text"], now=now)
+        else:
+            services.close_concern(concern=concern, by=by, outcome=data["outcome"], text=data["text"], now=now)
+        return True
+    except services.ConcernError as e:
+        if posted in forms:
+            forms[posted].add_error(None, str(e))
+        else:
+            messages.error(request, str(e))
+        return False
+
+
+@dsl_team_required
+@recent_authentication_required
+def concern_detail(request, concern_id):
+    """SG-3, SG-4: the DSL team reads a concern (the read is recorded) and adds to its chronology."""
+    concern = get_concern_for(request.user, concern_id)
+    now = timezone.now()
+    forms = _entry_forms(request)
+    if request.method == "POST" and _save_entry(request, concern, now, forms):
+        messages.success(request, "Added to the chronology.")
+        return redirect("safeguarding:concern", concern_id=concern.pk)
+    services.record_access(concern=concern, user=request.user, now=now)
+    state = selectors.with_state(Concern.objects.filter(pk=concern.pk)).get()
+    ack_minutes = SchoolSettings.load().concern_ack_minutes
+    context = {
+        "concern": concern,
+        "state": state,
+        "state_label": selectors.State.LABELS[selectors.state_of(state, now=now, ack_minutes=ack_minutes)],
+        "pupils": concern.pupils.select_related("school_class"),
+        "entries": selectors.chronology_of(concern),
+        "accesses": concern.accesses.select_related("user"),
+        "alerts": concern.alerts.select_related("recipient"),
+        "forms": forms,
+    }
+    return render(request, "safeguarding/concern.html", context)
+
+
+@dsl_team_required
+@recent_authentication_required
+def correct_entry(request, concern_id, entry_id):
+    """SG-4: a correction is a new entry pointing at the old one, which stays as it was."""
+    concern = get_concern_for(request.user, concern_id)
+    entry = get_object_or_404(ConcernEntry.objects.select_related("recorded_by"), pk=entry_id, concern=concern)
+    now = timezone.now()
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.correct_entry(entry=entry, by=request.user, text=form.cleaned_data["text"], now=now)
+        except services.ConcernError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "Correction added to the chronology.")
+            return redirect("safeguarding:concern", concern_id=concern.pk)
+    services.record_access(concern=concern, user=request.user, now=now)
+    return render(request, "safeguarding/correct.html", {"concern": concern, "entry": entry, "form": form})
+
+
+def _timeline(concerns) -> list[dict]:
+    """A pupil's concerns and every chronology entry, merged in date order."""
+    events = [{"at": c.raised_at, "concern": c, "entry": None} for c in concerns]
+    entries = ConcernEntry.objects.filter(concern__in=concerns).select_related("recorded_by", "corrects", "concern")
+    events += [{"at": e.recorded_at, "concern": e.concern, "entry": e} for e in entries]
+    return sorted(events, key=lambda e: (e["at"], e["entry"] is not None, e["entry"].pk if e["entry"] else 0))
+
+
+@dsl_team_required
+@recent_authentication_required
+def pupil_chronology(request, pupil_id):
+    """SG-4: everything about one pupil's safeguarding, in date order (each concern's read recorded)."""
+    pupil = get_pupil_file_for(request.user, pupil_id)
+    concerns = services.read_pupil_chronology(pupil=pupil, user=request.user, now=timezone.now())
+    exports = PupilFileExport.objects.filter(pupil=pupil).select_related("exported_by")
+    return render(request, "safeguarding/chronology.html", {"pupil": pupil, "events": _timeline(concerns), "exports": exports})
+
+
+@require_POST
+@dsl_team_required
+@recent_authentication_required
+def export_pupil_file(request, pupil_id):
+    """Transfer: the pupil's safeguarding file as a PDF; the export is recorded."""
+    pupil = get_pupil_file_for(request.user, pupil_id)
+    now = timezone.now()
+    pdf = services.export_pupil_file(pupil=pupil, by=request.user, now=now)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="safeguarding-file-{pupil.mis_id}-{now:%Y%m%d}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@dsl_team_required
+def availability(request):
+    """SG-2: the DSL marks when they are unavailable, so new concerns go to the deputy DSLs."""
+    now = timezone.now()
+    form = AbsenceForm(request.POST or None, initial={"user": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mark_unavailable(recorded_by=request.user, now=now, **form.cleaned_data)
+        except services.ConcernError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "Unavailability recorded. New concerns in that time go to the deputy DSLs.")
+            return redirect("safeguarding:availability")
+    periods = DslAbsence.objects.filter(ends_at__gt=now).select_related("user").order_by("starts_at")
+    return render(request, "safeguarding/availability.html", {"form": form, "periods": periods, "now": now})
+
+
+@require_POST
+@dsl_team_required
+def end_availability(request, absence_id):
+    absence = get_object_or_404(DslAbsence, pk=absence_id)
+    services.end_unavailability(absence=absence, by=request.user, now=timezone.now())
+    messages.success(request, "That period of unavailability has ended.")
+    return redirect("safeguarding:availability")
+
+
+@dsl_team_required
+def access_log(request):
+    """SG-3: every read of every concern, newest first, for the DSL team."""
+    rows = ConcernAccess.objects.select_related("user", "concern").order_by("-at", "-pk")
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    return render(request, "safeguarding/access_log.html", {"page": page})

@@ -16,5 +16,7 @@ app.autodiscover_tasks()
 
 # Each app adds its periodic sweeps here; all are idempotent and cheap when idle.
 app.conf.beat_schedule = {
+    # SG-5: concerns not acknowledged in time escalate; every 2 minutes, idempotent.
+    "safeguarding-escalate-overdue": {"task": "safeguarding.tasks.escalate_overdue_concerns", "schedule": 120.0},
     "notifications-sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
 }

@@ -250,3 +250,17 @@ PORTAL_APPS_WITH_PANELS = [
 
 # Set by `manage.py demo`: shows a banner and turns off staff MFA for the demo accounts.
 PORTAL_DEMO_MODE = env.bool("PORTAL_DEMO_MODE", default=False)
+
+# --- safeguarding ---
+# Concern text is encrypted at rest with django-fernet-encrypted-fields. The library derives
+# each Fernet key from SECRET_KEY (and SECRET_KEY_FALLBACKS) salted with each SALT_KEY: the
+# first pair encrypts, every pair decrypts. PORTAL_FIELD_ENCRYPTION_KEY may hold several
+# comma-separated keys, the new one first (rotation: docs/readme-safeguarding.md). Changing
+# DJANGO_SECRET_KEY needs the old one in DJANGO_SECRET_KEY_FALLBACKS until rows are re-encrypted.
+PORTAL_FIELD_ENCRYPTION_KEYS = [k.strip() for k in PORTAL_FIELD_ENCRYPTION_KEY.split(",") if k.strip()]
+if not PORTAL_FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("PORTAL_FIELD_ENCRYPTION_KEY must be set when DJANGO_DEBUG is off.")
+    PORTAL_FIELD_ENCRYPTION_KEYS = ["insecure-development-field-key-only-for-the-demo"]
+SALT_KEY = PORTAL_FIELD_ENCRYPTION_KEYS
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])

@@ -7,6 +7,16 @@ class ConsentConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from .models import ConsentDecision
+        from . import models
 
-        auditlog.register(ConsentDecision)
+        # GOV-3: every consent record is audit-logged in the transaction that writes it.
+        for model in (
+            models.ConsentDecision,
+            models.AcceptableUseDocument,
+            models.AcceptableUseAcknowledgement,
+            models.ConsentRequest,
+            models.ConsentReminder,
+            models.FamilyQuestion,
+            models.FamilyQuestionReply,
+        ):
+            auditlog.register(model)

@@ -18,3 +18,19 @@ class Method(models.TextChoices):
     PHONE = "phone", "By phone"
     PAPER = "paper", "On paper"
     BLOG = "blog", "Via the school blog"
+
+
+class Audience(models.TextChoices):
+    """Who an acceptable-use document is written for (CON-7)."""
+
+    PARENTS = "parents", "Parents and carers"
+    PUPILS = "pupils", "Pupils"
+    STAFF = "staff", "Staff"
+
+
+class ConsentState(models.TextChoices):
+    """What the staff class view shows for one pupil and scope."""
+
+    GIVEN = "given", "Consent given"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    NEVER_ANSWERED = "never_answered", "Never answered"

@@ -1,9 +1,94 @@
-"""Dashboard panels and navigation offered by the consent app."""
+"""Dashboard panels and navigation offered by the consent app. Each panel costs a fixed number
+of queries whatever the size of the school."""
+
+from django.urls import reverse
+
+from accounts.choices import Role
+from accounts.permissions import has_any_role, is_parent
+from portal.registry import NavItem, Panel
+from school.models import Pupil
+from school.permissions import children_of, classes_visible_to
+
+from . import permissions, selectors
+from .choices import ConsentState, Scope
+from .models import FamilyQuestion
 
 
 def panels(request, now):
-    return []
+    user = request.user
+    found = []
+    if is_parent(user):
+        found.append(_family_panel(user))
+    if has_any_role(user, {Role.TEACHER}) and not has_any_role(user, permissions.COUNTS_ROLES):
+        panel = _teacher_panel(user)
+        if panel is not None:
+            found.append(panel)
+    if has_any_role(user, permissions.COUNTS_ROLES):
+        found.append(_school_panel(user))
+    return found
+
+
+def _family_panel(user) -> Panel:
+    children = list(children_of(user).order_by("first_name"))
+    decisions = selectors.latest_decisions_for([c.pk for c in children])
+    rows = [
+        {
+            "child": child,
+            "video_calls": decisions.get((child.pk, Scope.VIDEO_CALLS)),
+            "recording": decisions.get((child.pk, Scope.RECORDING)),
+        }
+        for child in children
+    ]
+    return Panel(
+        title="Consent for video calls",
+        template="consent/panels/family.html",
+        context={"rows": rows, "family_url": reverse("consent:family"), "guidance_url": reverse("consent:guidance")},
+        order=10,
+        attention=any(r["video_calls"] is None for r in rows),
+    )
+
+
+def _teacher_panel(user) -> Panel | None:
+    classes = list(classes_visible_to(user))
+    if not classes:
+        return None
+    lacking = {c.pk: 0 for c in classes}
+    for _pk, class_id, state in selectors.video_states(Pupil.objects.on_roll().filter(school_class__in=classes)):
+        if state != ConsentState.GIVEN:
+            lacking[class_id] += 1
+    rows = [{"school_class": c, "lacking": lacking[c.pk], "url": reverse("consent:class", args=[c.pk])} for c in classes]
+    return Panel(
+        title="Consent in your classes",
+        template="consent/panels/teacher.html",
+        context={"rows": rows},
+        order=20,
+        attention=any(r["lacking"] for r in rows),
+    )
+
+
+def _school_panel(user) -> Panel:
+    counts = {state: 0 for state in ConsentState.values}
+    for _pk, _class_id, state in selectors.video_states(Pupil.objects.on_roll()):
+        counts[state] += 1
+    waiting = FamilyQuestion.objects.filter(replies__isnull=True).count()
+    context = {
+        "given": counts[ConsentState.GIVEN],
+        "withdrawn": counts[ConsentState.WITHDRAWN],
+        "never_answered": counts[ConsentState.NEVER_ANSWERED],
+        "questions_waiting": waiting if has_any_role(user, permissions.QUESTION_QUEUE_ROLES) else None,
+        "classes_url": reverse("consent:classes"),
+        "queue_url": reverse("consent:queue"),
+    }
+    return Panel(title="Consent across the school", template="consent/panels/school.html", context=context, order=20)
 
 
 def nav_items(user):
-    return []
+    items = []
+    if is_parent(user):
+        items.append(NavItem("Consent", reverse("consent:family"), order=10))
+        items.append(NavItem("Questions", reverse("consent:questions"), order=60))
+    if has_any_role(user, {Role.TEACHER} | permissions.COUNTS_ROLES):
+        items.append(NavItem("Class consent", reverse("consent:classes"), order=20))
+    if has_any_role(user, permissions.QUESTION_QUEUE_ROLES):
+        items.append(NavItem("Parents' questions", reverse("consent:queue"), order=60))
+    return items

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "platforms"
-urlpatterns: list = []
+urlpatterns = [
+    path("bbb/callback/", views.bbb_callback, name="bbb_callback"),
+]

@@ -1,0 +1,73 @@
+"""What the calls app calls: one function per moment (joining, showing a call, naming a meeting).
+
+The join gateway asks for a link at the moment a person opens their join page, so a forwarded
+email is useless outside the join window, and on BigBlueButton the meeting is (re)created with the
+policy's settings first. Every platform failure becomes a refusal with a message safe to show.
+"""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from . import policy
+from .base import Drift, MeetingSpec, Participant, PlatformError, get_adapter
+
+SETTINGS_NEED_CHECKING = "The settings of this call need checking by staff before children can join."
+
+
+@dataclass(frozen=True)
+class JoinLink:
+    url: str | None
+    refusal: str | None = None
+    drift: list = field(default_factory=list)  # of Drift, for the staff page
+
+
+def meeting_id_for_call(call_id) -> str:
+    """A meeting id unique on a server several schools may share (letters, digits and dashes only)."""
+    school = hashlib.sha256(settings.PORTAL_BASE_URL.encode()).hexdigest()[:8]
+    return f"egps-{school}-call-{call_id}"
+
+
+def join_link(*, spec: MeetingSpec, participant: Participant, one_to_one: bool, now: dt.datetime,
+              platform: str | None = None) -> JoinLink:
+    """CALL-3, CALL-6: the link for one person now, or why not.
+
+    Manual platform: the host's pasted link. BigBlueButton: create the meeting with the policy's
+    settings (idempotent), then staff get a moderator link at once; a child gets a guest link only
+    when the meeting shows no drift from the policy and, for a one-to-one, two staff are present.
+    """
+    adapter = get_adapter(platform)
+    try:
+        if not adapter.applies_settings:
+            return JoinLink(url=adapter.join_url(spec, participant, None))
+        created = adapter.create_meeting(spec, now=now)
+        if participant.is_staff:
+            return JoinLink(url=adapter.join_url(spec, participant, created.create_time))
+        return _child_link(adapter, spec, participant, one_to_one, created.create_time)
+    except PlatformError as error:
+        return JoinLink(url=None, refusal=str(error))
+
+
+def _child_link(adapter, spec, participant, one_to_one, create_time) -> JoinLink:
+    drifts = adapter.drift(spec)
+    if drifts:
+        return JoinLink(url=None, refusal=SETTINGS_NEED_CHECKING, drift=drifts)
+    reason = policy.staff_not_ready_reason(info=adapter.meeting_info(spec.meeting_id), one_to_one=one_to_one)
+    if reason:
+        return JoinLink(url=None, refusal=reason)
+    return JoinLink(url=adapter.join_url(spec, participant, create_time))
+
+
+def drift_for(spec: MeetingSpec, *, platform: str | None = None) -> list[Drift]:
+    """CALL-6: settings of the live meeting that differ from the policy, for the call page."""
+    try:
+        return get_adapter(platform).drift(spec)
+    except PlatformError as error:
+        return [Drift("Platform", "reachable", str(error))]
+
+
+def applies_settings(platform: str | None = None) -> bool:
+    """True when the platform applies CALL-6 itself, so the call page can drop the host checklist."""
+    return get_adapter(platform).applies_settings

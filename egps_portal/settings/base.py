@@ -251,6 +251,22 @@ PORTAL_APPS_WITH_PANELS = [
 # Set by `manage.py demo`: shows a banner and turns off staff MFA for the demo accounts.
 PORTAL_DEMO_MODE = env.bool("PORTAL_DEMO_MODE", default=False)
 
+# --- platforms ---
+# Which video platform applies the call settings (platforms.base.get_adapter). Switching a school from
+# the manual checklist to BigBlueButton is these variables only. The shared secret comes from the
+# environment and is never stored in the database.
+PORTAL_PLATFORM = env.str("PORTAL_PLATFORM", default="manual")
+PORTAL_BBB_URL = env.str("PORTAL_BBB_URL", default="")
+PORTAL_BBB_SECRET = env.str("PORTAL_BBB_SECRET", default="")
+PORTAL_BBB_CHECKSUM = env.str("PORTAL_BBB_CHECKSUM", default="sha256")
+PORTAL_BBB_WEBCAMS_ONLY_FOR_MODERATOR = env.bool("PORTAL_BBB_WEBCAMS_ONLY_FOR_MODERATOR", default=True)
+if PORTAL_PLATFORM not in ("manual", "bigbluebutton"):
+    raise ImproperlyConfigured("PORTAL_PLATFORM must be 'manual' or 'bigbluebutton'.")
+if PORTAL_PLATFORM == "bigbluebutton" and not (PORTAL_BBB_URL and PORTAL_BBB_SECRET):
+    raise ImproperlyConfigured("PORTAL_PLATFORM=bigbluebutton needs PORTAL_BBB_URL and PORTAL_BBB_SECRET.")
+if PORTAL_BBB_CHECKSUM not in ("sha1", "sha256", "sha384", "sha512"):
+    raise ImproperlyConfigured("PORTAL_BBB_CHECKSUM must be sha1, sha256, sha384 or sha512.")
+
 # --- safeguarding ---
 # Concern text is encrypted at rest with django-fernet-encrypted-fields. The library derives
 # each Fernet key from SECRET_KEY (and SECRET_KEY_FALLBACKS) salted with each SALT_KEY: the

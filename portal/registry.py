@@ -43,3 +43,15 @@ def nav_for(user) -> list[NavItem]:
         return []
     found = [item for module in _modules() for item in module.nav_items(user)]
     return sorted(found, key=lambda i: i.order)
+
+
+def child_sections_for(request, pupil, now, *, audience: str) -> list[Panel]:
+    """Sections other apps add to a child's page (consent, calls...). Optional per app:
+    `child_sections(request, pupil, now, audience)` in <app>/dashboard.py, where audience is
+    "family" (a parent's page) or "staff" (the staff pupil page)."""
+    found = []
+    for module in _modules():
+        offer = getattr(module, "child_sections", None)
+        if offer is not None:
+            found.extend(offer(request, pupil, now, audience))
+    return sorted(found, key=lambda p: p.order)

@@ -1,9 +1,53 @@
 """Dashboard panels and navigation offered by the school directory."""
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.permissions import is_directory_keeper, is_staff_member
+from portal.registry import NavItem, Panel
+
+from .models import Guardian, Pupil, SchoolClass
+from .permissions import children_of
+
 
 def panels(request, now):
-    return []
+    user = request.user
+    found = []
+    children = list(children_of(user).select_related("school_class"))
+    if children:
+        found.append(Panel("Your children", "school/panels/children.html", {"children": children}, order=10))
+    if is_directory_keeper(user):
+        found.append(Panel("Directory", "school/panels/directory.html", _directory_counts(), order=80))
+    return found
+
+
+# Django marks an unusable password (an invited person who has not chosen one) with this prefix.
+_NO_PASSWORD_YET = Q(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+
+
+def _directory_counts() -> dict:
+    """Four counting queries, whatever the size of the school."""
+    people = User.objects.aggregate(
+        staff=Count("pk", filter=Q(staff_roles__isnull=False), distinct=True),
+        invited=Count("pk", filter=_NO_PASSWORD_YET & (Q(staff_roles__isnull=False) | Q(guardian__isnull=False)), distinct=True),
+    )
+    return {
+        "pupils": Pupil.objects.on_roll().count(),
+        "classes": SchoolClass.objects.count(),
+        "guardians": Guardian.objects.count(),
+        **people,
+    }
 
 
 def nav_items(user):
-    return []
+    items = []
+    if children_of(user).exists():
+        items.append(NavItem("Your children", reverse("school:children"), order=10))
+    if is_directory_keeper(user):
+        items.append(NavItem("Directory", reverse("school:pupils"), order=80))
+        items.append(NavItem("School settings", reverse("school:settings"), order=85))
+    elif is_staff_member(user):
+        items.append(NavItem("Classes", reverse("school:classes"), order=80))
+    return items

@@ -64,3 +64,26 @@ def classes_visible_to(user):
 
 def get_class_for(user, class_id) -> SchoolClass:
     return get_object_or_404(classes_visible_to(user), pk=class_id)
+
+
+def keeper_required(view):
+    """View decorator: the head or office (directory keepers) only; everyone else 403."""
+    from accounts.permissions import role_required
+
+    return role_required(*DIRECTORY_KEEPERS)(view)
+
+
+def get_term_for(user, term_id):
+    from .models import TermDate
+
+    return get_object_or_404(
+        TermDate.objects.all() if has_any_role(user, DIRECTORY_KEEPERS) else TermDate.objects.none(), pk=term_id
+    )
+
+
+def get_closure_for(user, closure_id):
+    from .models import Closure
+
+    return get_object_or_404(
+        Closure.objects.all() if has_any_role(user, DIRECTORY_KEEPERS) else Closure.objects.none(), pk=closure_id
+    )

@@ -1,0 +1,30 @@
+"""CSV downloads that are safe to open in a spreadsheet.
+
+A cell starting with = + - @ (or a tab or carriage return) is read by Excel and LibreOffice
+as a formula, so a name typed by a parent could run on a staff member's computer (CSV
+injection). Every CSV the portal exports goes through safe_cell().
+"""
+
+import csv
+
+from django.http import HttpResponse
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """The value as text, with a leading apostrophe if a spreadsheet would run it as a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_response(filename: str, header, rows) -> HttpResponse:
+    """A CSV download: `header` then each row of `rows`, every cell made safe."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # so Excel reads UTF-8 names correctly
+    writer = csv.writer(response)
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return response

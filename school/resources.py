@@ -1,0 +1,194 @@
+"""CSV import of pupils and guardians as a school MIS exports them (django-import-export).
+
+Rows are keyed on the MIS id, and unchanged rows are skipped, so importing the same file
+twice changes nothing. Every cell problem is raised as a ValueError or ValidationError in
+plain words; school.imports turns them into "Row 4: ..." lines for the preview.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+
+from .models import Guardian, Guardianship, Pupil, SchoolClass
+
+# Day first, as UK MIS exports write dates; ISO dates are accepted too. Never month first.
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0"}
+
+
+class UKDateWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip()
+        if not text:
+            return None
+        for fmt in DATE_FORMATS:
+            try:
+                return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time zone
+            except ValueError:
+                continue
+        raise ValueError(f"'{text}' is not a date; write it as DD/MM/YYYY, for example 17/05/2018.")
+
+    def render(self, value, obj=None, **kwargs):
+        return value.strftime("%d/%m/%Y") if value else ""
+
+
+class TrimmedText(widgets.CharWidget):
+    def clean(self, value, row=None, **kwargs):
+        return " ".join(str(value or "").split())
+
+
+class ClassWidget(widgets.ForeignKeyWidget):
+    """A class by name. A name the school does not have yet becomes a new class (the preview says so)."""
+
+    def __init__(self):
+        super().__init__(SchoolClass, "name")
+
+    def clean(self, value, row=None, **kwargs):
+        name = " ".join(str(value or "").split())
+        if not name:
+            return None
+        found = SchoolClass.objects.filter(name__iexact=name).first()
+        return found or SchoolClass.objects.create(name=name)
+
+
+def yes_or_no(value) -> bool:
+    text = str(value or "").strip().lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise ValidationError({"parental_responsibility": f"'{value}' should be yes or no."})
+
+
+class DirectoryResource(resources.ModelResource):
+    """Shared behaviour: plain notes per row for the preview, the acting person from import_data()."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.notes: dict[int, list[str]] = {}
+
+    def note(self, row_number, text):
+        self.notes.setdefault(row_number, []).append(text)
+
+
+class PupilResource(DirectoryResource):
+    mis_id = fields.Field(attribute="mis_id", column_name="mis_id", widget=TrimmedText())
+    first_name = fields.Field(attribute="first_name", column_name="first_name", widget=TrimmedText())
+    last_name = fields.Field(attribute="last_name", column_name="last_name", widget=TrimmedText())
+    date_of_birth = fields.Field(attribute="date_of_birth", column_name="date_of_birth", widget=UKDateWidget())
+    school_class = fields.Field(attribute="school_class", column_name="class", widget=ClassWidget())
+    personal_email = fields.Field(attribute="personal_email", column_name="personal_email", widget=TrimmedText())
+
+    COLUMNS = ("mis_id", "first_name", "last_name", "date_of_birth", "class")
+    OPTIONAL = ("personal_email",)
+
+    class Meta:
+        model = Pupil
+        import_id_fields = ["mis_id"]
+        fields = ["mis_id", "first_name", "last_name", "date_of_birth", "school_class", "personal_email"]
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+        skip_html_diff = True
+
+    def before_import(self, dataset, **kwargs):
+        self.seen_ids = {}
+
+    def before_import_row(self, row, row_number=None, **kwargs):
+        mis_id = " ".join(str(row.get("mis_id") or "").split())
+        row["mis_id"] = mis_id
+        if not mis_id:
+            raise ValidationError({"mis_id": "The MIS id is empty; every pupil needs one."})
+        if mis_id in self.seen_ids:
+            raise ValidationError({"mis_id": f"MIS id {mis_id} is on row {self.seen_ids[mis_id] + 1} too."})
+        self.seen_ids[mis_id] = row_number
+        name = " ".join(str(row.get("class") or "").split())
+        if name and not SchoolClass.objects.filter(name__iexact=name).exists():
+            self.note(row_number, f"New class: {name}")
+
+
+class GuardianResource(DirectoryResource):
+    """One row per guardian and child: a guardian of two children has two rows with one MIS id."""
+
+    mis_id = fields.Field(attribute="mis_id", column_name="mis_id", widget=TrimmedText())
+    first_name = fields.Field(attribute="first_name", column_name="first_name", widget=TrimmedText())
+    last_name = fields.Field(attribute="last_name", column_name="last_name", widget=TrimmedText())
+    email = fields.Field(attribute="email", column_name="email", widget=TrimmedText())
+    phone = fields.Field(attribute="phone", column_name="phone", widget=TrimmedText())
+
+    COLUMNS = ("mis_id", "first_name", "last_name", "email", "pupil_mis_id", "relationship", "parental_responsibility")
+    OPTIONAL = ("phone",)
+
+    class Meta:
+        model = Guardian
+        import_id_fields = ["mis_id"]
+        fields = ["mis_id", "first_name", "last_name", "email", "phone"]
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+        skip_html_diff = True
+
+    def before_import_row(self, row, row_number=None, **kwargs):
+        row["mis_id"] = " ".join(str(row.get("mis_id") or "").split())
+        row["email"] = str(row.get("email") or "").strip().lower()
+        if not row["mis_id"]:
+            raise ValidationError({"mis_id": "The MIS id is empty; every guardian needs one."})
+        pupil_id = str(row.get("pupil_mis_id") or "").strip()
+        pupil = Pupil.objects.filter(mis_id=pupil_id).first() if pupil_id else None
+        if pupil is None:
+            raise ValidationError(
+                {"pupil_mis_id": f"There is no pupil with MIS id '{pupil_id}'. Import the pupils first."}
+                if pupil_id
+                else {"pupil_mis_id": "The pupil's MIS id is empty."}
+            )
+        row["_pupil"] = pupil
+        row["_relationship"] = " ".join(str(row.get("relationship") or "").split())[:50] or "Parent"
+        row["_responsibility"] = yes_or_no(row.get("parental_responsibility"))
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if not super().skip_row(instance, original, row, import_validation_errors):
+            return False
+        return not (self._link_changes(instance, row) or self._needs_account(instance))
+
+    def _link_changes(self, guardian, row) -> bool:
+        if guardian.pk is None:
+            return True
+        link = Guardianship.objects.filter(guardian=guardian, pupil=row["_pupil"]).first()
+        return link is None or (link.relationship, link.parental_responsibility) != (row["_relationship"], row["_responsibility"])
+
+    @staticmethod
+    def _needs_account(guardian) -> bool:
+        return bool(guardian.email) and guardian.user_id is None
+
+    def after_save_instance(self, instance, row, row_number=None, dry_run=False, **kwargs):
+        Guardianship.objects.update_or_create(
+            guardian=instance,
+            pupil=row["_pupil"],
+            defaults={"relationship": row["_relationship"], "parental_responsibility": row["_responsibility"]},
+        )
+        if self._needs_account(instance):
+            self._give_account(instance, row_number, dry_run=dry_run, **kwargs)
+
+    def _give_account(self, guardian, row_number, *, dry_run, imported_by=None, now=None, **kwargs):
+        from accounts.models import User
+        from accounts.services import send_invitation
+
+        user = User.objects.filter(email__iexact=guardian.email).first()
+        if user is not None:
+            other = Guardian.objects.filter(user=user).exclude(pk=guardian.pk).first()
+            if other is not None:
+                raise ValidationError(
+                    {"email": f"{guardian.email} already signs in as another guardian (MIS id {other.mis_id})."}
+                )
+            self.note(row_number, "Linked to the existing account for this email (no invitation)")
+        else:
+            user = User.objects.create_user(email=guardian.email, first_name=guardian.first_name, last_name=guardian.last_name)
+            self.note(row_number, "New account: an invitation email will be sent")
+            if not dry_run:
+                send_invitation(user=user, invited_by=imported_by, now=now)
+        guardian.user = user
+        guardian.save(update_fields=["user"])

@@ -1,0 +1,369 @@
+"""Directory pages. Office pages are for the head and office (403 for anyone else); a parent's
+pages load children through school.permissions, so another family's child is a 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts import services as account_services
+from accounts.choices import Role
+from accounts.models import StaffRole, User
+from accounts.permissions import is_directory_keeper, staff_required
+from portal.csv import csv_response
+from portal.registry import child_sections_for
+
+from . import imports, services
+from .forms import (
+    ClosureForm,
+    GuardianAccountForm,
+    HoursForm,
+    ImportForm,
+    RoleForm,
+    SchoolSettingsForm,
+    StaffAccountForm,
+    TermForm,
+)
+from .models import Closure, Guardian, Guardianship, Pupil, SchoolClass, SchoolDay, SchoolSettings, TermDate
+from .permissions import (
+    children_of,
+    classes_visible_to,
+    get_child_for_guardian,
+    get_class_for,
+    get_closure_for,
+    get_pupil_for,
+    get_term_for,
+    keeper_required,
+)
+
+PAGE_SIZE = 25
+IMPORT_SESSION_KEY = "school_import"
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _name_search(queryset, q, *extra_fields):
+    """Every word typed must match a first name, last name (or an extra field)."""
+    for word in q.split():
+        condition = Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        for name in extra_fields:
+            condition |= Q(**{f"{name}__icontains": word})
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+# --- Directory (head and office) -------------------------------------------------------
+
+
+def _pupils_matching(request):
+    q = request.GET.get("q", "").strip()
+    pupils = _name_search(Pupil.objects.on_roll().select_related("school_class"), q, "mis_id")
+    class_id = request.GET.get("class", "")
+    if class_id.isdigit():
+        pupils = pupils.filter(school_class_id=int(class_id))
+    return pupils, q, class_id
+
+
+@keeper_required
+def pupils(request):
+    found, q, class_id = _pupils_matching(request)
+    return render(
+        request,
+        "school/pupils.html",
+        {"page": _page(request, found), "q": q, "class_id": class_id, "classes": SchoolClass.objects.all()},
+    )
+
+
+@keeper_required
+def pupils_csv(request):
+    """The pupils on the current search, as a CSV the MIS or a spreadsheet can open."""
+    found, _, _ = _pupils_matching(request)
+    rows = (
+        [p.mis_id, p.first_name, p.last_name, p.date_of_birth.strftime("%d/%m/%Y"), p.school_class or "", p.personal_email]
+        for p in found
+    )
+    header = ["mis_id", "first_name", "last_name", "date_of_birth", "class", "personal_email"]
+    return csv_response("pupils.csv", header, rows)
+
+
+@keeper_required
+def guardians(request):
+    q = request.GET.get("q", "").strip()
+    found = _name_search(Guardian.objects.select_related("user"), q, "email").prefetch_related(
+        Prefetch("guardianships", queryset=Guardianship.objects.select_related("pupil"))
+    )
+    return render(request, "school/guardians.html", {"page": _page(request, found), "q": q})
+
+
+def _staff_queryset():
+    return User.objects.filter(staff_roles__isnull=False).distinct().prefetch_related("staff_roles")
+
+
+@keeper_required
+def staff(request):
+    q = request.GET.get("q", "").strip()
+    found = _name_search(_staff_queryset(), q, "email")
+    return render(request, "school/staff.html", {"page": _page(request, found), "q": q})
+
+
+@staff_required
+def classes(request):
+    on_roll = Q(pupils__left_on__isnull=True)
+    found = classes_visible_to(request.user).annotate(pupil_count=Count("pupils", filter=on_roll)).prefetch_related("teachers")
+    return render(request, "school/classes.html", {"classes": found, "is_keeper": is_directory_keeper(request.user)})
+
+
+@staff_required
+def class_detail(request, class_id):
+    school_class = get_class_for(request.user, class_id)
+    return render(
+        request,
+        "school/class_detail.html",
+        {"school_class": school_class, "pupils": school_class.pupils.on_roll(), "teachers": school_class.teachers.all()},
+    )
+
+
+@staff_required
+def pupil(request, pupil_id):
+    """A pupil as staff see them: class, date of birth, MIS id and who to contact."""
+    found = get_pupil_for(request.user, pupil_id)
+    links = found.guardianships.select_related("guardian").order_by("-parental_responsibility", "guardian__last_name")
+    sections = child_sections_for(request, found, timezone.now(), audience="staff")
+    return render(request, "school/pupil.html", {"pupil": found, "links": links, "sections": sections})
+
+
+# --- Accounts and roles (head and office) ----------------------------------------------
+
+
+@keeper_required
+def staff_create(request):
+    form = StaffAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = account_services.create_staff_account(created_by=request.user, now=timezone.now(), **form.cleaned_data)
+        except account_services.AccountError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(
+                request, f"Account created for {user}. An invitation to choose a password has been emailed to {user.email}."
+            )
+            return redirect("school:staff")
+    return render(request, "school/account_form.html", {"form": form, "title": "Add a member of staff"})
+
+
+@keeper_required
+def guardian_create(request):
+    form = GuardianAccountForm(request.POST or None, initial={"pupil": request.GET.get("pupil")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            guardian = services.create_guardian_account(created_by=request.user, now=timezone.now(), **form.cleaned_data)
+        except services.DirectoryError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(
+                request,
+                f"Account created for {guardian}. An invitation to choose a password has been emailed to {guardian.email}.",
+            )
+            return redirect("school:guardians")
+    return render(request, "school/account_form.html", {"form": form, "title": "Add a parent or carer"})
+
+
+@require_POST
+@keeper_required
+def invite(request, user_id):
+    """Send a fresh invitation to a member of staff or a parent who has not chosen a password."""
+    person = get_object_or_404(
+        User.objects.filter(Q(staff_roles__isnull=False) | Q(guardian__isnull=False)).distinct(), pk=user_id
+    )
+    try:
+        account_services.resend_invitation(user=person, invited_by=request.user, now=timezone.now())
+    except account_services.AccountError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"A new invitation has been emailed to {person.email}.")
+    return redirect("school:guardians" if request.POST.get("back") == "guardians" else "school:staff")
+
+
+@keeper_required
+def roles(request):
+    form = RoleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person, role = form.cleaned_data["person"], form.cleaned_data["role"]
+        account_services.assign_role(user=person, role=role, assigned_by=request.user)
+        messages.success(request, f"{person} now holds the role {Role(role).label}.")
+        return redirect("school:roles")
+    holders = StaffRole.objects.select_related("user").order_by("role", "user__last_name")
+    by_role = [(role, [h for h in holders if h.role == role.value]) for role in Role]
+    return render(request, "school/roles.html", {"form": form, "by_role": by_role})
+
+
+@require_POST
+@keeper_required
+def role_remove(request, role_id):
+    held = get_object_or_404(StaffRole.objects.select_related("user"), pk=role_id)
+    try:
+        account_services.remove_role(user=held.user, role=held.role, removed_by=request.user)
+    except account_services.AccountError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"{held.user} no longer holds the role {held.get_role_display()}.")
+    return redirect("school:roles")
+
+
+# --- CSV import (head and office) ------------------------------------------------------
+
+
+@keeper_required
+def import_upload(request):
+    """Step 1: choose the file. It is kept in the session (never on disk) until confirmed."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            text = imports.decode_upload(form.cleaned_data["file"].read())
+            imports.read_dataset(form.cleaned_data["kind"], text)
+        except imports.UnreadableFile as e:
+            form.add_error("file", str(e))
+        else:
+            kind = form.cleaned_data["kind"]
+            request.session[IMPORT_SESSION_KEY] = {"kind": kind, "text": text, "digest": imports.digest(text)}
+            return redirect("school:import_preview")
+    return render(request, "school/import_upload.html", {"form": form})
+
+
+def _stored_import(request):
+    return request.session.get(IMPORT_SESSION_KEY)
+
+
+@keeper_required
+def import_preview(request):
+    """Step 2: what the import would do, row by row, with every problem. Writes nothing."""
+    stored = _stored_import(request)
+    if stored is None:
+        messages.info(request, "Choose a file to import first.")
+        return redirect("school:import")
+    report = services.preview_import(kind=stored["kind"], text=stored["text"], imported_by=request.user, now=timezone.now())
+    return render(request, "school/import_preview.html", {"report": report, "digest": stored["digest"], "kind": stored["kind"]})
+
+
+@require_POST
+@keeper_required
+def import_confirm(request):
+    """Step 3: import the previewed file. A file with any bad row writes nothing."""
+    stored = _stored_import(request)
+    if stored is None or request.POST.get("digest") != stored["digest"]:
+        messages.error(request, "That preview is out of date. Please upload the file again.")
+        return redirect("school:import")
+    try:
+        report = services.confirm_import(kind=stored["kind"], text=stored["text"], imported_by=request.user, now=timezone.now())
+    except services.ImportRefused as refused:
+        messages.error(request, str(refused))
+        return render(
+            request, "school/import_preview.html", {"report": refused.report, "digest": stored["digest"], "kind": stored["kind"]}
+        )
+    del request.session[IMPORT_SESSION_KEY]
+    return render(request, "school/import_done.html", {"report": report})
+
+
+# --- School settings (head and office) -------------------------------------------------
+
+
+def _settings_page(request, **forms):
+    days = {d.weekday: (d.opens_at, d.closes_at) for d in SchoolDay.objects.all()}
+    context = {
+        "settings_form": SchoolSettingsForm(instance=SchoolSettings.load()),
+        "hours_form": HoursForm(days=days, prefix="hours"),
+        "term_form": TermForm(prefix="term"),
+        "closure_form": ClosureForm(prefix="closure"),
+        "terms": TermDate.objects.all(),
+        "closures": Closure.objects.all(),
+        **forms,
+    }
+    return render(request, "school/settings.html", context)
+
+
+@keeper_required
+def school_settings(request):
+    if request.method != "POST":
+        return _settings_page(request)
+    # load() may come from the cache; edit the stored row.
+    form = SchoolSettingsForm(request.POST, instance=SchoolSettings.objects.get_or_create(pk=1)[0])
+    if not form.is_valid():
+        return _settings_page(request, settings_form=form)
+    services.update_school_settings(form=form, changed_by=request.user)
+    messages.success(request, "School settings saved.")
+    return redirect("school:settings")
+
+
+@require_POST
+@keeper_required
+def school_hours(request):
+    form = HoursForm(request.POST, prefix="hours")
+    if not form.is_valid():
+        return _settings_page(request, hours_form=form)
+    services.set_school_hours(hours=form.hours(), changed_by=request.user)
+    messages.success(request, "School hours saved.")
+    return redirect("school:settings")
+
+
+@require_POST
+@keeper_required
+def term_add(request):
+    form = TermForm(request.POST, prefix="term")
+    if not form.is_valid():
+        return _settings_page(request, term_form=form)
+    services.add_term(changed_by=request.user, **form.cleaned_data)
+    messages.success(request, f"Term {form.cleaned_data['name']} added.")
+    return redirect("school:settings")
+
+
+@require_POST
+@keeper_required
+def term_remove(request, term_id):
+    term = get_term_for(request.user, term_id)
+    services.remove_term(term=term, changed_by=request.user)
+    messages.success(request, f"Term {term.name} removed.")
+    return redirect("school:settings")
+
+
+@require_POST
+@keeper_required
+def closure_add(request):
+    form = ClosureForm(request.POST, prefix="closure")
+    if not form.is_valid():
+        return _settings_page(request, closure_form=form)
+    services.add_closure(changed_by=request.user, **form.cleaned_data)
+    messages.success(request, f"Closure added: {form.cleaned_data['reason']}.")
+    return redirect("school:settings")
+
+
+@require_POST
+@keeper_required
+def closure_remove(request, closure_id):
+    closure = get_closure_for(request.user, closure_id)
+    services.remove_closure(closure=closure, changed_by=request.user)
+    messages.success(request, f"Closure removed: {closure.reason}.")
+    return redirect("school:settings")
+
+
+# --- Families --------------------------------------------------------------------------
+
+
+@login_required
+def children(request):
+    """A parent's own children (an empty list for anyone else)."""
+    return render(request, "school/children.html", {"children": children_of(request.user).select_related("school_class")})
+
+
+@login_required
+def child(request, pupil_id):
+    """One of the signed-in parent's children: class and guardians. Other apps add sections."""
+    found = get_child_for_guardian(request.user, pupil_id)
+    # Names and relationships only: separated parents do not see each other's contact details.
+    links = found.guardianships.select_related("guardian").order_by("guardian__last_name", "guardian__first_name")
+    sections = child_sections_for(request, found, timezone.now(), audience="family")
+    return render(request, "school/child.html", {"child": found, "links": links, "sections": sections})

@@ -226,8 +226,8 @@ def pupil_chronology(request, pupil_id):
     return render(request, "safeguarding/chronology.html", {"pupil": pupil, "events": _timeline(concerns), "exports": exports})
 
 
-@require_POST
 @dsl_team_required
+@require_POST
 @recent_authentication_required
 def export_pupil_file(request, pupil_id):
     """Transfer: the pupil's safeguarding file as a PDF; the export is recorded."""
@@ -257,8 +257,8 @@ def availability(request):
     return render(request, "safeguarding/availability.html", {"form": form, "periods": periods, "now": now})
 
 
-@require_POST
 @dsl_team_required
+@require_POST
 def end_availability(request, absence_id):
     absence = get_object_or_404(DslAbsence, pk=absence_id)
     services.end_unavailability(absence=absence, by=request.user, now=timezone.now())

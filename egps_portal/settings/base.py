@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -214,6 +215,24 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
+# Content-Security-Policy (django-csp): scripts only from our own static files, never inline.
+# Inline style attributes stay allowed (Bootstrap components and SVG charts set them); they
+# cannot run code. The TOTP set-up page shows its QR code as a data: image.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # Security headers. HTTPS settings switch on with DEBUG off (production behind TLS).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -266,6 +285,37 @@ if PORTAL_PLATFORM == "bigbluebutton" and not (PORTAL_BBB_URL and PORTAL_BBB_SEC
     raise ImproperlyConfigured("PORTAL_PLATFORM=bigbluebutton needs PORTAL_BBB_URL and PORTAL_BBB_SECRET.")
 if PORTAL_BBB_CHECKSUM not in ("sha1", "sha256", "sha384", "sha512"):
     raise ImproperlyConfigured("PORTAL_BBB_CHECKSUM must be sha1, sha256, sha384 or sha512.")
+
+# --- notifications ---
+# The outbox (notifications app): rows per delivery task, how long a worker holds the rows it
+# claimed, how often beat sweeps for rows left behind, and the retry schedule for temporary
+# SMTP failures (first wait, doubling, capped at an hour; FAILED after the last attempt).
+NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=100)
+NOTIFICATIONS_LEASE_SECONDS = env.float("NOTIFICATIONS_LEASE_SECONDS", default=300)
+NOTIFICATIONS_SWEEP_SECONDS = env.float("NOTIFICATIONS_SWEEP_SECONDS", default=60)
+NOTIFICATIONS_RETRY_SECONDS = env.float("NOTIFICATIONS_RETRY_SECONDS", default=60)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=10)
+# An SMTP server that hangs must not hold a worker past its lease.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+if NOTIFICATIONS_LEASE_SECONDS < 4 * EMAIL_TIMEOUT:
+    raise ImproperlyConfigured("NOTIFICATIONS_LEASE_SECONDS must be at least four times EMAIL_TIMEOUT.")
+# Publishing a task must fail fast when Redis is unreachable: the outbox row waits for the sweep.
+CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("socket_connect_timeout", 2)
+
+# --- governance ---
+# Retention schedule (GOV-4), per record type; reasons in docs/readme-governance.md. Periods are
+# counted from when the record was made (calls: when the call ended), or from the day the pupil
+# left, or to the pupil's 25th birthday for safeguarding records.
+PORTAL_RETENTION = {
+    "outbox_messages": {"years": 1},
+    "join_records": {"years": 3},
+    "session_logs": {"years": 3},
+    "welfare_contacts": {"years": 3},
+    "calls": {"years": 3},
+    "consent_history": {"years_after_leaving": 3},
+    "safeguarding": {"until_age": 25},
+    "audit_log": {"years": 6},
+}
 
 # --- safeguarding ---
 # Concern text is encrypted at rest with django-fernet-encrypted-fields. The library derives

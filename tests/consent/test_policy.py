@@ -104,7 +104,8 @@ def test_a_decision_needs_the_versions_shown_to_still_be_current():
     changed = policy.versions_still_current(shown_policy_id=1, current_policy_id=3, shown_guidance_id=2, current_guidance_id=2)
 
     assert same.allowed
-    assert not changed.allowed and "updated" in changed.reason
+    assert not changed.allowed
+    assert "updated" in changed.reason
 
 
 @pytest.mark.policy("CON-7")

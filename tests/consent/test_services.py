@@ -74,7 +74,9 @@ def test_changing_your_mind_appends_and_never_overwrites(child_a, guardian_a, gi
 @pytest.mark.policy("CON-5")
 def test_a_guardian_without_parental_responsibility_cannot_decide(child_a, step_parent_a, now):
     with pytest.raises(services.ConsentError, match="parental responsibility"):
-        services.give_consent(pupil=child_a, guardian=step_parent_a, scope=Scope.VIDEO_CALLS, decided_by=step_parent_a.user, now=now)
+        services.give_consent(
+            pupil=child_a, guardian=step_parent_a, scope=Scope.VIDEO_CALLS, decided_by=step_parent_a.user, now=now
+        )
 
     assert not ConsentDecision.objects.exists()
 
@@ -82,7 +84,9 @@ def test_a_guardian_without_parental_responsibility_cannot_decide(child_a, step_
 @pytest.mark.policy("CON-5")
 def test_a_guardian_of_another_child_cannot_decide_for_this_one(child_a, guardian_b, now):
     with pytest.raises(services.ConsentError):
-        services.withdraw_consent(pupil=child_a, guardian=guardian_b, scope=Scope.VIDEO_CALLS, decided_by=guardian_b.user, now=now)
+        services.withdraw_consent(
+            pupil=child_a, guardian=guardian_b, scope=Scope.VIDEO_CALLS, decided_by=guardian_b.user, now=now
+        )
 
     assert not ConsentDecision.objects.exists()
 
@@ -172,7 +176,9 @@ def test_withdrawal_takes_effect_at_once_and_the_guardian_gets_a_confirmation(
 
 @pytest.mark.policy("CON-3")
 def test_withdrawal_entered_by_staff_still_confirms_to_the_guardian(child_a, guardian_a, office, now):
-    services.withdraw_consent(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=office, now=now, method=Method.PHONE)
+    services.withdraw_consent(
+        pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=office, now=now, method=Method.PHONE
+    )
 
     message = OutboxMessage.objects.get(kind="consent-withdrawn")
     assert message.recipient_email == guardian_a.email
@@ -268,7 +274,9 @@ def test_a_parent_cannot_acknowledge_the_staff_guidance(parent_a, documents, now
 
 @pytest.mark.policy("COM-7")
 def test_a_reply_is_stored_and_the_guardian_emailed_without_its_text(guardian_a, office, now):
-    question = services.ask_question(guardian=guardian_a, asked_by=guardian_a.user, subject="Camera", text="Must it be on?", now=now)
+    question = services.ask_question(
+        guardian=guardian_a, asked_by=guardian_a.user, subject="Camera", text="Must it be on?", now=now
+    )
 
     reply = services.reply_to_question(question=question, replied_by=office, text="Yes, please: SECRET-DETAIL", now=now)
 

@@ -7,6 +7,7 @@ visibility timeout, and a restart could lose it): beat runs short sweeps that re
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "egps_portal.settings")
 
@@ -16,6 +17,8 @@ app.autodiscover_tasks()
 
 # Each app adds its periodic sweeps here; all are idempotent and cheap when idle.
 app.conf.beat_schedule = {
+    "governance-policy-review-reminders": {"task": "governance.tasks.policy_review_reminders", "schedule": 3600.0},
+    "governance-retention-sweep": {"task": "governance.tasks.retention_sweep", "schedule": crontab(hour=2, minute=30)},
     # SG-5: concerns not acknowledged in time escalate; every 2 minutes, idempotent.
     "safeguarding-escalate-overdue": {"task": "safeguarding.tasks.escalate_overdue_concerns", "schedule": 120.0},
     "notifications-sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},

@@ -1,14 +1,182 @@
+"""Governance pages: the public policy, the annual review, the audit viewer, leavers and retention.
+
+The compliance overview is in governance.overview_views; a family's data in governance.family_views.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from .models import PolicyVersion
+from accounts.permissions import role_required
+
+from . import audit, permissions, policy, services
+from .formatting import render_policy_text
+from .forms import AuditSearchForm, LeaverForm, PolicyVersionForm
+from .models import PolicyVersion, RetentionRun
+from .selectors import current_policy, published_versions
+
+# --- The public policy (COM-6) -------------------------------------------------------------
 
 
-def policy(request):
+def _policy_page(request, shown: PolicyVersion, current: PolicyVersion):
+    context = {
+        "policy": shown,
+        "current": current,
+        "is_current": shown.pk == current.pk,
+        "policy_html": render_policy_text(shown.text),
+        "versions": published_versions(),
+        "review_overdue": policy.review_overdue(next_review_on=shown.next_review_on, today=timezone.localdate()),
+    }
+    return render(request, "governance/policy.html", context)
+
+
+def policy_page(request):
     """COM-6: the policy, its version and its next review date, public to anyone."""
-    current = PolicyVersion.objects.current()
+    current = current_policy()
     if current is None:
         raise Http404("No policy has been published yet.")
-    earlier = PolicyVersion.objects.published().exclude(pk=current.pk)
-    paragraphs = [p.strip() for p in current.text.split("\n\n") if p.strip()]
-    return render(request, "governance/policy.html", {"policy": current, "paragraphs": paragraphs, "earlier": earlier})
+    return _policy_page(request, current, current)
+
+
+def policy_version(request, version):
+    """COM-6: an earlier published version stays readable; drafts are not public."""
+    shown = get_object_or_404(PolicyVersion.objects.published(), version=version)
+    return _policy_page(request, shown, current_policy())
+
+
+# --- The annual review (GOV-1) -------------------------------------------------------------
+
+
+@role_required(*permissions.POLICY_EDITOR_ROLES)
+def versions_admin(request):
+    """GOV-1: the head's view of the review: the version in force, drafts and history."""
+    current = current_policy()
+    today = timezone.localdate()
+    context = {
+        "current": current,
+        "drafts": PolicyVersion.objects.drafts().order_by("-created_on", "-pk"),
+        "versions": published_versions(),
+        "overdue": current is not None and policy.review_overdue(next_review_on=current.next_review_on, today=today),
+    }
+    return render(request, "governance/versions_admin.html", context)
+
+
+@role_required(*permissions.POLICY_EDITOR_ROLES)
+def draft_version(request):
+    """GOV-1: a new draft, starting from the text in force."""
+    current = current_policy()
+    initial = {"text": current.text, "title": current.title} if current else {}
+    form = PolicyVersionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            draft = services.draft_policy_version(
+                by=request.user,
+                today=timezone.localdate(),
+                next_review_on=form.cleaned_data["next_review_on"],
+                **form.version_fields(),
+            )
+        except services.GovernanceError as error:
+            form.add_error("version", str(error))
+        else:
+            messages.success(request, f"Draft version {draft.version} saved. It is not public until you publish it.")
+            return redirect("governance:version_detail", pk=draft.pk)
+    return render(request, "governance/version_form.html", {"form": form, "draft": None})
+
+
+@role_required(*permissions.POLICY_EDITOR_ROLES)
+def edit_version(request, pk):
+    draft = get_object_or_404(PolicyVersion.objects.drafts(), pk=pk)
+    form = PolicyVersionForm(request.POST or None, instance=draft)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_policy_draft(
+                version=draft,
+                by=request.user,
+                today=timezone.localdate(),
+                next_review_on=form.cleaned_data["next_review_on"],
+                **form.version_fields(),
+            )
+        except services.GovernanceError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Draft saved.")
+            return redirect("governance:version_detail", pk=draft.pk)
+    return render(request, "governance/version_form.html", {"form": form, "draft": draft})
+
+
+@role_required(*permissions.POLICY_EDITOR_ROLES)
+def version_detail(request, pk):
+    """A draft (or published version) as it will read, with the publish button for drafts."""
+    version = get_object_or_404(PolicyVersion, pk=pk)
+    verdict = policy.may_publish(agreed_on=version.agreed_on, already_published=version.is_published, today=timezone.localdate())
+    context = {"version": version, "policy_html": render_policy_text(version.text), "publish": verdict}
+    return render(request, "governance/version_detail.html", context)
+
+
+@require_POST
+@role_required(*permissions.POLICY_EDITOR_ROLES)
+def publish_version(request, pk):
+    version = get_object_or_404(PolicyVersion, pk=pk)
+    try:
+        services.publish_policy_version(version=version, by=request.user, now=timezone.now())
+    except services.GovernanceError as error:
+        messages.error(request, str(error))
+        return redirect("governance:version_detail", pk=version.pk)
+    messages.success(request, f"Version {version.version} is published and now shown on the public policy page.")
+    return redirect("governance:policy")
+
+
+# --- The audit viewer (GOV-3) --------------------------------------------------------------
+
+
+@role_required(*permissions.AUDIT_ROLES)
+def audit_search(request):
+    """GOV-3: search the audit history by person, record and date; safeguarding history only
+    for the DSL team."""
+    form = AuditSearchForm(request.GET or None, record_types=audit.record_types_for(request.user))
+    page = None
+    if form.is_valid():
+        entries = audit.search_audit(request.user, **form.cleaned_data)
+        page = Paginator(entries, audit.PAGE_SIZE).get_page(request.GET.get("page"))
+    elif not request.GET:
+        page = Paginator(audit.search_audit(request.user), audit.PAGE_SIZE).get_page(1)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "governance/audit.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+# --- Leavers -------------------------------------------------------------------------------
+
+
+@role_required(*permissions.LEAVER_ROLES)
+def mark_leaver(request):
+    """The office marks a pupil as left: future calls go, and guardian accounts close when no
+    child remains on roll."""
+    form = LeaverForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        pupil = form.cleaned_data["pupil"]
+        try:
+            closed = services.mark_pupil_left(
+                pupil=pupil, left_on=form.cleaned_data["left_on"], by=request.user, now=timezone.now()
+            )
+        except services.GovernanceError as error:
+            form.add_error("left_on", str(error))
+        else:
+            note = f" {len(closed)} guardian account(s) closed: no child remains on roll." if closed else ""
+            messages.success(request, f"{pupil.full_name} is marked as left; their future calls are cancelled.{note}")
+            return redirect("governance:leavers")
+    return render(request, "governance/leavers.html", {"form": form})
+
+
+# --- Retention (GOV-4) ---------------------------------------------------------------------
+
+
+@role_required(*permissions.RETENTION_ROLES)
+def retention_runs(request):
+    from .retention import schedule_rows
+
+    page = Paginator(RetentionRun.objects.all(), 20).get_page(request.GET.get("page"))
+    return render(request, "governance/retention.html", {"page": page, "schedule": schedule_rows()})

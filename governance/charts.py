@@ -1,0 +1,107 @@
+"""Bar charts drawn on the server as inline SVG: no JavaScript, readable without colour.
+
+Each chart has a <title> and a description for screen readers, and the page shows the table
+behind it; colours are paired with the legend's words and pass contrast on white.
+"""
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+# Dark enough for 3:1 against white (graphics contrast); red kept for "needs attention".
+PALETTE = {"good": "#1d6b38", "neutral": "#1f4e8c", "bad": "#b3261e", "muted": "#6b6b6b"}
+
+WIDTH = 640
+HEIGHT = 220
+LEFT = 36
+BOTTOM = 40
+TOP = 12
+
+
+def _nice_max(value: int) -> int:
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000):
+        if value <= step * 4:
+            return max(step * 4, 4)
+    return value
+
+
+def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list[int], str]]) -> SafeString:
+    """Grouped bars: one group per label, one bar per series (name, values, tone)."""
+    if not labels or not series:
+        return mark_safe("")  # noqa: S308 - constant
+    top = _nice_max(max([max(values or [0]) for _, values, _ in series] + [1]))
+    plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
+    group_w = plot_w / len(labels)
+    bar_w = max(min(group_w * 0.8 / len(series), 28), 2)
+    parts = [_axis(top, plot_h)]
+    for index, label in enumerate(labels):
+        x0 = LEFT + index * group_w + (group_w - bar_w * len(series)) / 2
+        for offset, (name, values, tone) in enumerate(series):
+            value = values[index] if index < len(values) else 0
+            height = plot_h * value / top
+            parts.append(
+                format_html(
+                    '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"><title>{}: {} {}</title></rect>',
+                    x0 + offset * bar_w,
+                    TOP + plot_h - height,
+                    bar_w,
+                    height,
+                    PALETTE.get(tone, tone),
+                    label,
+                    value,
+                    name,
+                )
+            )
+        if len(labels) <= 16 or index % 2 == 0:
+            parts.append(
+                format_html(
+                    '<text x="{:.1f}" y="{}" font-size="10" text-anchor="middle" fill="#0b0c0c">{}</text>',
+                    LEFT + index * group_w + group_w / 2,
+                    HEIGHT - BOTTOM + 14,
+                    label,
+                )
+            )
+    parts.append(_legend(series))
+    description = "; ".join(f"{name}: {sum(values)} in total" for name, values, _ in series)
+    return format_html(
+        '<svg class="overview-chart w-100 h-auto" viewBox="0 0 {} {}" role="img" aria-label="{}" '
+        'preserveAspectRatio="xMinYMin meet">'
+        "<title>{}</title><desc>{}</desc>{}</svg>",
+        WIDTH,
+        HEIGHT,
+        title,
+        title,
+        description,
+        mark_safe("".join(parts)),  # noqa: S308 - parts built with format_html
+    )
+
+
+def _axis(top: int, plot_h: float) -> SafeString:
+    ticks = format_html_join(
+        "",
+        '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#d0d0d0"/>'
+        '<text x="{}" y="{:.1f}" font-size="10" text-anchor="end" fill="#0b0c0c">{}</text>',
+        (
+            (
+                LEFT,
+                WIDTH - 8,
+                TOP + plot_h - plot_h * i / 4,
+                TOP + plot_h - plot_h * i / 4,
+                LEFT - 4,
+                TOP + plot_h - plot_h * i / 4 + 3,
+                top * i // 4,
+            )
+            for i in range(5)
+        ),
+    )
+    return ticks
+
+
+def _legend(series) -> SafeString:
+    return format_html_join(
+        "",
+        '<rect x="{}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" font-size="11" fill="#0b0c0c">{}</text>',
+        (
+            (LEFT + i * 150, HEIGHT - 14, PALETTE.get(tone, tone), LEFT + i * 150 + 14, HEIGHT - 5, name)
+            for i, (name, _, tone) in enumerate(series)
+        ),
+    )

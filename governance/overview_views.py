@@ -1,0 +1,76 @@
+"""The compliance overview for the head and deputy: charts, tables, CSV and the lists behind red numbers."""
+
+import csv
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.permissions import role_required
+
+from . import overview, overview_lists
+from .forms import TermChoiceForm
+from .permissions import OVERVIEW_ROLES
+from .policy import csv_safe
+
+
+def _term(request):
+    term, terms = overview.term_for(request.GET.get("term"), timezone.localdate())
+    if term is None:
+        raise Http404("No term dates are set up yet.")
+    return term, terms
+
+
+@role_required(*OVERVIEW_ROLES)
+def overview_page(request):
+    term, terms = _term(request)
+    sections = overview.build_overview(term, timezone.now())
+    form = TermChoiceForm(initial={"term": str(term.pk)}, terms=terms)
+    return render(request, "governance/overview.html", {"term": term, "sections": sections, "form": form})
+
+
+@role_required(*OVERVIEW_ROLES)
+def overview_csv(request):
+    """Every section's table, one after another; cells neutralised against spreadsheet formulas."""
+    term, _ = _term(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="compliance-{term.starts_on:%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    for row in overview_csv_rows(overview.build_overview(term, timezone.now())):
+        writer.writerow([csv_safe(cell) for cell in row])
+    return response
+
+
+def overview_csv_rows(sections):
+    for section in sections:
+        yield [section.title]
+        if not section.available:
+            yield [section.note]
+        else:
+            yield ["", *[c.label for c in section.columns]]
+            for row in section.rows:
+                yield [row.label, *[row.values[c.key] for c in section.columns]]
+            for reason, count in section.extra_rows:
+                yield [f"{section.extra_title}: {reason}", count]
+        yield []
+
+
+@role_required(*OVERVIEW_ROLES)
+def overview_list(request, metric):
+    term, _ = _term(request)
+    found = overview_lists.metric_list(metric, term, request.GET, timezone.now())
+    if found is None:
+        raise Http404("No such list.")
+    title, headers, rows, row_of = found
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    context = {
+        "term": term,
+        "title": title,
+        "headers": headers,
+        "page": page,
+        "rows": [row_of(r) for r in page],
+        "week": request.GET.get("week", ""),
+        "class_id": request.GET.get("class", ""),
+    }
+    return render(request, "governance/overview_list.html", context)

@@ -1,0 +1,298 @@
+"""Retention (GOV-4): which records are past their period, and removing them.
+
+The schedule is settings.PORTAL_RETENTION (defaults and reasons: docs/readme-governance.md).
+Each record type below finds its expired rows with one database filter whose cutoff comes from
+governance.policy, so the dry run (`manage.py retention --dry-run`) and the sweep agree exactly.
+Types whose app is not built yet are skipped and say so.
+
+Append-only tables (consent decisions, safeguarding chronology) refuse delete() on purpose.
+Retention is the one documented path that removes their rows: it uses QuerySet._raw_delete,
+which issues a plain DELETE. On PostgreSQL those tables also carry triggers refusing DELETE;
+retention does not weaken them, so there the rows are reported as "kept (the database
+refuses)" until the owning app provides a retention path (see the README's TODO).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from auditlog.context import disable_auditlog
+from auditlog.models import LogEntry
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from . import policy
+
+DELETED = "deleted"
+KEPT = "kept"
+
+
+def model_or_none(label: str):
+    """The model `app.Model`, or None while its app has not built it yet."""
+    app_label, name = label.split(".")
+    if not apps.is_installed(app_label):
+        return None
+    try:
+        return apps.get_model(app_label, name)
+    except LookupError:
+        return None
+
+
+def schedule() -> dict:
+    return settings.PORTAL_RETENTION
+
+
+@dataclass(frozen=True)
+class Candidate:
+    record_type: str
+    model_label: str
+    pk: int
+    dated: object
+    description: str
+
+
+class RecordType:
+    """One kind of record and its period. Subclasses say how to find and describe expired rows."""
+
+    key = ""
+    label = ""
+    model_label = ""
+    date_field = ""
+    append_only = False
+
+    def model(self):
+        return model_or_none(self.model_label)
+
+    def period(self) -> dict:
+        return schedule()[self.key]
+
+    def expired(self, now):
+        """The expired rows of this type, or None when the app does not exist yet."""
+        model = self.model()
+        return None if model is None else self.expired_in(model, now)
+
+    def expired_in(self, model, now):
+        cutoff = policy.retention_cutoff(now=now, years=self.period()["years"])
+        return model._default_manager.filter(**{f"{self.date_field}__lt": cutoff})
+
+    def describe(self, row) -> str:
+        return str(row)
+
+    def candidates(self, now) -> list[Candidate]:
+        rows = self.expired(now)
+        if rows is None:
+            return []
+        return [
+            Candidate(self.key, self.model_label, row.pk, self.dated(row), self.describe(row))
+            for row in rows.order_by("pk").iterator(chunk_size=500)
+        ]
+
+    def dated(self, row):
+        return getattr(row, self.date_field)
+
+    def remove(self, now) -> tuple[str, int, str]:
+        rows = self.expired(now)
+        if rows is None:
+            return KEPT, 0, "not built yet"
+        ids = list(rows.values_list("pk", flat=True))
+        if not ids:
+            return DELETED, 0, ""
+        try:
+            # Removal itself writes no audit entry (a "deleted" entry would copy the data
+            # back into the audit history); the RetentionRun report is the record.
+            with transaction.atomic(), disable_auditlog():
+                self.delete_rows(self.model(), ids)
+                _forget_audit_history(self.model(), ids)
+        except DatabaseError as error:
+            # PostgreSQL's append-only triggers (or a protecting foreign key) refuse.
+            return KEPT, len(ids), f"the database refused: {str(error).splitlines()[0][:200]}"
+        return DELETED, len(ids), ""
+
+    def delete_rows(self, model, ids):
+        model._default_manager.filter(pk__in=ids).delete()
+
+
+def _forget_audit_history(model, ids):
+    """The audit entries of a removed record hold its data too: they go with it."""
+    content_type = ContentType.objects.get_for_model(model)
+    LogEntry.objects.filter(content_type=content_type, object_pk__in=[str(pk) for pk in ids]).delete()
+
+
+def _raw_delete(model, ids):
+    """The documented bypass for append-only tables: one DELETE, no delete() or signals."""
+    query = model._base_manager.filter(pk__in=ids)
+    query._raw_delete(query.db)
+
+
+class OutboxMessages(RecordType):
+    key = "outbox_messages"
+    label = "Emails sent by the portal (outbox copies)"
+    model_label = "notifications.OutboxMessage"
+    date_field = "created_at"
+
+    def describe(self, row):
+        return f"{row.kind} email to {row.recipient_email}"
+
+
+class JoinRecords(RecordType):
+    key = "join_records"
+    label = "Join links and join attempts"
+    model_label = "calls.JoinLink"
+    date_field = "created_at"
+
+    def expired_in(self, model, now):
+        # A link goes with its attempts (cascade) once the call itself is past the period.
+        cutoff = policy.retention_cutoff(now=now, years=self.period()["years"])
+        return model._default_manager.filter(call__ends_at__lt=cutoff)
+
+    def describe(self, row):
+        return f"Join link for pupil {row.pupil_id} to call {row.call_id}"
+
+
+class Calls(RecordType):
+    key = "calls"
+    label = "Calls, invitations, agreements and approvals"
+    model_label = "calls.Call"
+    date_field = "ends_at"
+
+    def describe(self, row):
+        return f"{row.get_kind_display()} call {row.pk} ({row.get_status_display()})"
+
+
+class SessionLogs(RecordType):
+    key = "session_logs"
+    label = "Session logs"
+    model_label = "sessionlogs.SessionLog"
+    date_field = "started_at"
+
+
+class WelfareContacts(RecordType):
+    key = "welfare_contacts"
+    label = "Welfare contacts (phone calls and home visits)"
+    model_label = "sessionlogs.WelfareContact"
+    date_field = "contacted_at"
+
+
+class ConsentHistory(RecordType):
+    key = "consent_history"
+    label = "Consent decisions of pupils who have left"
+    model_label = "consent.ConsentDecision"
+    date_field = "decided_at"
+    append_only = True
+
+    def expired_in(self, model, now):
+        left_before = policy.add_years(timezone.localdate(now), -self.period()["years_after_leaving"])
+        return model._base_manager.filter(pupil__left_on__lte=left_before)
+
+    def describe(self, row):
+        return f"{row.get_scope_display()}: {row.get_decision_display()} for pupil {row.pupil_id}"
+
+    def delete_rows(self, model, ids):
+        _raw_delete(model, ids)
+
+
+class PupilAcknowledgements(ConsentHistory):
+    key = "consent_history"
+    label = "Acceptable-use acknowledgements for pupils who have left"
+    model_label = "consent.AcceptableUseAcknowledgement"
+    date_field = "acknowledged_at"
+
+    def describe(self, row):
+        return f"Acceptable-use acknowledgement for pupil {row.pupil_id}"
+
+
+class Safeguarding(RecordType):
+    """Kept until every pupil named in the concern has had their 25th birthday."""
+
+    key = "safeguarding"
+    label = "Safeguarding concerns and their chronology"
+    model_label = "safeguarding.Concern"
+    date_field = "raised_at"
+    append_only = True
+    PARTS = ("safeguarding.ConcernAlert", "safeguarding.ConcernAccess", "safeguarding.ConcernEntry", "safeguarding.ConcernPupil")
+
+    def expired_in(self, model, now):
+        born_before = policy.add_years(timezone.localdate(now), -self.period()["until_age"])
+        young = model._base_manager.filter(concern_pupils__pupil__date_of_birth__gt=born_before)
+        return model._base_manager.filter(concern_pupils__isnull=False).exclude(pk__in=young.values("pk")).distinct()
+
+    def describe(self, row):
+        return str(row)  # the reference only: never the content
+
+    def delete_rows(self, model, ids):
+        for label in self.PARTS:
+            part = model_or_none(label)
+            if part is not None:
+                _raw_delete(part, list(part._base_manager.filter(concern_id__in=ids).values_list("pk", flat=True)))
+        _raw_delete(model, ids)
+
+
+class AuditHistory(RecordType):
+    """Audit entries past the period; safeguarding history follows the safeguarding rule."""
+
+    key = "audit_log"
+    label = "Audit history (other than safeguarding)"
+    model_label = "auditlog.LogEntry"
+    date_field = "timestamp"
+
+    def expired_in(self, model, now):
+        return super().expired_in(model, now).exclude(content_type__app_label="safeguarding")
+
+    def describe(self, row):
+        return f"{row.get_action_display()} {row.content_type.app_label}.{row.content_type.model} {row.object_pk}"
+
+    def delete_rows(self, model, ids):
+        model.objects.filter(pk__in=ids).delete()
+
+    def remove(self, now):
+        rows = self.expired(now)
+        ids = list(rows.values_list("pk", flat=True))
+        LogEntry.objects.filter(pk__in=ids).delete()
+        return DELETED, len(ids), ""
+
+
+# Order matters: rows that point at others go first (join links before calls).
+RECORD_TYPES = [
+    OutboxMessages(),
+    JoinRecords(),
+    SessionLogs(),
+    WelfareContacts(),
+    Calls(),
+    ConsentHistory(),
+    PupilAcknowledgements(),
+    Safeguarding(),
+    AuditHistory(),
+]
+
+
+def dry_run(now) -> list[Candidate]:
+    """GOV-4: exactly the records a sweep at `now` would remove."""
+    return [candidate for record_type in RECORD_TYPES for candidate in record_type.candidates(now)]
+
+
+def schedule_rows() -> list[dict]:
+    """The schedule as shown to the head and office, with whether each type exists yet."""
+    rows = []
+    for record_type in RECORD_TYPES:
+        rows.append(
+            {
+                "label": record_type.label,
+                "period": describe_period(record_type.period()),
+                "available": record_type.model() is not None,
+            }
+        )
+    return rows
+
+
+def describe_period(period: dict) -> str:
+    if "until_age" in period:
+        return f"until the pupil's {period['until_age']}th birthday"
+    if "years_after_leaving" in period:
+        return f"while on roll, then {period['years_after_leaving']} years after leaving"
+    return f"{period['years']} year{'s' if period['years'] != 1 else ''}"
+
+
+def as_date(value):
+    return timezone.localdate(value) if isinstance(value, dt.datetime) else value

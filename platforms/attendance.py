@@ -7,7 +7,8 @@ from .base import Attendee
 
 def merge_attendees(previous: list[dict], seen: list[Attendee], now: dt.datetime) -> list[dict]:
     """Everyone ever seen in the meeting, keyed by user id. Video counts if it was ever on;
-    people who left stay in the list (a log records who was present, not who stayed)."""
+    people who left stay in the list (a log records who was present, not who stayed).
+    Nothing changes while nobody new arrives, so a minute's poll leaves no audit entry."""
     merged = {entry["user_id"]: dict(entry) for entry in previous}
     stamp = now.isoformat()
     for attendee in seen:
@@ -17,5 +18,4 @@ def merge_attendees(previous: list[dict], seen: list[Attendee], now: dt.datetime
              "has_video": False, "first_seen_at": stamp},
         )
         entry["has_video"] = bool(entry["has_video"] or attendee.has_video)
-        entry["last_seen_at"] = stamp
     return sorted(merged.values(), key=lambda entry: (entry["role"] != "MODERATOR", entry["full_name"], entry["user_id"]))

@@ -26,7 +26,7 @@ class MeetingReport(models.Model):
     call_ref = models.CharField(max_length=64, blank=True, default="", db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
-    # [{user_id, full_name, role, has_video, first_seen_at, last_seen_at}], has_video true if ever seen on.
+    # [{user_id, full_name, role, has_video, first_seen_at}], has_video true if ever seen on.
     attendees = models.JSONField(default=list, blank=True)
     # When the platform's end callback arrived (None: the end was inferred by polling, or not yet).
     received_at = models.DateTimeField(null=True, blank=True)

@@ -18,9 +18,11 @@ def _platforms_urls(settings):
 
 
 @pytest.fixture
-def fake_bbb():
+def fake_bbb(start):
+    """The fake server, its clock at the booked start (the portal passes the same `now`)."""
     server = RunningFakeServer(SECRET)
     app = server.start()
+    app.set_time(start)
     yield app
     server.stop()
 

@@ -139,4 +139,4 @@ def test_merge_keeps_everyone_seen_and_video_if_ever_on():
     amelia = after[1]
     assert amelia["has_video"] is True
     assert amelia["first_seen_at"] == first.isoformat()
-    assert amelia["last_seen_at"] == later.isoformat()
+    assert after[0]["first_seen_at"] == later.isoformat()

@@ -22,4 +22,6 @@ app.conf.beat_schedule = {
     # SG-5: concerns not acknowledged in time escalate; every 2 minutes, idempotent.
     "safeguarding-escalate-overdue": {"task": "safeguarding.tasks.escalate_overdue_concerns", "schedule": 120.0},
     "notifications-sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
+    # LOG-1: read who is in this portal's BigBlueButton meetings; returns at once on the manual platform.
+    "platforms-poll-running-meetings": {"task": "platforms.tasks.poll_running_meetings", "schedule": 60.0},
 }

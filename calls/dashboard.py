@@ -1,9 +1,73 @@
-"""Dashboard panels and navigation offered by the calls app."""
+"""Dashboard panels and navigation offered by the calls app. Each panel is a fixed number of queries."""
+
+from django.urls import reverse
+
+from accounts.permissions import is_leadership, is_parent, is_staff_member
+from portal.registry import NavItem, Panel
+
+from . import permissions
+from .choices import CallKind, CallStatus
+from .models import Call
+
+SHOWN = 5
 
 
 def panels(request, now):
-    return []
+    user = request.user
+    found = []
+    if is_staff_member(user):
+        found.append(_my_calls(user, now))
+    if is_leadership(user):
+        found += [_approvals(user), _single_staffed(now)]
+    if is_parent(user):
+        found.append(_family(user, now))
+    return found
+
+
+def _my_calls(user, now) -> Panel:
+    calls = Call.objects.with_staff(user).upcoming(now).select_related("host").distinct().order_by("starts_at")[:SHOWN]
+    return Panel("Your next calls", "calls/panels/my_calls.html", {"calls": list(calls)}, order=20)
+
+
+def _approvals(user) -> Panel:
+    """CALL-4: one-to-ones waiting for the head or deputy."""
+    queue = list(permissions.approvals_queue_for(user).select_related("host").order_by("starts_at")[: SHOWN + 1])
+    return Panel(
+        "One-to-ones awaiting approval", "calls/panels/approvals.html",
+        {"calls": queue[:SHOWN], "more": len(queue) > SHOWN}, order=10, attention=bool(queue),
+    )
+
+
+def _single_staffed(now) -> Panel:
+    """CALL-2: group calls booked with one member of staff, flagged for the head's overview."""
+    calls = list(
+        Call.objects.upcoming(now).filter(kind=CallKind.GROUP, second_staff__isnull=True)
+        .select_related("host").order_by("starts_at")[: SHOWN + 1]
+    )
+    return Panel(
+        "Group calls with one member of staff", "calls/panels/single_staffed.html",
+        {"calls": calls[:SHOWN], "more": len(calls) > SHOWN}, order=30, attention=bool(calls),
+    )
+
+
+def _family(user, now) -> Panel:
+    calls = list(
+        permissions.family_calls_for(user).filter(ends_at__gt=now).exclude(status=CallStatus.CANCELLED)
+        .select_related("host").order_by("starts_at")[:SHOWN]
+    )
+    waiting = [c for c in calls if c.status == CallStatus.AWAITING_PARENT]
+    return Panel(
+        "Your children's video calls", "calls/panels/family.html", {"calls": calls, "waiting": waiting},
+        order=20, attention=bool(waiting),
+    )
 
 
 def nav_items(user):
-    return []
+    items = []
+    if is_staff_member(user):
+        items.append(NavItem("Calls", reverse("calls:list"), order=20))
+    if is_leadership(user):
+        items.append(NavItem("Approvals", reverse("calls:approvals"), order=21))
+    if is_parent(user):
+        items.append(NavItem("Video calls", reverse("calls:family"), order=20))
+    return items

@@ -1,9 +1,593 @@
-"""Every write about calls. Each is atomic, checks calls.policy, and leaves an audit entry."""
+"""Every write about calls. Each is atomic, checks calls.policy, leaves an audit entry (django-auditlog
+on the models) and queues email through notifications.notify inside the same transaction.
+
+The meeting link and passcode never leave these functions towards families: families get a
+personal JoinLink to the portal, checked when it is opened (COM-4, CON-1, CALL-6).
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from accounts.models import User
+from accounts.permissions import is_leadership, is_staff_member
+from consent.choices import Scope
+from consent.selectors import consenting_pupil_ids
+from notifications.recipients import family_recipients_for_pupils
+from notifications.services import notify
+from school.models import Guardianship, Pupil, SchoolSettings, school_calendar
+
+from . import emails, gateway, policy
+from .choices import AgreementDecision, ApprovalDecision, CallKind, CallStatus
+from .models import CalendarFeed, Call, CallApproval, CallInvitation, HostChecklistTick, JoinAttempt, JoinLink, ParentAgreement
+from .platform_settings import ITEM_KEYS
 
 
 class CallError(Exception):
     """A refusal whose text is safe to show to the person who asked."""
 
 
+class BookingRefused(CallError):
+    """The booking breaks one or more rules: {field name: problem} for the form to show."""
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__(" ".join(problems.values()))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+# --- booking -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invitees:
+    """Who was asked for, and who may take part (CON-1) and be recorded (CON-6)."""
+
+    pupils: list
+    consenting_ids: set[int]
+    recording_ids: set[int]
+
+    @classmethod
+    def load(cls, pupil_ids) -> "Invitees":
+        pupils = list(Pupil.objects.on_roll().filter(pk__in=list(pupil_ids)).order_by("last_name", "first_name"))
+        ids = [p.pk for p in pupils]
+        return cls(pupils, consenting_pupil_ids(ids, Scope.VIDEO_CALLS), consenting_pupil_ids(ids, Scope.RECORDING))
+
+    @property
+    def included(self) -> list:
+        return [p for p in self.pupils if p.pk in self.consenting_ids]
+
+    @property
+    def left_out(self) -> list:
+        """CON-1: pupils without video-call consent are not invited."""
+        return [p for p in self.pupils if p.pk not in self.consenting_ids]
+
+    def without_recording_permission(self) -> list[str]:
+        return [p.full_name for p in self.included if p.pk not in self.recording_ids]
+
+
+def busy_people(*, starts_at, ends_at, staff_ids, pupil_ids, exclude_call_id=None) -> list[str]:
+    """Names of staff and pupils already in a live call overlapping this time."""
+    clashing = Call.objects.live().overlapping(starts_at, ends_at).exclude(pk=exclude_call_id)
+    staff_ids = {pk for pk in staff_ids if pk}
+    busy_staff = User.objects.filter(
+        Q(calls_hosted__in=clashing) | Q(calls_supported__in=clashing), pk__in=staff_ids
+    ).distinct()
+    busy_pupils = Pupil.objects.filter(
+        call_invitations__call__in=clashing, call_invitations__removed_at__isnull=True, pk__in=list(pupil_ids)
+    ).distinct()
+    return [str(u) for u in busy_staff] + [p.full_name for p in busy_pupils]
+
+
+def booking_problems(
+    *, now, kind, starts_at, duration_minutes, host, second_staff, single_staff_reason, record, invitees: Invitees,
+    exclude_call_id=None,
+) -> dict[str, str]:
+    """Every rule a booking must meet, as {form field: problem}. Empty when the booking may go ahead."""
+    ends_at = starts_at + dt.timedelta(minutes=duration_minutes)
+    settings_row = SchoolSettings.load()
+    second_id = second_staff.pk if second_staff else None
+    checks = {
+        "starts_at": policy.notice_problem(starts_at=starts_at, now=now, min_notice_hours=settings_row.min_booking_notice_hours)
+        or policy.school_hours_problem(starts_at=starts_at, ends_at=ends_at, calendar=school_calendar()),
+        "duration_minutes": policy.duration_problem(duration=ends_at - starts_at),
+        "second_staff": policy.staffing_problem(
+            kind=kind, host_id=host.pk, second_staff_id=second_id, single_staff_reason=single_staff_reason
+        ),
+        "pupils": policy.invitees_problem(
+            kind=kind, invited_count=len(invitees.pupils), consenting_count=len(invitees.consenting_ids)
+        ),
+        "record": policy.recording_problem(record=record, pupil_names_without_permission=invitees.without_recording_permission()),
+    }
+    if not any(checks.values()):
+        checks["starts_at"] = policy.double_booking_problem(
+            busy_people=busy_people(
+                starts_at=starts_at, ends_at=ends_at, staff_ids={host.pk, second_id},
+                pupil_ids=invitees.consenting_ids, exclude_call_id=exclude_call_id,
+            )
+        )
+    return {field: problem for field, problem in checks.items() if problem}
+
+
+def _check_staff(*, booked_by, host, second_staff):
+    for person, what in ((booked_by, "The person booking"), (host, "The host"), (second_staff, "The second member of staff")):
+        if person is not None and not is_staff_member(person):
+            raise CallError(f"{what} must be a member of staff.")
+
+
+def _lock_staff(staff_ids):
+    """Serialise bookings for the same staff so two overlapping bookings cannot both pass the check."""
+    list(User.objects.select_for_update().filter(pk__in=[pk for pk in staff_ids if pk]).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def book_call(
+    *, booked_by, now, kind, title, activity, platform, starts_at, duration_minutes, host, second_staff=None,
+    single_staff_reason="", record=False, pupil_ids=(), school_class=None, meeting_url="", passcode="",
+) -> Call:
+    """Book a group lesson or a one-to-one (CALL-1..CALL-4, CON-1, CON-6, COM-1).
+
+    Pupils without video-call consent are left out. A group call is scheduled at once and
+    families get a notice; a one-to-one waits for a parent's agreement and then approval.
+    """
+    _check_staff(booked_by=booked_by, host=host, second_staff=second_staff)
+    _lock_staff({host.pk, second_staff.pk if second_staff else None})
+    invitees = Invitees.load(pupil_ids)
+    problems = booking_problems(
+        now=now, kind=kind, starts_at=starts_at, duration_minutes=duration_minutes, host=host, second_staff=second_staff,
+        single_staff_reason=single_staff_reason, record=record, invitees=invitees,
+    )
+    if problems:
+        raise BookingRefused(problems)
+    one_to_one = kind == CallKind.ONE_TO_ONE
+    call = Call.objects.create(
+        kind=kind, title=title, activity=activity, platform=platform, starts_at=starts_at,
+        duration_minutes=duration_minutes, ends_at=starts_at + dt.timedelta(minutes=duration_minutes),
+        host=host, second_staff=second_staff, single_staff_reason="" if second_staff else single_staff_reason.strip(),
+        record=record, status=CallStatus.AWAITING_PARENT if one_to_one else CallStatus.SCHEDULED,
+        school_class=school_class, booked_by=booked_by, booked_at=now, meeting_url=meeting_url, passcode=passcode,
+    )
+    for pupil in invitees.included:
+        CallInvitation.objects.create(call=call, pupil=pupil, invited_at=now)
+    if one_to_one:
+        _ask_for_agreement(call)
+    else:
+        _send_notices(call)
+        _send_join_details_if_due(call, now)
+    return call
+
+
+def _families(call) -> dict:
+    """{guardian: [pupils]} for the call's invitees who may take part now (CON-1, COM-4)."""
+    pupils = {p.pk: p for p in Pupil.objects.filter(call_invitations__call=call, call_invitations__removed_at__isnull=True)}
+    consenting = consenting_pupil_ids(list(pupils))
+    pupils = {pk: p for pk, p in pupils.items() if pk in consenting}
+
+    found: dict = {}
+    for pupil_id, guardians in family_recipients_for_pupils(list(pupils)).items():
+        for guardian in guardians:
+            found.setdefault(guardian, []).append(pupils[pupil_id])
+    return found
+
+
+def _send_notices(call) -> None:
+    """COM-1, COM-8: what, when, where and with whom, plus reporting routes, to each family."""
+    for guardian, pupils in _families(call).items():
+        notify(
+            to=guardian.email, user=guardian.user, kind="call-notice", context=emails.family_context(call, guardian, pupils),
+            dedupe_key=f"call-notice:{call.pk}:v{call.version}:{guardian.pk}",
+        )
+
+
+def _ask_for_agreement(call) -> None:
+    """CALL-4: ask the pupil's guardians to agree to this date and time (also the COM-1 notice)."""
+    for guardian, pupils in _families(call).items():
+        notify(
+            to=guardian.email, user=guardian.user, kind="call-agreement-request",
+            context=emails.family_context(call, guardian, pupils),
+            dedupe_key=f"call-agree:{call.pk}:v{call.version}:{guardian.pk}",
+        )
+
+
+# --- join details ----------------------------------------------------------------------------
+
+
+def _send_join_details_if_due(call, now) -> int:
+    lead = SchoolSettings.load().join_email_lead_hours
+    if policy.join_details_due(starts_at=call.starts_at, now=now, lead_hours=lead):
+        return send_join_details(call=call, now=now)
+    return 0
+
+
+def send_join_details(*, call, now) -> int:
+    """COM-4, CON-1, CALL-4: a personal join link, one email per guardian per consented pupil.
+
+    Consent is read again here, at sending time. Runs inside the caller's transaction; safe to
+    run twice (a guardian who already holds an active link for the pupil gets nothing new).
+    """
+    if not policy.join_details_may_go_out(kind=call.kind, status=call.status):
+        return 0
+    held = set(JoinLink.objects.active().filter(call=call).values_list("guardian_id", "pupil_id"))
+    sent = 0
+    for guardian, pupils in _families(call).items():
+        for pupil in pupils:
+            if (guardian.pk, pupil.pk) in held:
+                continue
+            token, token_hash = _new_token()
+            link = JoinLink.objects.create(call=call, guardian=guardian, pupil=pupil, token_hash=token_hash, created_at=now)
+            notify(
+                to=guardian.email, user=guardian.user, kind="call-join",
+                context={**emails.family_context(call, guardian, [pupil]), "join_url": emails.absolute(f"/calls/join/{token}/")},
+                dedupe_key=f"call-join:{link.pk}",
+            )
+            sent += 1
+    call.join_details_sent_at = now
+    call.save(update_fields=["join_details_sent_at"])
+    return sent
+
+
+def send_due_join_details(*, now) -> int:
+    """The beat sweep: join details for every scheduled call now inside the lead time (COM-4)."""
+    lead = dt.timedelta(hours=SchoolSettings.load().join_email_lead_hours)
+    due = Call.objects.filter(
+        status=CallStatus.SCHEDULED, join_details_sent_at__isnull=True, starts_at__lte=now + lead,
+        starts_at__gt=now - policy.LATE_LOCK,
+    ).values_list("pk", flat=True)
+    sent = 0
+    for call_id in list(due):
+        with transaction.atomic():
+            call = Call.objects.select_for_update().get(pk=call_id)
+            if call.join_details_sent_at is None:
+                sent += send_join_details(call=call, now=now)
+    return sent
+
+
+def _revoke_links(links, *, now, reason) -> list:
+    """Revoke join links one by one (each change is audited); returns their guardians."""
+    revoked = []
+    for link in links.select_related("guardian"):
+        link.revoked_at = now
+        link.revoked_reason = reason
+        link.save(update_fields=["revoked_at", "revoked_reason"])
+        revoked.append(link.guardian)
+    return revoked
+
+
+@dataclass(frozen=True)
+class JoinOutcome:
+    allowed: bool
+    reason: str
+    call: Call
+    pupil: Pupil
+    platform_url: str = ""
+
+
+class JoinLinkNotFound(Exception):
+    """No link has this token (the view answers 404, as for any unknown address)."""
+
+
+def find_join_link(token: str) -> JoinLink:
+    link = JoinLink.objects.select_related("call", "call__host", "call__second_staff", "pupil", "guardian").filter(
+        token_hash=hash_token(token)
+    ).first()
+    if link is None:
+        raise JoinLinkNotFound
+    return link
+
+
+@transaction.atomic
+def open_join_link(*, token, now) -> JoinOutcome:
+    """CON-1, CALL-4, CALL-6: check at this moment whether the family may join; record the attempt.
+
+    Only an allowed attempt hands over the platform link (asked of calls.gateway at this moment).
+    """
+    link = find_join_link(token)
+    call, pupil = link.call, link.pupil
+    refusal = policy.join_refusal(
+        now=now, starts_at=call.starts_at, window_minutes=SchoolSettings.load().join_window_minutes, kind=call.kind,
+        status=call.status, consent_in_force=pupil.pk in consenting_pupil_ids([pupil.pk]),
+        still_invited=CallInvitation.objects.filter(call=call, pupil=pupil, removed_at__isnull=True).exists(),
+        link_revoked=link.revoked_at is not None,
+    )
+    url = "" if refusal else gateway.platform_link_for(call, pupil)
+    if not refusal and not url:
+        refusal = "The staff have not added the meeting link yet. Please try again in a minute or contact the school office."
+    JoinAttempt.objects.create(link=link, call=call, at=now, allowed=refusal is None, reason=refusal or "")
+    return JoinOutcome(allowed=refusal is None, reason=refusal or "", call=call, pupil=pupil, platform_url=url)
+
+
+# --- one-to-one agreement and approval ---------------------------------------------------------
+
+
+def _locked(call) -> Call:
+    """The call's row, locked until the end of the transaction (two people may act at once)."""
+    return Call.objects.select_for_update().select_related("host", "second_staff", "booked_by").get(pk=call.pk)
+
+
+@transaction.atomic
+def record_parent_agreement(*, call, guardian, decided_by, now, agree: bool) -> ParentAgreement:
+    """CALL-4: a guardian with parental responsibility agrees to (or declines) this date and time."""
+    call = _locked(call)
+    invited = call.invitations.filter(removed_at__isnull=True).values_list("pupil_id", flat=True)
+    if not Guardianship.objects.filter(guardian=guardian, pupil_id__in=invited, parental_responsibility=True).exists():
+        raise CallError("Only a parent or carer with parental responsibility for this child can answer.")
+    if call.status != CallStatus.AWAITING_PARENT:
+        raise CallError(f"This call is not waiting for a parent's answer (it is: {call.get_status_display().lower()}).")
+    try:
+        with transaction.atomic():
+            agreement = ParentAgreement.objects.create(
+                call=call, guardian=guardian, decision=AgreementDecision.AGREED if agree else AgreementDecision.DECLINED,
+                for_starts_at=call.starts_at, decided_at=now, decided_by=decided_by,
+            )
+    except IntegrityError:
+        raise CallError("Another parent or carer has already answered for this time.") from None
+    call.status = CallStatus.AWAITING_APPROVAL if agree else CallStatus.DRAFT
+    call.save(update_fields=["status"])
+    notify(
+        to=call.host.email, user=call.host, kind="call-agreement-decided",
+        context=emails.staff_context(call, agreement=agreement), dedupe_key=f"call-agreement-decided:{agreement.pk}",
+    )
+    return agreement
+
+
+def _decide(*, call, approver, now, decision, reason) -> CallApproval:
+    call = _locked(call)
+    verdict = policy.may_decide_approval(
+        approver_id=approver.pk, approver_is_leadership=is_leadership(approver), booked_by_id=call.booked_by_id,
+        staff_ids=call.staff_ids(),
+    )
+    if not verdict.allowed:
+        raise CallError(verdict.reason)
+    if call.status != CallStatus.AWAITING_APPROVAL:
+        raise CallError(f"This call is not awaiting approval (it is: {call.get_status_display().lower()}).")
+    try:
+        with transaction.atomic():
+            approval = CallApproval.objects.create(
+                call=call, approver=approver, decision=decision, reason=reason.strip(), for_starts_at=call.starts_at,
+                decided_at=now,
+            )
+    except IntegrityError:
+        raise CallError("Someone else has already decided on this call.") from None
+    call.status = CallStatus.SCHEDULED if decision == ApprovalDecision.APPROVED else CallStatus.DRAFT
+    call.save(update_fields=["status"])
+    notify(
+        to=call.host.email, user=call.host, kind="call-approval-decided",
+        context=emails.staff_context(call, approval=approval), dedupe_key=f"call-approval-decided:{approval.pk}",
+    )
+    return approval
+
+
+@transaction.atomic
+def approve_call(*, call, approver, now, reason="") -> CallApproval:
+    """CALL-4: the head or deputy approves a one-to-one the parent agreed to; join details may follow."""
+    approval = _decide(call=call, approver=approver, now=now, decision=ApprovalDecision.APPROVED, reason=reason)
+    _send_join_details_if_due(approval.call, now)
+    return approval
+
+
+@transaction.atomic
+def decline_call(*, call, approver, now, reason) -> CallApproval:
+    """CALL-4: the head or deputy declines, with a reason the host sees. The call goes back to draft."""
+    if not reason.strip():
+        raise CallError("Give a reason for declining, so the host knows what to change.")
+    return _decide(call=call, approver=approver, now=now, decision=ApprovalDecision.DECLINED, reason=reason)
+
+
+# --- changes -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def change_call_time(*, call, changed_by, now, starts_at, duration_minutes) -> Call:
+    """CALL-5, COM-2: move a call. Join links are cancelled and sent again for the new time;
+    for a one-to-one the parent's agreement and the approval are void and asked for again."""
+    call = _locked(call)
+    if call.status in (CallStatus.CANCELLED, CallStatus.HELD):
+        raise CallError("A cancelled or held call cannot be moved.")
+    _lock_staff(call.staff_ids())
+    active = CallInvitation.objects.filter(call=call, removed_at__isnull=True).values_list("pupil_id", flat=True)
+    invitees = Invitees.load(active)
+    problems = booking_problems(
+        now=now, kind=call.kind, starts_at=starts_at, duration_minutes=duration_minutes, host=call.host,
+        second_staff=call.second_staff, single_staff_reason=call.single_staff_reason, record=call.record, invitees=invitees,
+        exclude_call_id=call.pk,
+    )
+    problems.pop("pupils", None)  # who is invited is not changing; consent is checked again at sending
+    if problems:
+        raise BookingRefused(problems)
+    call.starts_at, call.duration_minutes = starts_at, duration_minutes
+    call.ends_at = starts_at + dt.timedelta(minutes=duration_minutes)
+    call.version += 1
+    call.join_details_sent_at = None
+    _revoke_links(JoinLink.objects.active().filter(call=call), now=now, reason="The call's time changed.")
+    if call.is_one_to_one:
+        _void_one_to_one_decisions(call, now)
+        call.status = CallStatus.AWAITING_PARENT
+        call.save()
+        _ask_for_agreement(call)
+        return call
+    call.save()
+    for guardian, pupils in _families(call).items():
+        notify(
+            to=guardian.email, user=guardian.user, kind="call-changed", context=emails.family_context(call, guardian, pupils),
+            dedupe_key=f"call-changed:{call.pk}:v{call.version}:{guardian.pk}",
+        )
+    _send_join_details_if_due(call, now)
+    return call
+
+
+def _void_one_to_one_decisions(call, now) -> None:
+    """CALL-5: an agreement or approval is for one date and time only."""
+    for row in [*call.agreements.filter(voided_at__isnull=True), *call.approvals.filter(voided_at__isnull=True)]:
+        row.voided_at = now
+        row.save(update_fields=["voided_at"])
+
+
+@transaction.atomic
+def cancel_call(*, call, cancelled_by, now, reason) -> Call:
+    """COM-2: cancel a call; its join links stop working and every family told of it hears."""
+    call = _locked(call)
+    if call.status in (CallStatus.CANCELLED, CallStatus.HELD):
+        raise CallError("This call is already cancelled or has been held.")
+    if not reason.strip():
+        raise CallError("Give a reason: families are told why.")
+    families = _families(call)
+    call.status, call.cancelled_at, call.cancel_reason = CallStatus.CANCELLED, now, reason.strip()
+    call.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    _revoke_links(JoinLink.objects.active().filter(call=call), now=now, reason="The call was cancelled.")
+    for guardian, pupils in families.items():
+        notify(
+            to=guardian.email, user=guardian.user, kind="call-cancelled", context=emails.family_context(call, guardian, pupils),
+            dedupe_key=f"call-cancelled:{call.pk}:{guardian.pk}",
+        )
+    return call
+
+
+@transaction.atomic
+def set_meeting_details(*, call, changed_by, meeting_url, passcode) -> Call:
+    """The platform link and passcode, staff-only (excluded from audit history; never logged)."""
+    call = _locked(call)
+    call.meeting_url, call.passcode = meeting_url, passcode
+    call.save(update_fields=["meeting_url", "passcode"])
+    return call
+
+
+@transaction.atomic
+def mark_call_held(*, call, by, now) -> Call:
+    """The call took place (the session-log app calls this when a log is written)."""
+    call = _locked(call)
+    if call.status != CallStatus.SCHEDULED:
+        raise CallError("Only a scheduled call can be marked as held.")
+    call.status = CallStatus.HELD
+    call.save(update_fields=["status"])
+    _revoke_links(JoinLink.objects.active().filter(call=call), now=now, reason="The call has taken place.")
+    return call
+
+
+@transaction.atomic
+def tick_checklist(*, call, item, ticked_by, now, ticked=True) -> None:
+    """CALL-6: the host (or second staff member) confirms one platform setting for this call."""
+    if item not in ITEM_KEYS:
+        raise CallError("That is not one of the required platform settings.")
+    if ticked_by.pk not in call.staff_ids():
+        raise CallError("Only the call's staff can tick its checklist.")
+    if ticked:
+        HostChecklistTick.objects.get_or_create(call=call, item=item, defaults={"ticked_by": ticked_by, "ticked_at": now})
+    else:
+        for tick in HostChecklistTick.objects.filter(call=call, item=item):
+            tick.delete()
+
+
+# --- consent withdrawn -------------------------------------------------------------------------
+
+
 def handle_consent_withdrawal(*, pupil, scope, decided_by, now):
-    """CON-3: filled in below; registered with consent.hooks in CallsConfig.ready()."""
+    """CON-3, CON-6: runs inside withdraw_consent's transaction (registered in CallsConfig.ready()).
+
+    Video calls: the pupil leaves every upcoming call, the family's join links stop working,
+    and the host of each call is told. Recording: upcoming recorded calls with the pupil stop
+    being recorded, and the host is told.
+    """
+    if scope == Scope.VIDEO_CALLS:
+        _remove_from_upcoming_calls(pupil, now)
+    elif scope == Scope.RECORDING:
+        _stop_recording_upcoming_calls(pupil, now)
+
+
+def _remove_from_upcoming_calls(pupil, now) -> None:
+    invitations = CallInvitation.objects.select_related("call", "call__host").filter(
+        pupil=pupil, removed_at__isnull=True, call__in=Call.objects.upcoming(now)
+    )
+    for invitation in invitations:
+        call = invitation.call
+        invitation.removed_at, invitation.removed_reason = now, "Consent for video calls was withdrawn."
+        invitation.save(update_fields=["removed_at", "removed_reason"])
+        _revoke_links(JoinLink.objects.active().filter(call=call, pupil=pupil), now=now, reason="Consent was withdrawn.")
+        if call.is_one_to_one:
+            # A one-to-one without its pupil cannot happen; nobody should keep time for it.
+            call.status, call.cancelled_at = CallStatus.CANCELLED, now
+            call.cancel_reason = "Consent for video calls was withdrawn."
+            call.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+        notify(
+            to=call.host.email, user=call.host, kind="call-pupil-removed",
+            context=emails.staff_context(call, pupil=pupil), dedupe_key=f"call-pupil-removed:{invitation.pk}:{now.isoformat()}",
+        )
+
+
+def _stop_recording_upcoming_calls(pupil, now) -> None:
+    calls = Call.objects.upcoming(now).filter(record=True).for_pupils([pupil.pk]).select_related("host")
+    for call in calls:
+        call.record = False
+        call.save(update_fields=["record"])
+        notify(
+            to=call.host.email, user=call.host, kind="call-recording-off",
+            context=emails.staff_context(call, pupil=pupil),
+            dedupe_key=f"call-recording-off:{call.pk}:{pupil.pk}:{now.isoformat()}",
+        )
+
+
+# --- families told in advance ----------------------------------------------------------------
+
+
+def send_weekly_timetables(*, now) -> int:
+    """COM-2, COM-8: each guardian's children's calls for the coming week, with reporting routes.
+
+    Idempotent: the dedupe key names the week and the guardian. Families with no calls that
+    week get no email.
+    """
+    monday = policy.week_starting(policy.local(now).date())
+    start = dt.datetime.combine(monday, dt.time(0), tzinfo=policy.LONDON)
+    end = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(0), tzinfo=policy.LONDON)
+    week_calls = Call.objects.live().filter(starts_at__gte=start, starts_at__lt=end)
+    invitations = (
+        CallInvitation.objects.filter(removed_at__isnull=True, call__in=week_calls)
+        .select_related("call", "call__host", "call__second_staff", "pupil")
+        .order_by("call__starts_at")
+    )
+    by_pupil: dict = {}
+    for invitation in invitations:
+        by_pupil.setdefault(invitation.pupil_id, []).append(invitation)
+    consenting = consenting_pupil_ids(list(by_pupil))
+
+    timetables: dict = {}
+    for pupil_id, guardians in family_recipients_for_pupils([pk for pk in by_pupil if pk in consenting]).items():
+        for guardian in guardians:
+            timetables.setdefault(guardian, []).extend(by_pupil[pupil_id])
+    for guardian, rows in timetables.items():
+        with transaction.atomic():
+            notify(
+                to=guardian.email, user=guardian.user, kind="timetable-weekly",
+                context=emails.timetable_context(guardian, monday, sorted(rows, key=lambda r: r.call.starts_at)),
+                dedupe_key=f"timetable:{monday:%Y-%m-%d}:{guardian.pk}",
+            )
+    return len(timetables)
+
+
+# --- calendar feeds ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_calendar_feed(*, user, now) -> str:
+    """COM-2: a new secret feed address for `user`; any earlier one stops working. Returns the token."""
+    revoke_calendar_feed(user=user, now=now)
+    token, token_hash = _new_token()
+    CalendarFeed.objects.create(user=user, token_hash=token_hash, created_at=now)
+    return token
+
+
+@transaction.atomic
+def revoke_calendar_feed(*, user, now) -> None:
+    for feed in CalendarFeed.objects.filter(user=user, revoked_at__isnull=True):
+        feed.revoked_at = now
+        feed.save(update_fields=["revoked_at"])

@@ -1,0 +1,85 @@
+"""What every calls email is told: plain values, times already in UK local time (COM-1, COM-8)."""
+
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.choices import Role
+from accounts.models import User
+from school.models import SchoolSettings
+
+from .policy import local
+
+
+def absolute(path: str) -> str:
+    return f"{settings.PORTAL_BASE_URL}{path}"
+
+
+def when(call) -> str:
+    """e.g. "Monday 26 October 2026, 09:00 to 09:30 (UK time)"."""
+    start, end = local(call.starts_at), local(call.ends_at)
+    return f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M} to {end:%H:%M} (UK time)"
+
+
+def staff_names(call) -> list[str]:
+    return [str(person) for person in (call.host, call.second_staff) if person]
+
+
+def _school() -> dict:
+    row = SchoolSettings.load()
+    return {"school_name": row.name, "reporting_routes": row.reporting_routes, "office_phone": row.office_phone,
+            "office_email": row.office_email}
+
+
+def family_context(call, guardian, pupils) -> dict:
+    """COM-1: the platform, what the child will do online, which staff; COM-8: reporting routes.
+    Never the meeting link or passcode (COM-4)."""
+    return {
+        **_school(),
+        "guardian_name": guardian.full_name,
+        "pupil_names": [p.full_name for p in pupils],
+        "title": call.title,
+        "kind": call.get_kind_display(),
+        "activity": call.activity,
+        "platform": call.get_platform_display(),
+        "when": when(call),
+        "staff": staff_names(call),
+        "recorded": call.record,
+        "status": call.get_status_display(),
+        "cancel_reason": call.cancel_reason,
+        "one_to_one": call.is_one_to_one,
+        "family_url": absolute(reverse("calls:family_call", args=[call.pk])),
+    }
+
+
+def staff_context(call, **extra) -> dict:
+    return {
+        **_school(),
+        "title": call.title,
+        "when": when(call),
+        "status": call.get_status_display(),
+        "call_url": absolute(reverse("calls:detail", args=[call.pk])),
+        **extra,
+    }
+
+
+def timetable_context(guardian, monday, invitations) -> dict:
+    """COM-2: one row per child per call for the week starting `monday`."""
+    rows = [
+        {"when": when(i.call), "title": i.call.title, "pupil": i.pupil.full_name, "platform": i.call.get_platform_display(),
+         "activity": i.call.activity, "staff": staff_names(i.call), "status": i.call.get_status_display()}
+        for i in invitations
+    ]
+    return {**_school(), "guardian_name": guardian.full_name, "week": f"{monday.day} {monday:%B %Y}", "rows": rows,
+            "calls_url": absolute(reverse("calls:family"))}
+
+
+def dsl_contacts() -> list[dict]:
+    """CALL-7: the DSL and deputy DSLs, to contact about a concern."""
+    people = User.objects.filter(staff_roles__role__in=[Role.DSL, Role.DEPUTY_DSL], is_active=True).prefetch_related(
+        "staff_roles"
+    ).distinct()
+    return [{"name": str(u), "email": u.email, "role": _dsl_role(u)} for u in people]
+
+
+def _dsl_role(user) -> str:
+    return "DSL" if any(r.role == Role.DSL for r in user.staff_roles.all()) else "Deputy DSL"

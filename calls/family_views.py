@@ -1,0 +1,101 @@
+"""Family pages: their children's calls, agreeing a one-to-one's time, and the join gateway."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from school.models import Guardianship, SchoolSettings
+from school.permissions import children_of, guardian_of
+
+from . import permissions, services
+from .choices import CallStatus
+from .emails import staff_names
+
+
+@login_required
+def family(request):
+    """A parent's children's calls, soonest first, with the reporting routes (COM-2, COM-8)."""
+    calls = (
+        permissions.family_calls_for(request.user)
+        .filter(ends_at__gt=timezone.now())
+        .select_related("host", "second_staff")
+        .order_by("starts_at", "pk")
+    )
+    page = Paginator(calls, 20).get_page(request.GET.get("page"))
+    children = {c.pk: c for c in children_of(request.user)}
+    rows = _family_rows(page.object_list, children)
+    return render(request, "calls/family.html", {"page": page, "rows": rows, "settings_row": SchoolSettings.load()})
+
+
+def _family_rows(calls, children):
+    """Which of the parent's children is in each call, in one query for the whole page."""
+    from .models import CallInvitation
+
+    calls = list(calls)
+    invited: dict = {}
+    for call_id, pupil_id in CallInvitation.objects.filter(
+        call__in=calls, pupil_id__in=list(children), removed_at__isnull=True
+    ).values_list("call_id", "pupil_id"):
+        invited.setdefault(call_id, []).append(children[pupil_id].full_name)
+    return [{"call": c, "children": invited.get(c.pk, []), "staff": staff_names(c)} for c in calls]
+
+
+def _may_answer(user, call) -> bool:
+    guardian = guardian_of(user)
+    if guardian is None or call.status != CallStatus.AWAITING_PARENT:
+        return False
+    invited = call.invitations.filter(removed_at__isnull=True).values_list("pupil_id", flat=True)
+    return Guardianship.objects.filter(guardian=guardian, pupil_id__in=invited, parental_responsibility=True).exists()
+
+
+@login_required
+def family_call(request, call_id):
+    """One call as a family sees it (COM-1): never the meeting link or passcode (COM-4)."""
+    call = permissions.get_family_call(request.user, call_id)
+    children = call.invitations.filter(removed_at__isnull=True, pupil__in=children_of(request.user)).select_related("pupil")
+    return render(request, "calls/family_call.html", {
+        "call": call, "children": [i.pupil for i in children], "staff": staff_names(call),
+        "may_answer": _may_answer(request.user, call), "settings_row": SchoolSettings.load(),
+    })
+
+
+@require_POST
+@login_required
+def answer(request, call_id):
+    """CALL-4: a parent agrees to or declines a one-to-one's date and time."""
+    call = permissions.get_family_call(request.user, call_id)
+    guardian = guardian_of(request.user)
+    if guardian is None:
+        raise Http404
+    agree = request.POST.get("answer") == "agree"
+    try:
+        services.record_parent_agreement(call=call, guardian=guardian, decided_by=request.user, now=timezone.now(), agree=agree)
+    except services.CallError as error:
+        messages.error(request, str(error))
+    else:
+        thanks = "Thank you: you agreed to this time." if agree else "Thank you: the school will suggest another time."
+        messages.success(request, thanks)
+    return redirect("calls:family_call", call_id=call.pk)
+
+
+@never_cache
+def join(request, token):
+    """COM-4, CON-1, CALL-6: a family's personal join link.
+
+    GET shows what the link is for and changes nothing (mail scanners open links); pressing
+    the button (POST) is the attempt: checked at that moment, recorded, and only if allowed
+    does the page hand over the platform link and the child's real name to use.
+    """
+    try:
+        link = services.find_join_link(token)
+    except services.JoinLinkNotFound:
+        raise Http404 from None
+    if request.method != "POST":
+        return render(request, "calls/join.html", {"link": link, "call": link.call, "pupil": link.pupil, "outcome": None})
+    outcome = services.open_join_link(token=token, now=timezone.now())
+    return render(request, "calls/join.html", {"link": link, "call": outcome.call, "pupil": outcome.pupil, "outcome": outcome})

@@ -1,0 +1,55 @@
+"""Who may see and act on which calls (GOV-2). "Not yours" and "does not exist" are the same 404."""
+
+from django.shortcuts import get_object_or_404
+
+from accounts.permissions import is_leadership, is_staff_member
+from school.permissions import children_of
+
+from .models import Call
+
+
+def calls_visible_to(user):
+    """Staff see the calls they host, support or booked; the head and deputy see every call."""
+    if is_leadership(user):
+        return Call.objects.all()
+    if is_staff_member(user):
+        return Call.objects.with_staff(user).distinct()
+    return Call.objects.none()
+
+
+def get_call_for_staff(user, call_id) -> Call:
+    return get_object_or_404(calls_visible_to(user), pk=call_id)
+
+
+def may_see_meeting_details(user, call) -> bool:
+    """The platform link and passcode: only the call's own staff and whoever booked it (COM-4)."""
+    return user.pk in call.staff_ids() or user.pk == call.booked_by_id
+
+
+def may_manage(user, call) -> bool:
+    """Change the time, cancel, set the meeting link: the call's staff, its booker, the head or deputy."""
+    return may_see_meeting_details(user, call) or is_leadership(user)
+
+
+def may_tick_checklist(user, call) -> bool:
+    """CALL-6: the host and the second member of staff tick the platform settings."""
+    return user.pk in call.staff_ids()
+
+
+def family_calls_for(user):
+    """A parent's children's calls (active invitations only)."""
+    return Call.objects.for_pupils(children_of(user).values_list("pk", flat=True))
+
+
+def get_family_call(user, call_id) -> Call:
+    return get_object_or_404(family_calls_for(user), pk=call_id)
+
+
+def approvals_queue_for(user):
+    """CALL-4: one-to-ones waiting for the head or deputy; nobody else has a queue."""
+    from .choices import CallKind, CallStatus
+
+    if not is_leadership(user):
+        return Call.objects.none()
+    return Call.objects.filter(kind=CallKind.ONE_TO_ONE, status=CallStatus.AWAITING_APPROVAL)
+

@@ -1,0 +1,80 @@
+"""CALL-6: the platform settings the policy requires, as data per platform.
+
+Each item is a setting the host confirms on the call page (a HostChecklistTick), or that a
+platform adapter applies through the platform's API. An adapter can read `settings_for(platform)`
+and apply every item whose key it understands; the host still sees the list.
+"""
+
+from dataclasses import dataclass
+
+from .choices import Platform
+
+
+@dataclass(frozen=True)
+class PlatformSetting:
+    key: str
+    label: str
+    # How to do it on this platform, shown under the label.
+    how: str = ""
+
+
+# The policy's list, in the order a host works through it before starting.
+REQUIRED = [
+    PlatformSetting(
+        "school_account", "Signed in with the school account; profile picture the school logo, staff notice image or blank"
+    ),
+    PlatformSetting("waiting_room", "Waiting room (lobby) on"),
+    PlatformSetting("mute_on_entry", "Microphones and video muted on entry"),
+    PlatformSetting("admit_one_at_a_time", "Children admitted one at a time, camera on"),
+    PlatformSetting("lock_after_start", "Call locked 5 minutes after the start"),
+    PlatformSetting("no_private_chat", "Private messaging between participants off"),
+    PlatformSetting("staff_only_screen_share", "Screen sharing for staff only"),
+    PlatformSetting("staff_only_file_transfer", "File transfer off except for staff"),
+    PlatformSetting("real_names_locked", "Participants named by their real name, renaming locked"),
+    PlatformSetting("recording_off", "Recording off (unless this call may be recorded, CON-6)"),
+]
+
+# Where each setting lives on each platform (hints only; the keys are the contract).
+HOW = {
+    Platform.MICROSOFT_TEAMS: {
+        "waiting_room": "Meeting options: Who can bypass the lobby = Only me and co-organisers.",
+        "mute_on_entry": "Meeting options: Allow mic and camera for attendees = off.",
+        "lock_after_start": "In the meeting: More > Lock the meeting.",
+        "no_private_chat": "Meeting options: Meeting chat = off.",
+        "staff_only_screen_share": "Meeting options: Who can present = Only me and co-organisers.",
+    },
+    Platform.ZOOM: {
+        "waiting_room": "Settings > Security > Waiting room.",
+        "mute_on_entry": "Settings > Mute all participants when they join.",
+        "lock_after_start": "Security > Lock meeting.",
+        "no_private_chat": "Settings > Chat > Allow participants to chat with: Host only.",
+        "staff_only_screen_share": "Settings > Screen sharing > Only host.",
+        "real_names_locked": "Security > uncheck Rename themselves.",
+    },
+    Platform.GOOGLE_MEET: {
+        "waiting_room": "Host controls > Meeting access = Trusted.",
+        "staff_only_screen_share": "Host controls > Share their screen = off.",
+        "no_private_chat": "Host controls > Send chat messages = off.",
+    },
+    Platform.BIGBLUEBUTTON: {
+        "waiting_room": "Room settings > Require moderator approval before joining.",
+        "mute_on_entry": "Room settings > Mute users when they join.",
+        "no_private_chat": "Lock viewers > Private chat.",
+        "real_names_locked": "Names come from the portal and cannot be changed.",
+    },
+}
+
+ITEM_KEYS = frozenset(item.key for item in REQUIRED)
+
+
+def settings_for(platform: str) -> list[PlatformSetting]:
+    """The required settings for `platform`, each with how to do it there."""
+    hints = HOW.get(platform, {})
+    return [PlatformSetting(item.key, item.label, hints.get(item.key, "")) for item in REQUIRED]
+
+
+def recording_item_label(record: bool) -> str:
+    """The recording line reads differently for a call that may be recorded (CON-6 checked at booking)."""
+    if record:
+        return "Recording allowed for this call (every pupil has recording permission): start it only when ready"
+    return "Recording off"

@@ -1,0 +1,230 @@
+"""Staff pages: book, list, approve, and the call page. Load via permissions -> form -> one service."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.choices import LEADERSHIP
+from accounts.permissions import is_leadership, role_required, staff_required
+from school.permissions import classes_visible_to, pupils_visible_to
+
+from . import permissions, services
+from .emails import dsl_contacts
+from .forms import BookingForm, CallFilterForm, ChangeTimeForm, DecisionForm, MeetingDetailsForm, ReasonForm
+from .platform_settings import recording_item_label, settings_for
+from .policy import is_single_staffed
+
+PAGE_SIZE = 20
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _with_list_columns(queryset):
+    """Everything a list row shows, in a fixed number of queries whatever the number of calls."""
+    return queryset.select_related("host", "second_staff", "school_class").annotate(
+        invitee_count=Count("invitations", filter=Q(invitations__removed_at__isnull=True))
+    )
+
+
+@staff_required
+def call_list(request):
+    """Staff see their calls; the head and deputy see every call, filterable (CALL-2 flag shown)."""
+    now = timezone.now()
+    form = CallFilterForm(request.GET or None)
+    calls = permissions.calls_visible_to(request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        calls = calls.filter(**{k: data[k] for k in ("status", "kind", "host") if data[k]})
+        if data["single_staff"]:
+            calls = calls.filter(kind="group", second_staff__isnull=True)
+        if not data["past"]:
+            calls = calls.filter(ends_at__gt=now)
+    else:
+        calls = calls.filter(ends_at__gt=now)
+    page = _page(request, _with_list_columns(calls).order_by("starts_at", "pk"))
+    return render(request, "calls/list.html", {"page": page, "form": form, "everyone": is_leadership(request.user)})
+
+
+@role_required(*LEADERSHIP)
+def approvals(request):
+    """CALL-4: one-to-ones the parent agreed to, waiting for the head or deputy."""
+    queue = _with_list_columns(permissions.approvals_queue_for(request.user)).select_related("booked_by").order_by("starts_at")
+    page = _page(request, queue)
+    return render(request, "calls/approvals.html", {"page": page, "form": DecisionForm()})
+
+
+@require_POST
+@role_required(*LEADERSHIP)
+def decide(request, call_id):
+    call = permissions.get_call_for_staff(request.user, call_id)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        action = services.approve_call if form.cleaned_data["decision"] == "approve" else services.decline_call
+        try:
+            action(call=call, approver=request.user, now=timezone.now(), reason=form.cleaned_data["reason"])
+        except services.CallError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Your decision on “{call.title}” is recorded.")
+    else:
+        messages.error(request, "Choose approve or decline.")
+    return redirect("calls:approvals")
+
+
+@staff_required
+def book(request):
+    """Any member of staff books a group lesson or a one-to-one."""
+    form = BookingForm(
+        request.POST or None, initial={"host": request.user}, pupils=pupils_visible_to(request.user),
+        classes=classes_visible_to(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            call = services.book_call(
+                booked_by=request.user, now=timezone.now(), kind=data["kind"], title=data["title"], activity=data["activity"],
+                platform=data["platform"], starts_at=form.starts_at(), duration_minutes=data["duration_minutes"],
+                host=data["host"], second_staff=data["second_staff"], single_staff_reason=data["single_staff_reason"],
+                record=data["record"], pupil_ids=form.invited_pupil_ids(), school_class=data["school_class"],
+                meeting_url=data["meeting_url"], passcode=data["passcode"],
+            )
+        except services.BookingRefused as refused:
+            _show_problems(form, refused.problems)
+        except services.CallError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"“{call.title}” is booked: {call.get_status_display().lower()}.")
+            return redirect("calls:detail", call_id=call.pk)
+    return render(request, "calls/book.html", {"form": form})
+
+
+# Rules about the start answer next to the date field; the rest next to their own field.
+FIELD_FOR_PROBLEM = {"starts_at": "date"}
+
+
+def _show_problems(form, problems):
+    for field, problem in problems.items():
+        name = FIELD_FOR_PROBLEM.get(field, field)
+        form.add_error(name if name in form.fields else None, problem)
+
+
+def raise_concern_url(call, pupil_ids) -> str:
+    """CALL-7, SG-1: the safeguarding form, pre-filled with this call and its pupils."""
+    try:
+        base = reverse("safeguarding:raise")
+    except NoReverseMatch:
+        base = "/safeguarding/raise/"
+    query = "&".join([f"call={call.pk}", *(f"pupil={pk}" for pk in pupil_ids)])
+    return f"{base}?{query}"
+
+
+@staff_required
+def detail(request, call_id):
+    """CALL-6, CALL-7: the staff page for one call."""
+    call = permissions.get_call_for_staff(request.user, call_id)
+    invitations = call.invitations.select_related("pupil").order_by("pupil__last_name", "pupil__first_name")
+    active = [i for i in invitations if i.removed_at is None]
+    ticks = {t.item: t for t in call.checklist_ticks.select_related("ticked_by")}
+    checklist = [
+        {"item": s, "label": recording_item_label(call.record) if s.key == "recording_off" else s.label, "tick": ticks.get(s.key)}
+        for s in settings_for(call.platform)
+    ]
+    return render(request, "calls/detail.html", {
+        "call": call,
+        "invited": active,
+        "removed": [i for i in invitations if i.removed_at is not None],
+        "checklist": checklist,
+        "may_tick": permissions.may_tick_checklist(request.user, call),
+        "may_manage": permissions.may_manage(request.user, call),
+        "show_meeting": permissions.may_see_meeting_details(request.user, call),
+        "single_staffed": is_single_staffed(kind=call.kind, second_staff_id=call.second_staff_id),
+        "dsl_contacts": dsl_contacts(),
+        "concern_url": raise_concern_url(call, [i.pupil_id for i in active]),
+        "agreements": call.agreements.select_related("guardian"),
+        "approvals": call.approvals.select_related("approver"),
+        "attempts": call.join_attempts.select_related("link__guardian", "link__pupil")[:50],
+        "meeting_form": MeetingDetailsForm(initial={"meeting_url": call.meeting_url, "passcode": call.passcode}),
+    })
+
+
+def _managed_call(request, call_id):
+    call = permissions.get_call_for_staff(request.user, call_id)
+    if not permissions.may_manage(request.user, call):
+        raise Http404
+    return call
+
+
+@require_POST
+@staff_required
+def tick(request, call_id):
+    """CALL-6: the host ticks (or unticks) one platform setting."""
+    call = permissions.get_call_for_staff(request.user, call_id)
+    try:
+        services.tick_checklist(
+            call=call, item=request.POST.get("item", ""), ticked_by=request.user, now=timezone.now(),
+            ticked=request.POST.get("ticked") == "1",
+        )
+    except services.CallError as error:
+        messages.error(request, str(error))
+    return redirect(f"{reverse('calls:detail', args=[call.pk])}#checklist")
+
+
+@require_POST
+@staff_required
+def meeting_details(request, call_id):
+    call = _managed_call(request, call_id)
+    if not permissions.may_see_meeting_details(request.user, call):
+        raise Http404
+    form = MeetingDetailsForm(request.POST)
+    if form.is_valid():
+        services.set_meeting_details(call=call, changed_by=request.user, **form.cleaned_data)
+        messages.success(request, "Meeting details saved.")
+    else:
+        messages.error(request, "Enter a full web address for the meeting link, starting https://.")
+    return redirect("calls:detail", call_id=call.pk)
+
+
+@staff_required
+def change_time(request, call_id):
+    """CALL-5, COM-2: move a call; families are told, and a one-to-one is agreed and approved again."""
+    call = _managed_call(request, call_id)
+    form = ChangeTimeForm(request.POST or None, initial={"duration_minutes": call.duration_minutes})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_call_time(
+                call=call, changed_by=request.user, now=timezone.now(), starts_at=form.starts_at(),
+                duration_minutes=form.cleaned_data["duration_minutes"],
+            )
+        except services.BookingRefused as refused:
+            _show_problems(form, {k: v for k, v in refused.problems.items() if k in ("starts_at", "duration_minutes")})
+            for field, problem in refused.problems.items():
+                if field not in ("starts_at", "duration_minutes"):
+                    form.add_error(None, problem)
+        except services.CallError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The time is changed and everyone has been told.")
+            return redirect("calls:detail", call_id=call.pk)
+    return render(request, "calls/change_time.html", {"call": call, "form": form})
+
+
+@staff_required
+def cancel(request, call_id):
+    call = _managed_call(request, call_id)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel_call(call=call, cancelled_by=request.user, now=timezone.now(), reason=form.cleaned_data["reason"])
+        except services.CallError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The call is cancelled and families have been told.")
+            return redirect("calls:detail", call_id=call.pk)
+    return render(request, "calls/cancel.html", {"call": call, "form": form})

@@ -22,6 +22,13 @@ app.conf.beat_schedule = {
     # SG-5: concerns not acknowledged in time escalate; every 2 minutes, idempotent.
     "safeguarding-escalate-overdue": {"task": "safeguarding.tasks.escalate_overdue_concerns", "schedule": 120.0},
     "notifications-sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
+    # COM-4: join links for calls within the school's lead time; every minute, idempotent.
+    "calls-send-due-join-details": {"task": "calls.tasks.send_due_join_details", "schedule": 60.0},
+    # COM-2: the coming week's timetable on Friday afternoon, retried over the weekend (one per week and guardian).
+    "calls-weekly-timetables": {
+        "task": "calls.tasks.send_weekly_timetables",
+        "schedule": crontab(minute=0, hour=16, day_of_week="fri,sat,sun"),
+    },
     # LOG-1: read who is in this portal's BigBlueButton meetings; returns at once on the manual platform.
     "platforms-poll-running-meetings": {"task": "platforms.tasks.poll_running_meetings", "schedule": 60.0},
 }

@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from .models import StaffMessage
+
+        # OutboxMessage is not audited: workers update it in bulk; its own fields are its history.
+        auditlog.register(StaffMessage, m2m_fields={"cc_staff"})

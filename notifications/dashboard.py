@@ -1,9 +1,31 @@
 """Dashboard panels and navigation offered by the notifications app."""
 
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from accounts.permissions import is_staff_member
+from portal.registry import NavItem, Panel
+
+from .models import OutboxMessage, OutboxState
+from .permissions import can_manage_outbox
+
 
 def panels(request, now):
-    return []
+    """Head and office: how many emails failed or are still waiting (one query)."""
+    if not can_manage_outbox(request.user):
+        return []
+    counts = OutboxMessage.objects.aggregate(
+        failed=Count("pk", filter=Q(state=OutboxState.FAILED)),
+        waiting=Count("pk", filter=Q(state__in=[OutboxState.PENDING, OutboxState.SENDING])),
+    )
+    context = {**counts, "url": reverse("notifications:outbox")}
+    return [Panel("Email delivery", "notifications/panels/outbox.html", context, order=80, attention=counts["failed"] > 0)]
 
 
 def nav_items(user):
-    return []
+    items = [NavItem("Messages", reverse("notifications:inbox"), order=80)]
+    if is_staff_member(user):
+        items.append(NavItem("Write to a family", reverse("notifications:compose_start"), order=81))
+    if can_manage_outbox(user):
+        items.append(NavItem("Email outbox", reverse("notifications:outbox"), order=82))
+    return items

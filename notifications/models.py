@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class OutboxState(models.TextChoices):
@@ -7,6 +8,24 @@ class OutboxState(models.TextChoices):
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+
+
+class OutboxQuerySet(models.QuerySet):
+    def due(self, now):
+        """Rows a worker may take now: waiting and due, or held by a worker whose lease ran out."""
+        return self.filter(
+            Q(state=OutboxState.PENDING, next_attempt_at__isnull=True)
+            | Q(state=OutboxState.PENDING, next_attempt_at__lte=now)
+            | Q(state=OutboxState.SENDING, lease_until__lt=now)
+        )
+
+    def needing_attention(self):
+        """What staff watch in the outbox: failed for good, or not sent yet."""
+        return self.filter(state__in=[OutboxState.FAILED, OutboxState.PENDING, OutboxState.SENDING])
+
+    def sent_to(self, user):
+        """Messages the portal sent (or will send) to this person: their account or their address."""
+        return self.filter(Q(recipient_user=user) | Q(recipient_email__iexact=user.email))
 
 
 class OutboxMessage(models.Model):
@@ -28,15 +47,24 @@ class OutboxMessage(models.Model):
     # Unique per intended message: notifying twice with one key sends once.
     dedupe_key = models.CharField(max_length=200, unique=True)
     state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
+    # Tries at the SMTP server (a claim by a worker that died before trying does not count).
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
+    # When a waiting row may next be tried: now for a new row, later after a temporary failure.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OutboxQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "lease_until"]), models.Index(fields=["recipient_user", "-created_at"])]
+        indexes = [
+            models.Index(fields=["state", "lease_until"]),
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["recipient_user", "-created_at"]),
+        ]
 
     def __str__(self):
         return f"{self.kind} to {self.recipient_email} ({self.get_state_display()})"
@@ -45,3 +73,34 @@ class OutboxMessage(models.Model):
     def message_id(self) -> str:
         """Fixed per row, so a repeat delivery is recognisable at the recipient."""
         return f"<outbox-{self.pk}@egps-portal>"
+
+
+class StaffMessage(models.Model):
+    """A message a member of staff wrote to a family through the portal (COM-5).
+
+    Kept with the colleagues copied in, so the school can show that mail to a pupil's own
+    address always had another member of staff on it.
+    """
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_messages_written")
+    pupil = models.ForeignKey("school.Pupil", on_delete=models.PROTECT, related_name="staff_messages")
+    # Set when written to a parent/carer; empty when written to the pupil's personal address.
+    guardian = models.ForeignKey(
+        "school.Guardian", on_delete=models.PROTECT, null=True, blank=True, related_name="staff_messages"
+    )
+    recipient_email = models.EmailField()
+    cc_staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="staff_messages_copied")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    sent_at = models.DateTimeField()
+    outbox = models.OneToOneField(OutboxMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="staff_message")
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self):
+        return f"{self.subject} to {self.recipient_email}"
+
+    @property
+    def to_pupil_address(self) -> bool:
+        return self.guardian_id is None

@@ -1,13 +1,42 @@
-"""The one way any app sends email: write an outbox row now, deliver it after commit."""
+"""The one way any app sends email: write an outbox row now, deliver it after commit.
+
+Also the writes staff make here: retrying an email (notification centre) and writing to a
+family (COM-5).
+"""
 
 import logging
+import threading
+from functools import reduce
+from operator import or_
 
+from auditlog.context import set_actor
+from auditlog.models import LogEntry
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from .models import OutboxMessage
+from accounts.permissions import is_staff_member
+from school.models import Pupil, SchoolSettings
+from school.permissions import pupils_visible_to
+
+from . import policy
+from .models import OutboxMessage, OutboxState, StaffMessage
+from .permissions import can_manage_outbox, relevant_staff
+from .recipients import family_recipients
 
 log = logging.getLogger(__name__)
+
+# Publishing must never hold up a web request: one quick try, then the sweep takes over.
+FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+
+
+class NotificationError(Exception):
+    """A refusal whose text is safe to show to the person who asked."""
+
+
+class RecipientRefused(NotificationError):
+    """COM-4/COM-5: an address this kind of email must never go to."""
 
 
 def render_email(kind: str, context: dict) -> tuple[str, str, str]:
@@ -22,11 +51,13 @@ def render_email(kind: str, context: dict) -> tuple[str, str, str]:
 def notify(*, to: str, kind: str, context: dict, dedupe_key: str, user=None, cc=()) -> OutboxMessage:
     """Queue one email to one address. Call inside the caller's transaction.
 
-    The same dedupe_key twice gives the same row, so a retried request sends once.
+    The same dedupe_key twice gives the same row, so a retried request sends once. Refuses
+    (RecipientRefused) an address the kind may not go to: a pupil's own address (COM-4, COM-5).
     """
     existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing
+    _check_addresses(kind=kind, to=to, cc=list(cc))
     subject, text, html = render_email(kind, {**context, "recipient_email": to})
     try:
         with transaction.atomic():
@@ -39,19 +70,162 @@ def notify(*, to: str, kind: str, context: dict, dedupe_key: str, user=None, cc=
                 body_text=text,
                 body_html=html,
                 dedupe_key=dedupe_key,
+                next_attempt_at=timezone.now(),
             )
     except IntegrityError:
         # Another request wrote the same message between our check and insert.
         return OutboxMessage.objects.get(dedupe_key=dedupe_key)
-    transaction.on_commit(lambda: _publish(message.pk))
+    _publish_after_commit(message.pk)
     return message
 
 
-def _publish(message_id: int) -> None:
-    """Hand the row to a worker. If the broker is unreachable the sweep sends it later."""
+def notify_family(*, pupil, kind: str, context: dict, dedupe_key: str) -> list[OutboxMessage]:
+    """COM-4: one private message to each parent/carer entitled to this pupil's notices.
+
+    Each message's key is f"{dedupe_key}:{pupil.pk}:{guardian.pk}", so one notice about two
+    siblings reaches their shared parent twice, once per child. The template gets `guardian` and `pupil`.
+    """
+    return [
+        notify(
+            to=guardian.email,
+            kind=kind,
+            context={**context, "guardian": guardian, "pupil": pupil},
+            dedupe_key=f"{dedupe_key}:{pupil.pk}:{guardian.pk}",
+            user=guardian.user,
+        )
+        for guardian in family_recipients(pupil)
+    ]
+
+
+def _check_addresses(*, kind: str, to: str, cc: list[str]) -> None:
+    pupil_addresses = _pupil_addresses([to, *cc])
+    decision = policy.outbox_address_decision(
+        kind=kind,
+        to_is_pupil_address=to.lower() in pupil_addresses,
+        cc_is_pupil_address=any(a.lower() in pupil_addresses for a in cc),
+        has_cc=bool(cc),
+    )
+    if not decision.allowed:
+        raise RecipientRefused(decision.reason)
+
+
+def _pupil_addresses(addresses) -> set[str]:
+    """Which of these addresses belong to a pupil (lower-cased), in one query."""
+    wanted = [a for a in addresses if a]
+    if not wanted:
+        return set()
+    query = reduce(or_, (Q(personal_email__iexact=a) for a in wanted))
+    return {e.lower() for e in Pupil.objects.filter(query).values_list("personal_email", flat=True)}
+
+
+# --- publishing -----------------------------------------------------------------------------
+# Ids written in this thread's transaction wait here; the first on-commit callback publishes
+# them all in batches, later callbacks find the list empty. Ids of rows a rollback undid may
+# linger until the next publish: a task for a missing row does nothing.
+_waiting = threading.local()
+
+
+def _publish_after_commit(pk: int) -> None:
+    if not hasattr(_waiting, "ids"):
+        _waiting.ids = []
+    _waiting.ids.append(pk)
+    transaction.on_commit(_publish_waiting)
+
+
+def _publish_waiting() -> None:
+    ids, _waiting.ids = list(dict.fromkeys(getattr(_waiting, "ids", []))), []
+    publish(ids)
+
+
+def publish(ids) -> bool:
+    """Hand rows to workers, a batch per task. If the broker is unreachable the sweep sends them later."""
+    from .delivery import batch_size
     from .tasks import deliver_outbox
 
-    try:
-        deliver_outbox.delay([message_id])
-    except Exception:  # noqa: BLE001 - a broker outage must never fail the web request
-        log.warning("Broker unavailable; outbox message %s waits for the sweep", message_id)
+    size = batch_size()
+    for start in range(0, len(ids), size):
+        try:
+            deliver_outbox.apply_async((ids[start : start + size],), retry=True, retry_policy=FAIL_FAST)
+        except Exception:
+            if deliver_outbox.app.conf.task_always_eager:
+                raise  # in-process delivery: a real error, not a broker outage
+            log.warning("Broker unavailable; %s outbox messages wait for the sweep", len(ids) - start)
+            return False
+    return True
+
+
+# --- the notification centre ----------------------------------------------------------------
+
+
+@transaction.atomic
+def retry_message(*, message: OutboxMessage, retried_by, now) -> None:
+    """Send a failed or waiting email again now, with a fresh count of attempts. Head and office only."""
+    if not can_manage_outbox(retried_by):
+        raise NotificationError("Only the headteacher and the office can retry emails.")
+    before = OutboxMessage.objects.filter(pk=message.pk).values("state", "attempts", "last_error").first()
+    updated = OutboxMessage.objects.filter(pk=message.pk, state__in=[OutboxState.FAILED, OutboxState.PENDING]).update(
+        state=OutboxState.PENDING, attempts=0, next_attempt_at=now, lease_until=None
+    )
+    if not updated:
+        raise NotificationError("This email is being sent or has been sent already.")
+    # OutboxMessage is not registered with auditlog (workers update it in bulk); the retry,
+    # a person's decision, is recorded explicitly.
+    LogEntry.objects.log_create(
+        message,
+        action=LogEntry.Action.UPDATE,
+        changes={"state": [before["state"], OutboxState.PENDING], "attempts": [before["attempts"], 0], "retried": ["", "yes"]},
+        actor=retried_by,
+        force_log=True,
+    )
+    _publish_after_commit(message.pk)
+
+
+# --- staff messages to families (COM-5) -----------------------------------------------------
+
+
+@transaction.atomic
+def send_staff_message(*, author, pupil, guardian=None, cc_staff=(), subject: str, body: str, now) -> StaffMessage:
+    """COM-5: a member of staff writes about `pupil` to one of its parents/carers (`guardian`) as is,
+    or, with guardian None, to the pupil's personal address, only with another relevant member
+    of staff copied in. The message and who was copied are kept and audited."""
+    cc_staff = list(cc_staff)
+    to = _staff_message_address(author=author, pupil=pupil, guardian=guardian, cc_staff=cc_staff)
+    with set_actor(author):
+        message = StaffMessage.objects.create(
+            author=author, pupil=pupil, guardian=guardian, recipient_email=to, subject=subject, body=body, sent_at=now
+        )
+        message.cc_staff.set(cc_staff)
+        message.outbox = notify(
+            to=to,
+            kind="staff-message",
+            context={"message": message, "author": author, "pupil": pupil, "guardian": guardian, "school": SchoolSettings.load()},
+            dedupe_key=f"staff-message:{message.pk}",
+            user=guardian.user if guardian else None,
+            cc=[member.email for member in cc_staff],
+        )
+        message.save(update_fields=["outbox"])
+    return message
+
+
+def _staff_message_address(*, author, pupil, guardian, cc_staff) -> str:
+    """The address to write to, once the author, the recipient and the copies pass the rules."""
+    if not is_staff_member(author) or not pupils_visible_to(author).filter(pk=pupil.pk).exists():
+        raise NotificationError("You can only write about pupils you work with.")
+    if any(not is_staff_member(member) for member in cc_staff):
+        raise NotificationError("Only members of staff can be copied in.")
+    to_pupil = guardian is None
+    decision = policy.staff_message_decision(
+        to_pupil_address=to_pupil,
+        author_id=author.pk,
+        copied_staff_ids=[member.pk for member in cc_staff],
+        relevant_staff_ids=set(relevant_staff(pupil).values_list("pk", flat=True)),
+    )
+    if not decision.allowed:
+        raise NotificationError(decision.reason)
+    if to_pupil:
+        if not pupil.personal_email:
+            raise NotificationError("This pupil has no personal email address on record.")
+        return pupil.personal_email
+    if guardian.pk not in {g.pk for g in family_recipients(pupil)}:
+        raise NotificationError("That parent or carer cannot receive messages about this pupil.")
+    return guardian.email

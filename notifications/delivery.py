@@ -1,0 +1,192 @@
+"""Delivery of outbox rows: claim a batch with a lease, send it over one SMTP connection, record
+each outcome on its row.
+
+At-least-once by design (a lost join link is worse than a repeated one). The only possible
+repeat is a worker dying between the SMTP server accepting a message and the row being marked
+sent; the repeat carries the row's fixed Message-ID, so it is recognisable. Every state change
+is a conditional UPDATE on (state, lease), so a task run twice, or a worker whose lease ran
+out, never overwrites what another worker did.
+"""
+
+import datetime as dt
+import logging
+import smtplib
+import time
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import policy
+from .models import OutboxMessage, OutboxState
+
+log = logging.getLogger(__name__)
+
+
+def batch_size() -> int:
+    return settings.NOTIFICATIONS_BATCH_SIZE
+
+
+def lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.NOTIFICATIONS_LEASE_SECONDS)
+
+
+def claim(ids, *, now) -> list[OutboxMessage]:
+    """Take the due rows among `ids`, topped up with other due rows to one batch, for this worker.
+
+    Rows another worker holds are skipped (SKIP LOCKED), so two workers never claim one row.
+    Topping up lets one task drain a backlog over one SMTP connection.
+    """
+    with transaction.atomic():
+        due = OutboxMessage.objects.due(now).select_for_update(skip_locked=True)
+        rows = list(due.filter(pk__in=list(ids)).order_by("pk")[: batch_size()])
+        room = batch_size() - len(rows)
+        if room > 0:
+            others = due.exclude(pk__in=[r.pk for r in rows]).order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
+            rows += list(others[:room])
+        lease_until = now + lease()
+        OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(state=OutboxState.SENDING, lease_until=lease_until)
+    for row in rows:
+        row.state, row.lease_until = OutboxState.SENDING, lease_until
+    return rows
+
+
+def _still_ours(row):
+    """The row as long as this worker's lease on it stands (a conditional UPDATE target)."""
+    return OutboxMessage.objects.filter(pk=row.pk, state=OutboxState.SENDING, lease_until=row.lease_until)
+
+
+def mark_sent(row) -> None:
+    _still_ours(row).update(
+        state=OutboxState.SENT, sent_at=timezone.now(), lease_until=None, attempts=F("attempts") + 1, last_error=""
+    )
+
+
+def mark_failed(row, *, reason: str, permanent: bool, now) -> None:
+    """A failed try: FAILED for good (5xx, or too many tries), otherwise back to waiting with backoff."""
+    attempts = row.attempts + 1
+    if permanent or policy.gives_up(attempts=attempts, max_attempts=settings.NOTIFICATIONS_MAX_ATTEMPTS):
+        if not permanent:
+            reason = f"Gave up after {attempts} attempts. Last error: {reason}"
+        _still_ours(row).update(state=OutboxState.FAILED, attempts=attempts, last_error=reason[:2000], lease_until=None)
+        log.warning("Outbox message %s failed: %s", row.pk, reason)
+        return
+    first_wait = dt.timedelta(seconds=settings.NOTIFICATIONS_RETRY_SECONDS)
+    _still_ours(row).update(
+        state=OutboxState.PENDING,
+        attempts=attempts,
+        last_error=reason[:2000],
+        lease_until=None,
+        next_attempt_at=policy.next_attempt_at(attempts=attempts, now=now, first_wait=first_wait),
+    )
+
+
+def release(rows, *, now) -> None:
+    """Hand back rows this worker claimed but did not try (it ran out of time): due at once."""
+    for row in rows:
+        _still_ours(row).update(state=OutboxState.PENDING, lease_until=None, next_attempt_at=now)
+
+
+def describe_failure(exc: Exception) -> tuple[bool, str]:
+    """(permanent?, a reason staff can read) for an exception raised while sending."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        reason = "; ".join(f"{addr} refused: {code} {_text(msg)}" for addr, (code, msg) in exc.recipients.items())
+        return policy.is_permanent_smtp_failure(codes), reason
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return policy.is_permanent_smtp_failure([exc.smtp_code]), f"Mail server said {exc.smtp_code} {_text(exc.smtp_error)}"
+    if isinstance(exc, ValueError):  # a malformed address or header never gets better
+        return True, f"The message could not be built: {exc}"
+    return False, f"Could not reach the mail server ({type(exc).__name__}: {exc})"
+
+
+def _text(message) -> str:
+    return message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+
+
+def breaks_connection(exc: Exception) -> bool:
+    """After these the SMTP session is unusable; a refusal (4xx/5xx reply) leaves it open."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code == 421  # "service closing transmission channel"
+    return not isinstance(exc, smtplib.SMTPRecipientsRefused | ValueError)
+
+
+def as_email(row) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=row.subject,
+        body=row.body_text,
+        to=[row.recipient_email],
+        cc=list(row.cc),
+        headers={"Message-ID": row.message_id},
+    )
+    if row.body_html:
+        email.attach_alternative(row.body_html, "text/html")
+    return email
+
+
+def deliver(ids, *, now) -> int:
+    """Claim and send one batch. Returns how many were sent. Safe to run twice with the same ids."""
+    rows = claim(ids, now=now)
+    if not rows:
+        return 0
+    # Stop well inside the lease, so the sweep never hands a row we still hold to another worker.
+    deadline = time.monotonic() + lease().total_seconds() / 2
+    backend = get_connection()
+    try:
+        return _send_batch(backend, rows, now=now, deadline=deadline)
+    finally:
+        _close(backend)
+
+
+def _send_batch(backend, rows, *, now, deadline) -> int:
+    sent = 0
+    for index, row in enumerate(rows):
+        if time.monotonic() > deadline:
+            release(rows[index:], now=now)
+            break
+        try:
+            backend.open()
+        except Exception as exc:  # noqa: BLE001 - the server is down: every row waits and says why
+            _connection_failed(rows[index:], exc, now=now)
+            break
+        if _send_one(backend, row, now=now):
+            sent += 1
+    return sent
+
+
+def _send_one(backend, row, *, now) -> bool:
+    try:
+        accepted = backend.send_messages([as_email(row)])
+    except Exception as exc:  # noqa: BLE001 - recorded on the row for staff to see
+        permanent, reason = describe_failure(exc)
+        mark_failed(row, reason=reason, permanent=permanent, now=now)
+        if breaks_connection(exc):
+            _close(backend)
+        return False
+    if not accepted:
+        mark_failed(row, reason="The mail server did not accept the message.", permanent=False, now=now)
+        return False
+    mark_sent(row)
+    return True
+
+
+def _close(backend) -> None:
+    """Close the SMTP session; a socket that is already dead must not fail the batch."""
+    try:
+        backend.close()
+    except Exception:  # noqa: BLE001, S110 - nothing left to do with a broken connection
+        backend.connection = None
+
+
+def _connection_failed(rows, exc, *, now) -> None:
+    _, reason = describe_failure(exc)
+    log.warning("Mail server unreachable; %s outbox messages wait: %s", len(rows), reason)
+    for row in rows:
+        mark_failed(row, reason=reason, permanent=False, now=now)
+
+
+def due_ids(*, now, limit: int) -> list[int]:
+    """Rows left waiting (broker was down, retry is due) or held past their lease (worker died)."""
+    return list(OutboxMessage.objects.due(now).order_by("pk").values_list("pk", flat=True)[:limit])

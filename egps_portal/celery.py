@@ -21,7 +21,6 @@ app.conf.beat_schedule = {
     "governance-retention-sweep": {"task": "governance.tasks.retention_sweep", "schedule": crontab(hour=2, minute=30)},
     # SG-5: concerns not acknowledged in time escalate; every 2 minutes, idempotent.
     "safeguarding-escalate-overdue": {"task": "safeguarding.tasks.escalate_overdue_concerns", "schedule": 120.0},
-    "notifications-sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
     # COM-4: join links for calls within the school's lead time; every minute, idempotent.
     "calls-send-due-join-details": {"task": "calls.tasks.send_due_join_details", "schedule": 60.0},
     # COM-2: the coming week's timetable on Friday afternoon, retried over the weekend (one per week and guardian).
@@ -32,3 +31,12 @@ app.conf.beat_schedule = {
     # LOG-1: read who is in this portal's BigBlueButton meetings; returns at once on the manual platform.
     "platforms-poll-running-meetings": {"task": "platforms.tasks.poll_running_meetings", "schedule": 60.0},
 }
+
+
+@app.on_after_configure.connect
+def _notifications_sweep(sender, **kwargs):
+    """The outbox sweep, every NOTIFICATIONS_SWEEP_SECONDS (a setting, so fault tests can sweep each second)."""
+    from django.conf import settings
+
+    sweep = sender.signature("notifications.tasks.sweep_outbox")
+    sender.add_periodic_task(settings.NOTIFICATIONS_SWEEP_SECONDS, sweep, name="notifications-sweep-outbox")

@@ -163,3 +163,17 @@ def test_report_length_in_minutes():
 
     assert MeetingReport(started_at=start, ended_at=start + dt.timedelta(minutes=29, seconds=40)).length_minutes == 30
     assert MeetingReport(started_at=start).length_minutes is None
+
+
+def test_the_portal_mounts_the_callback_where_the_adapter_points():
+    from django.urls import reverse
+
+    assert reverse("platforms:bbb_callback", urlconf="egps_portal.urls") == "/platforms/bbb/callback/"
+
+
+def test_beat_polls_running_meetings_every_minute():
+    from egps_portal.celery import app
+
+    entry = app.conf.beat_schedule["platforms-poll-running-meetings"]
+
+    assert entry == {"task": "platforms.tasks.poll_running_meetings", "schedule": 60.0}

@@ -60,7 +60,7 @@ def _teacher_panel(user) -> Panel | None:
     return Panel(
         title="Consent in your classes",
         template="consent/panels/teacher.html",
-        context={"rows": rows},
+        context={"rows": rows, "guidance_url": reverse("consent:guidance")},
         order=20,
         attention=any(r["lacking"] for r in rows),
     )
@@ -78,6 +78,8 @@ def _school_panel(user) -> Panel:
         "questions_waiting": waiting if has_any_role(user, permissions.QUESTION_QUEUE_ROLES) else None,
         "classes_url": reverse("consent:classes"),
         "queue_url": reverse("consent:queue"),
+        "outstanding_url": reverse("consent:outstanding") if has_any_role(user, permissions.ACKNOWLEDGEMENT_OVERSEERS) else None,
+        "guidance_url": reverse("consent:guidance"),
     }
     return Panel(title="Consent across the school", template="consent/panels/school.html", context=context, order=20)
 

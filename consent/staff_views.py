@@ -1,25 +1,22 @@
 """Staff pages: the class consent view and its CSV, decisions entered for parents (CON-4),
 reminders and requests, the parents' question queue (COM-7) and acceptable-use gaps (CON-7)."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import has_any_role, role_required
+from portal.csv import csv_response
 from school.models import Guardian, Pupil
 from school.permissions import get_class_for
 
 from . import permissions, selectors, services
 from .choices import Audience, ConsentState, Decision
-from .csv_cells import safe_cell
 from .forms import ConsentRequestForm, ReplyForm, StaffDecisionForm
 from .models import AcceptableUseAcknowledgement, ConsentDecision, FamilyQuestion, FamilyQuestionReply
 
@@ -69,24 +66,20 @@ CSV_HEADER = ["Pupil", "MIS id", "Video calls", "Decided at", "Recording", "Acce
 
 @login_required
 def class_csv(request, class_id):
-    """The class view as CSV. Every cell is neutralised so a spreadsheet never runs a name as a formula."""
+    """The class view as CSV; portal.csv neutralises every cell so a spreadsheet never runs a name as a formula."""
     school_class = get_class_for(request.user, class_id)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="consent-class-{school_class.pk}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
-    for row in _class_rows(school_class):
-        decided = timezone.localtime(row.video_calls_decided_at).strftime("%d/%m/%Y %H:%M") if row.video_calls_decided_at else ""
-        cells = [
+    rows = (
+        [
             row.pupil.full_name,
             row.pupil.mis_id,
             ConsentState(row.video_calls).label,
-            decided,
+            timezone.localtime(row.video_calls_decided_at).strftime("%d/%m/%Y %H:%M") if row.video_calls_decided_at else "",
             ConsentState(row.recording).label,
             "Yes" if row.acknowledged else "No",
         ]
-        writer.writerow([safe_cell(c) for c in cells])
-    return response
+        for row in _class_rows(school_class)
+    )
+    return csv_response(f"consent-class-{school_class.pk}.csv", CSV_HEADER, rows)
 
 
 @require_POST

@@ -324,7 +324,7 @@ def test_the_csv_neutralises_formulas(client, office, class_a):
 
     response = client.get(reverse("consent:class_csv", args=[class_a.pk]))
 
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == "Pupil"
     assert rows[1][0].startswith("'=HYPERLINK")
     assert rows[1][2] == "Never answered"

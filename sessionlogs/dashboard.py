@@ -1,9 +1,57 @@
-"""Dashboard panels and navigation offered by the sessionlogs app."""
+"""Dashboard panels and navigation offered by the sessionlogs app (LOG-4). Each panel is two queries."""
+
+from django.urls import reverse
+
+from accounts.permissions import is_leadership, is_staff_member
+from portal.registry import NavItem, Panel
+from school.models import SchoolSettings
+
+from . import selectors
+
+SHOWN = 5
 
 
 def panels(request, now):
-    return []
+    user = request.user
+    if not is_staff_member(user):
+        return []
+    found = [_to_write(user, now)]
+    if is_leadership(user):
+        found.append(_past_deadline(now))
+    return found
+
+
+def _listed(queryset) -> tuple[list, bool]:
+    rows = list(queryset.select_related("host").order_by("ends_at")[: SHOWN + 1])
+    return rows[:SHOWN], len(rows) > SHOWN
+
+
+def _to_write(user, now) -> Panel:
+    """LOG-4: the host's calls that have ended without a log."""
+    calls, more = _listed(selectors.logs_to_write_for(user, now))
+    return Panel(
+        "Logs to write", "sessionlogs/panels/to_write.html", {"calls": calls, "more": more}, order=15, attention=bool(calls)
+    )
+
+
+def _past_deadline(now) -> Panel:
+    """LOG-4: for the head (and deputy), calls whose log is past the school's deadline."""
+    deadline_hours = SchoolSettings.load().session_log_deadline_hours
+    calls, more = _listed(selectors.missing_past_deadline(now, deadline_hours))
+    return Panel(
+        "Missing logs past deadline", "sessionlogs/panels/past_deadline.html",
+        {"calls": calls, "more": more, "deadline_hours": deadline_hours}, order=12, attention=bool(calls),
+    )
 
 
 def nav_items(user):
-    return []
+    if not is_staff_member(user):
+        return []
+    return [NavItem("Session logs", reverse("sessionlogs:index"), order=25)]
+
+
+def child_sections(request, pupil, now, audience):
+    """On the staff pupil page: a link to the pupil's contact history and welfare contacts."""
+    if audience != "staff" or not is_staff_member(request.user):
+        return []
+    return [Panel("Contact history", "sessionlogs/panels/child_section.html", {"pupil": pupil}, order=40)]

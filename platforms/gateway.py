@@ -12,8 +12,18 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from . import policy
-from .base import Drift, MeetingSpec, Participant, PlatformError, get_adapter
+from .base import (
+    MANUAL_LINK_KEY,
+    Drift,
+    MeetingSpec,
+    Participant,
+    PlatformError,
+    get_adapter,
+    pupil_participant,
+    staff_participant,
+)
 
+ONE_TO_ONE = "one_to_one"  # calls.choices.CallKind.ONE_TO_ONE, as a plain value
 SETTINGS_NEED_CHECKING = "The settings of this call need checking by staff before children can join."
 
 
@@ -28,6 +38,34 @@ def meeting_id_for_call(call_id) -> str:
     """A meeting id unique on a server several schools may share (letters, digits and dashes only)."""
     school = hashlib.sha256(settings.PORTAL_BASE_URL.encode()).hexdigest()[:8]
     return f"egps-{school}-call-{call_id}"
+
+
+def spec_for_call(call, *, recording_consented_by_all: bool) -> MeetingSpec:
+    """The meeting a call needs. `call` is read by attribute only (pk, title, starts_at, ends_at,
+    record, meeting_url), so this app never imports the calls app. CON-6: recorded only when the
+    call asks for it AND the caller has checked recording consent for every pupil invited."""
+    return MeetingSpec(
+        meeting_id=meeting_id_for_call(call.pk),
+        name=call.title,
+        starts_at=call.starts_at,
+        ends_at=call.ends_at,
+        record=bool(call.record and recording_consented_by_all),
+        metadata={"egps-call-id": str(call.pk), MANUAL_LINK_KEY: call.meeting_url or ""},
+    )
+
+
+def pupil_link_for_call(call, pupil, *, recording_consented_by_all: bool, now: dt.datetime) -> JoinLink:
+    """The join gateway's one call for a family: the child's own link now, or why not."""
+    spec = spec_for_call(call, recording_consented_by_all=recording_consented_by_all)
+    return join_link(spec=spec, participant=pupil_participant(pupil), one_to_one=call.kind == ONE_TO_ONE,
+                     now=now, platform=call.platform)
+
+
+def staff_link_for_call(call, user, *, recording_consented_by_all: bool, now: dt.datetime) -> JoinLink:
+    """A member of staff's moderator link (starts the meeting on BigBlueButton)."""
+    spec = spec_for_call(call, recording_consented_by_all=recording_consented_by_all)
+    return join_link(spec=spec, participant=staff_participant(user), one_to_one=call.kind == ONE_TO_ONE,
+                     now=now, platform=call.platform)
 
 
 def join_link(*, spec: MeetingSpec, participant: Participant, one_to_one: bool, now: dt.datetime,

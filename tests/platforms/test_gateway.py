@@ -1,17 +1,29 @@
 """What the calls app calls: the platform chosen by settings, links at the moment of joining."""
 
 import dataclasses
+import datetime as dt
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
 from platforms.base import MANUAL_LINK_KEY, get_adapter
 from platforms.bigbluebutton import BigBlueButtonAdapter
-from platforms.gateway import SETTINGS_NEED_CHECKING, applies_settings, drift_for, join_link, meeting_id_for_call
+from platforms.gateway import (
+    SETTINGS_NEED_CHECKING,
+    applies_settings,
+    drift_for,
+    join_link,
+    meeting_id_for_call,
+    pupil_link_for_call,
+    spec_for_call,
+    staff_link_for_call,
+)
 from platforms.manual import ManualAdapter
 from platforms.policy import STAFF_NOT_READY
+from tests.platforms.test_adapter import _open
 
 
 @pytest.fixture
@@ -157,3 +169,52 @@ def test_meeting_ids_are_unique_per_school_and_plain(settings):
 
     assert first != meeting_id_for_call(12)
     assert first.replace("-", "").isalnum()
+
+
+def _call(**overrides):
+    values = {"pk": 12, "title": "Year 3 phonics", "kind": "group", "platform": "bigbluebutton", "record": False,
+              "meeting_url": "", "starts_at": dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC),
+              "ends_at": dt.datetime(2026, 11, 30, 10, 30, tzinfo=dt.UTC)}
+    return SimpleNamespace(**{**values, **overrides})
+
+
+@pytest.mark.policy("CON-6")
+@pytest.mark.parametrize(("asked", "consented", "recorded"), [(False, True, False), (True, False, False), (True, True, True)])
+def test_a_call_is_recorded_only_when_asked_and_every_pupil_consented(settings, asked, consented, recorded):
+    spec = spec_for_call(_call(record=asked), recording_consented_by_all=consented)
+
+    assert spec.record is recorded
+
+
+def test_the_spec_for_a_call_carries_its_id_and_the_hosts_link(settings):
+    spec = spec_for_call(_call(meeting_url="https://zoom.example/j/1", platform="zoom"), recording_consented_by_all=False)
+
+    assert spec.meeting_id == meeting_id_for_call(12)
+    assert spec.metadata == {"egps-call-id": "12", MANUAL_LINK_KEY: "https://zoom.example/j/1"}
+
+
+@pytest.mark.django_db
+def test_pupil_and_staff_links_for_a_call(bbb_settings, fake_bbb, teacher, head, child_a, start):
+    call = _call(kind="one_to_one")
+
+    waiting = pupil_link_for_call(call, child_a, recording_consented_by_all=False, now=start)
+    first = staff_link_for_call(call, teacher, recording_consented_by_all=False, now=start)
+    second = staff_link_for_call(call, head, recording_consented_by_all=False, now=start)
+    for link in (first, second):
+        assert _open(link.url)[0] == 302  # both staff are now in the meeting
+    admitted = pupil_link_for_call(call, child_a, recording_consented_by_all=False, now=start)
+
+    assert waiting.refusal == STAFF_NOT_READY
+    assert "fullName=Tara+Teacher" in first.url
+    assert f"userID=staff-{teacher.pk}" in first.url
+    assert "fullName=Amelia+Adams" in admitted.url
+    assert f"userID=pupil-{child_a.pk}" in admitted.url
+
+
+def test_a_manual_call_hands_out_the_hosts_link(settings):
+    link = pupil_link_for_call(
+        _call(platform="teams", meeting_url="https://teams.example/x"), SimpleNamespace(pk=3, full_name="Ben Brown"),
+        recording_consented_by_all=False, now=dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC),
+    )
+
+    assert link.url == "https://teams.example/x"

@@ -364,3 +364,35 @@ def test_parents_have_no_class_list(client, parent_a):
     client.force_login(parent_a)
 
     assert client.get(reverse("consent:classes")).status_code == 403
+
+
+@pytest.mark.policy("GOV-2")
+def test_demo_parent3_cannot_see_or_change_parent1s_children(client):
+    from django.utils import timezone
+
+    from accounts.models import User
+    from portal.demo import seed_demo_school
+    from school.models import Pupil
+
+    seed_demo_school(timezone.now())
+    parent3 = User.objects.get(email="parent3@demo.egps.test")
+    parent1_children = list(Pupil.objects.filter(guardianships__guardian__user__email="parent1@demo.egps.test"))
+    pupils_document = AcceptableUseDocument.objects.current(Audience.PUPILS)
+    before = ConsentDecision.objects.count()
+    client.force_login(parent3)
+
+    family = client.get(reverse("consent:family")).content.decode()
+    for child in parent1_children:
+        assert child.full_name not in family
+        assert client.get(change_url(child)).status_code == 404
+        assert client.post(change_url(child), {}).status_code == 404
+        assert client.post(reverse("consent:acknowledge"), {"document": pupils_document.pk, "pupil": child.pk}).status_code == 404
+        assert client.get(reverse("consent:record", args=[child.pk])).status_code == 404
+    # Tampering: parent3's own child in the URL, parent1's child and guardian in the body.
+    own = Pupil.objects.get(mis_id="DEMO-P002")
+    client.post(change_url(own), {"pupil": parent1_children[0].pk, "guardian": parent1_children[0].guardians.first().pk})
+
+    assert ConsentDecision.objects.count() == before + 1
+    assert ConsentDecision.objects.first().pupil == own
+    assert selectors.consenting_pupil_ids([c.pk for c in parent1_children]) == {c.pk for c in parent1_children}
+    assert len(parent1_children) == 2

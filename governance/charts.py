@@ -17,6 +17,11 @@ BOTTOM = 40
 TOP = 12
 
 
+def _n(value: float) -> str:
+    """A coordinate with one decimal place (format_html escapes before formatting)."""
+    return f"{value:.1f}"
+
+
 def _nice_max(value: int) -> int:
     for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000):
         if value <= step * 4:
@@ -40,11 +45,11 @@ def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list[int
             height = plot_h * value / top
             parts.append(
                 format_html(
-                    '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"><title>{}: {} {}</title></rect>',
-                    x0 + offset * bar_w,
-                    TOP + plot_h - height,
-                    bar_w,
-                    height,
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {} {}</title></rect>',
+                    _n(x0 + offset * bar_w),
+                    _n(TOP + plot_h - height),
+                    _n(bar_w),
+                    _n(height),
                     PALETTE.get(tone, tone),
                     label,
                     value,
@@ -54,8 +59,8 @@ def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list[int
         if len(labels) <= 16 or index % 2 == 0:
             parts.append(
                 format_html(
-                    '<text x="{:.1f}" y="{}" font-size="10" text-anchor="middle" fill="#0b0c0c">{}</text>',
-                    LEFT + index * group_w + group_w / 2,
+                    '<text x="{}" y="{}" font-size="10" text-anchor="middle" fill="#0b0c0c">{}</text>',
+                    _n(LEFT + index * group_w + group_w / 2),
                     HEIGHT - BOTTOM + 14,
                     label,
                 )
@@ -78,16 +83,16 @@ def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list[int
 def _axis(top: int, plot_h: float) -> SafeString:
     ticks = format_html_join(
         "",
-        '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#d0d0d0"/>'
-        '<text x="{}" y="{:.1f}" font-size="10" text-anchor="end" fill="#0b0c0c">{}</text>',
+        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#d0d0d0"/>'
+        '<text x="{}" y="{}" font-size="10" text-anchor="end" fill="#0b0c0c">{}</text>',
         (
             (
                 LEFT,
                 WIDTH - 8,
-                TOP + plot_h - plot_h * i / 4,
-                TOP + plot_h - plot_h * i / 4,
+                _n(TOP + plot_h - plot_h * i / 4),
+                _n(TOP + plot_h - plot_h * i / 4),
                 LEFT - 4,
-                TOP + plot_h - plot_h * i / 4 + 3,
+                _n(TOP + plot_h - plot_h * i / 4 + 3),
                 top * i // 4,
             )
             for i in range(5)

@@ -113,10 +113,21 @@ def join_attempts(pupil) -> dict:
 
 def attendance(pupil) -> dict:
     """Whether the child was admitted to each session held (LOG-1), from the session logs."""
-    model = model_or_none("sessionlogs.SessionLog")
+    model = model_or_none("sessionlogs.SessionLogPupil")
     if model is None:
         return _section("Attendance at sessions held", available=False)
-    return _section("Attendance at sessions held", available=False)  # TODO: read the session log's attendance
+    attended = model._default_manager.filter(pupil=pupil).select_related("log", "log__call")
+    rows = [
+        {
+            "call": a.log.call.title,
+            "started_at": _when(a.log.started_at),
+            "minutes": a.log.length_minutes,
+            "attendance": a.get_outcome_display(),
+            "joined_at": _when(a.joined_at),
+        }
+        for a in attended.order_by("log__started_at", "pk")
+    ]
+    return _section("Attendance at sessions held", rows)
 
 
 def messages_to(user, guardian) -> dict:

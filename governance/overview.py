@@ -209,8 +209,8 @@ def join_refusals(term, weeks, now) -> Section:
         return _unavailable("join-refused", title)
     start, end = term_bounds(term)
     attempts = Attempt.objects.filter(at__gte=start, at__lt=end)
-    columns = [Column("allowed", "Let in", tone="good"), Column("refused", "Refused", bad=True, metric="join-refused")]
-    found = weekly(attempts, "at", allowed=Count("pk", filter=Q(allowed=True)), refused=Count("pk", filter=Q(allowed=False)))
+    columns = [Column("let_in", "Let in", tone="good"), Column("refused", "Refused", bad=True, metric="join-refused")]
+    found = weekly(attempts, "at", let_in=Count("pk", filter=Q(allowed=True)), refused=Count("pk", filter=Q(allowed=False)))
     section = Section("join-refused", title, columns, weekly_rows(weeks, found, columns))
     reasons = attempts.filter(allowed=False).order_by().values("reason").annotate(n=Count("pk")).order_by("-n")[:10]
     section.extra_title = "Why links were refused"
@@ -344,12 +344,36 @@ def acknowledgements_by_class(term, weeks, now) -> Section:
 
 
 def session_logs(term, weeks, now) -> Section:
-    """LOG-1, LOG-4: the share of calls held with a session log written on time."""
-    SessionLog = model_or_none("sessionlogs.SessionLog")
+    """LOG-1, LOG-4: calls that ended, and whether their session log was written on time."""
+    Call = model_or_none("calls.Call")
     title = "Calls held with a session log on time"
-    if SessionLog is None:
+    if Call is None or model_or_none("sessionlogs.SessionLog") is None:
         return _unavailable("session-logs", title)
-    return _unavailable("session-logs", title)  # TODO: written once the session log model lands
+    start, end = term_bounds(term)
+    due = dt.timedelta(hours=SchoolSettings.load().session_log_deadline_hours)
+    columns = [
+        Column("ended", "Calls held", tone="neutral"),
+        Column("on_time", "Log on time", tone="good"),
+        Column("late", "Log late", bad=True, metric="logs-late"),
+        Column("missing", "Log missing", bad=True, metric="logs-missing"),
+    ]
+    calls = Call.objects.filter(starts_at__gte=start, starts_at__lt=end, ends_at__lt=now).exclude(status="cancelled")
+    found = weekly(calls.annotate(log_due=F("ends_at") + due), "starts_at", **log_counts(now, due))
+    section = Section("session-logs", title, columns, weekly_rows(weeks, found, columns))
+    ended = sum(row.values["ended"] for row in section.rows)
+    on_time = sum(row.values["on_time"] for row in section.rows)
+    section.note = f"{on_time} of {ended} calls held this term had their log on time." if ended else ""
+    _chart(section)
+    return section
+
+
+def log_counts(now, due) -> dict:
+    return {
+        "ended": Count("pk"),
+        "on_time": Count("pk", filter=Q(session_log__written_at__lte=F("log_due"))),
+        "late": Count("pk", filter=Q(session_log__written_at__gt=F("log_due"))),
+        "missing": Count("pk", filter=Q(session_log__isnull=True, ends_at__lt=now - due)),
+    }
 
 
 SECTIONS = [

@@ -7,11 +7,12 @@ paginated. Concerns have no list here: their numbers are counts only (SG-3).
 import contextlib
 import datetime as dt
 
+from django.db import models
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from school.models import Pupil
+from school.models import Pupil, SchoolSettings
 
 from .overview import term_bounds, week_bounds
 from .retention import model_or_none
@@ -92,6 +93,21 @@ def single_staff(term, params, now):
     )
 
 
+def _logs(condition, title):
+    def build(term, params, now):
+        due = dt.timedelta(hours=SchoolSettings.load().session_log_deadline_hours)
+        calls = _calls(term, params, ends_at__lt=now).exclude(status="cancelled").annotate(log_due=models.F("ends_at") + due)
+        calls = calls.filter(condition(now, due)).select_related("session_log").order_by("starts_at")
+
+        def row(call):
+            log = getattr(call, "session_log", None)
+            return _call_row(call, _when(log.written_at) if log else "not written")
+
+        return title, [*CALL_HEADERS, "Log written"], calls, row
+
+    return build
+
+
 def join_refused(term, params, now):
     Attempt = model_or_none("calls.JoinAttempt")
     start, end = _window(term, params)
@@ -157,6 +173,14 @@ def _acknowledgement(audience, title):
 
 
 METRICS = {
+    "logs-late": (
+        "sessionlogs.SessionLog",
+        _logs(lambda now, due: Q(session_log__written_at__gt=models.F("log_due")), "Calls whose session log was written late"),
+    ),
+    "logs-missing": (
+        "sessionlogs.SessionLog",
+        _logs(lambda now, due: Q(session_log__isnull=True, ends_at__lt=now - due), "Calls held without a session log"),
+    ),
     "calls-unconfirmed": ("calls.Call", calls_unconfirmed),
     "one-to-ones-incomplete": ("calls.Call", one_to_ones_incomplete),
     "single-staff": ("calls.Call", single_staff),

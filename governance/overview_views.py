@@ -52,7 +52,7 @@ def overview_csv_rows(sections):
             for row in section.rows:
                 yield [row.label, *[row.values[c.key] for c in section.columns]]
             for reason, count in section.extra_rows:
-                yield [f"{section.extra_title}: {reason}", count]
+                yield [section.extra_title, reason, count]
         yield []
 
 

@@ -36,9 +36,17 @@ def make_call(teacher, dsl):
     def _make(starts_at, **changes):
         Call = model("calls.Call")
         facts = dict(
-            kind="group", title="Year 3 maths", activity="Counting games.", starts_at=starts_at,
-            duration_minutes=30, ends_at=starts_at + dt.timedelta(minutes=30), host=teacher, second_staff=dsl,
-            status="scheduled", booked_by=teacher, booked_at=starts_at - dt.timedelta(days=2),
+            kind="group",
+            title="Year 3 maths",
+            activity="Counting games.",
+            starts_at=starts_at,
+            duration_minutes=30,
+            ends_at=starts_at + dt.timedelta(minutes=30),
+            host=teacher,
+            second_staff=dsl,
+            status="scheduled",
+            booked_by=teacher,
+            booked_at=starts_at - dt.timedelta(days=2),
         )
         return Call.objects.create(**{**facts, **changes})
 

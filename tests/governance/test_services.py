@@ -21,8 +21,13 @@ NOW = london(2026, 11, 28, 10, 0)
 
 
 def _draft(head, version="2026-11", **changes):
-    fields = dict(version=version, title="Video Conferencing Policy", text="Intent:\n\n- Keep children safe.",
-                  agreed_on=dt.date(2026, 11, 20), shared_with_staff_on=dt.date(2026, 11, 25))
+    fields = dict(
+        version=version,
+        title="Video Conferencing Policy",
+        text="Intent:\n\n- Keep children safe.",
+        agreed_on=dt.date(2026, 11, 20),
+        shared_with_staff_on=dt.date(2026, 11, 25),
+    )
     return services.draft_policy_version(by=head, today=NOW.date(), **{**fields, **changes})
 
 

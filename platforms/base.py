@@ -123,8 +123,9 @@ def get_adapter(platform: str | None = None) -> PlatformAdapter:
 
 
 def staff_participant(user) -> Participant:
-    """A member of staff as the platform should name them: their name in the portal."""
-    return Participant(user_id=f"staff-{user.pk}", full_name=user.get_full_name() or user.email, is_staff=True)
+    """A member of staff as the platform should name them: their name in the portal, never their
+    email address (no personal contact details in a call)."""
+    return Participant(user_id=f"staff-{user.pk}", full_name=user.get_full_name() or "Member of staff", is_staff=True)
 
 
 def pupil_participant(pupil) -> Participant:

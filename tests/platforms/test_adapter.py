@@ -286,5 +286,7 @@ def test_drift_flags_a_meeting_that_would_end_at_another_time(fake_bbb, adapter,
     adapter.create_meeting(spec, now=start)
 
     later = dataclasses.replace(spec, ends_at=spec.ends_at + dt.timedelta(minutes=15))
+    a_minute_off = dataclasses.replace(spec, ends_at=spec.ends_at + dt.timedelta(seconds=90))
 
     assert [drift.setting for drift in adapter.drift(later)] == ["Ends at the booked end"]
+    assert adapter.drift(a_minute_off) == []

@@ -218,3 +218,12 @@ def test_a_manual_call_hands_out_the_hosts_link(settings):
     )
 
     assert link.url == "https://teams.example/x"
+
+
+@pytest.mark.django_db
+def test_staff_without_a_name_are_never_shown_by_email(teacher):
+    from platforms.base import staff_participant
+
+    teacher.first_name = teacher.last_name = ""
+
+    assert staff_participant(teacher).full_name == "Member of staff"

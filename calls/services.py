@@ -313,7 +313,8 @@ def open_join_link(*, token, now) -> JoinOutcome:
 
 def _locked(call) -> Call:
     """The call's row, locked until the end of the transaction (two people may act at once)."""
-    return Call.objects.select_for_update().select_related("host", "second_staff", "booked_by").get(pk=call.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to second_staff.
+    return Call.objects.select_for_update(of=("self",)).select_related("host", "second_staff", "booked_by").get(pk=call.pk)
 
 
 @transaction.atomic

@@ -66,9 +66,11 @@ def _log_form(request, call, pupils, *, log=None):
     return SessionLogForm(request.POST or None, call=call, pupils=pupils, correcting=log is not None, initial=initial)
 
 
-def _refused(form, error) -> None:
+def _refused(form, error, aliases=None) -> None:
+    """Each problem next to its field (a service's field name may differ from the form's)."""
     for name, problem in getattr(error, "problems", {None: str(error)}).items():
-        form.add_error(None if name == "__all__" or name not in form.fields else name, problem)
+        name = (aliases or {}).get(name, name)
+        form.add_error(name if name in form.fields else None, problem)
 
 
 @staff_only
@@ -200,7 +202,7 @@ def new_welfare_contact(request, pupil_id):
         try:
             services.record_welfare_contact(pupil=pupil, recorded_by=request.user, now=timezone.now(), **form.service_kwargs())
         except services.LogError as error:
-            _refused(form, error)
+            _refused(form, error, aliases={"contacted_at": "contacted_time"})
         else:
             messages.success(request, "Welfare contact logged.")
             return redirect("sessionlogs:pupil_history", pupil_id=pupil.pk)

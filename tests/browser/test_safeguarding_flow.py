@@ -1,0 +1,76 @@
+"""SG-1..SG-4 end to end: teacher1 raises a disclosure, the DSL is alerted without details, opens
+it, acknowledges, logs a phone call and closes it; teacher1 cannot open it; the reads are recorded."""
+
+import re
+
+import pytest
+from django.utils import timezone
+
+from notifications.models import OutboxMessage
+from portal.demo import DEMO_PASSWORD, seed_demo_school
+from safeguarding.models import Concern, ConcernAccess
+from school.models import Pupil
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WORDS = "Mum's boyfriend locks me in my room when I am naughty"
+WHAT = "During the phonics call the pupil whispered something worrying when her mum left the room"
+
+
+def raise_disclosure(portal, pupil):
+    portal.sign_in("teacher1@demo.egps.test", DEMO_PASSWORD)
+    portal.goto(f"/safeguarding/raise/?pupil={pupil.pk}")
+    page = portal.page
+    page.get_by_label("A disclosure by the pupil").check()
+    page.get_by_label("What happened").fill(WHAT)
+    page.get_by_label("The child's own words").fill(WORDS)
+    page.get_by_label("What you did straight away").fill("Listened, reassured her, did not ask leading questions")
+    portal.click(name="Send to the DSL")
+    reference = page.get_by_test_id("receipt-reference").inner_text()
+    assert WORDS not in page.content()
+    portal.sign_out()
+    return Concern.objects.get(reference=reference)
+
+
+def work_the_concern(portal, concern):
+    page = portal.page
+    portal.sign_in("dsl@demo.egps.test", DEMO_PASSWORD)
+    portal.goto(f"/safeguarding/concerns/{concern.pk}/")  # the link in the alert; signed in just now, so no password again
+    assert WORDS in page.get_by_text(WORDS).inner_text()
+    portal.click(name="Acknowledge")
+    page.get_by_label("Action taken").select_option("phone_call")
+    page.get_by_label("Details of the action").fill("Phoned mum from the school's number; agreed to meet tomorrow")
+    portal.click(name="Record action")
+    page.get_by_label("Outcome").select_option("early_help")
+    page.get_by_label("Closing notes").fill("Early help assessment opened")
+    portal.click(name="Close concern")
+    assert page.get_by_test_id("concern-state").inner_text() == "Closed"
+    portal.sign_out()
+
+
+def test_teacher_raises_a_disclosure_and_only_the_dsl_reads_and_works_it(portal, settings):
+    settings.PORTAL_ENFORCE_STAFF_MFA = False
+    seed_demo_school(timezone.now())
+    pupil = Pupil.objects.get(mis_id="DEMO-P031")
+
+    concern = raise_disclosure(portal, pupil)
+
+    (alert,) = OutboxMessage.objects.filter(kind="concern-alert", body_text__contains=f"/concerns/{concern.pk}/")
+    assert alert.recipient_email == "dsl@demo.egps.test"
+    for secret in (WORDS, WHAT, pupil.first_name, pupil.last_name):
+        assert secret not in f"{alert.subject}{alert.body_text}{alert.body_html}"
+
+    work_the_concern(portal, concern)
+    assert list(concern.entries.values_list("kind", flat=True)) == ["acknowledged", "action", "closed"]
+
+    portal.sign_in("teacher1@demo.egps.test", DEMO_PASSWORD)
+    response = portal.page.goto(portal.url(f"/safeguarding/concerns/{concern.pk}/"))  # an error page, not audited
+    assert response.status == 404
+    portal.goto("/")
+    portal.sign_out()
+
+    portal.sign_in("dsl@demo.egps.test", DEMO_PASSWORD)
+    portal.goto(f"/safeguarding/concerns/{concern.pk}/")
+    record = portal.page.get_by_test_id("access-record").inner_text()
+    assert len(re.findall("dsl@demo.egps.test", record)) == ConcernAccess.objects.filter(concern=concern).count() >= 4
+    assert "teacher1@" not in record

@@ -305,3 +305,16 @@ def test_the_home_page_shows_the_dsl_panel_and_the_raise_panel(client, concern, 
     assert "Safeguarding concerns" in dsl_home.text
     assert "Safeguarding concerns" not in teacher_home.text
     assert reverse("safeguarding:raise") in teacher_home.text
+
+
+@pytest.mark.policy("GOV-3")
+def test_the_audit_log_names_who_acknowledged_from_the_page(client, concern, dsl):
+    from auditlog.models import LogEntry
+
+    sign_in_recently(client, dsl)
+
+    client.post(reverse("safeguarding:concern", args=[concern.pk]), {"form": "acknowledge"})
+
+    entry = LogEntry.objects.get(content_type__model="concernentry", action=LogEntry.Action.CREATE)
+    assert entry.actor == dsl
+    assert "acknowledged" in entry.changes_str

@@ -29,7 +29,14 @@ def withdrawal_handler():
     calls = []
 
     def handler(*, pupil, scope, decided_by, now):
-        calls.append({"pupil": pupil, "scope": scope, "in_transaction": transaction.get_connection().in_atomic_block})
+        calls.append(
+            {
+                "pupil": pupil,
+                "scope": scope,
+                "atomic_depth": len(transaction.get_connection().atomic_blocks),
+                "sees_withdrawal": not selectors.has_consent(pupil, scope),
+            }
+        )
         if getattr(handler, "fail", False):
             raise RuntimeError("calls app failed")
 
@@ -140,10 +147,15 @@ def test_staff_cannot_pass_their_entry_off_as_the_parents_online_decision(child_
 
 
 @pytest.mark.policy("CON-3")
-def test_withdrawal_runs_the_handlers_inside_its_transaction(child_a, guardian_a, withdraw, withdrawal_handler):
+def test_withdrawal_runs_the_handlers_inside_its_transaction(child_a, guardian_a, give, withdraw, withdrawal_handler, now):
+    give(child_a, guardian_a, at=now - dt.timedelta(minutes=5))
+    depth_outside = len(transaction.get_connection().atomic_blocks)
+
     withdraw(child_a, guardian_a)
 
-    assert withdrawal_handler.calls == [{"pupil": child_a, "scope": Scope.VIDEO_CALLS, "in_transaction": True}]
+    (call,) = withdrawal_handler.calls
+    assert (call["pupil"], call["scope"], call["sees_withdrawal"]) == (child_a, Scope.VIDEO_CALLS, True)
+    assert call["atomic_depth"] > depth_outside  # inside withdraw_consent's own atomic block
 
 
 @pytest.mark.policy("CON-3")

@@ -15,7 +15,9 @@ from notifications.models import OutboxMessage
 pytestmark = pytest.mark.django_db
 
 
-def test_a_new_staff_account_gets_roles_and_one_invitation_after_commit(office, now, django_capture_on_commit_callbacks, settings):
+def test_a_new_staff_account_gets_roles_and_one_invitation_after_commit(
+    office, now, django_capture_on_commit_callbacks, settings
+):
     settings.PORTAL_BASE_URL = "https://portal.example.org"
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -145,7 +145,9 @@ def test_deployment_checks_are_clean_with_production_settings():
         "DJANGO_SECRET_KEY": "a-real-secret-key-for-the-deployment-check-" + "x9Qz" * 10,
         "DJANGO_ALLOWED_HOSTS": "portal.example.org",
         "PORTAL_BASE_URL": "https://portal.example.org",
-        "PORTAL_FIELD_ENCRYPTION_KEY": os.environ.get("PORTAL_FIELD_ENCRYPTION_KEY", "t8wJ0Yx7cF4r1mQ9Zk2Lp5Vn3Hs6Bd0Ge8Ua1Ri4Wo="),
+        "PORTAL_FIELD_ENCRYPTION_KEY": os.environ.get(
+            "PORTAL_FIELD_ENCRYPTION_KEY", "t8wJ0Yx7cF4r1mQ9Zk2Lp5Vn3Hs6Bd0Ge8Ua1Ri4Wo="
+        ),
     }
     env.pop("DATABASE_URL", None)
 

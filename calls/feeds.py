@@ -9,6 +9,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,12 +30,14 @@ FEED_HISTORY = dt.timedelta(days=30)
 
 
 def calls_for_feed(user, now):
-    since = now - FEED_HISTORY
-    if is_staff_member(user):
-        calls = Call.objects.with_staff(user)
-    else:
-        calls = Call.objects.for_pupils(children_of(user).values_list("pk", flat=True))
-    return calls.filter(ends_at__gte=since).select_related("host", "second_staff").distinct().order_by("starts_at")
+    """A member of staff's own calls and, for a parent, their children's calls (a person may be both)."""
+    mine = Q(pk__in=Call.objects.with_staff(user).values("pk")) if is_staff_member(user) else Q(pk__in=[])
+    children = Q(pk__in=Call.objects.for_pupils(children_of(user).values_list("pk", flat=True)).values("pk"))
+    return (
+        Call.objects.filter(mine | children, ends_at__gte=now - FEED_HISTORY)
+        .select_related("host", "second_staff")
+        .order_by("starts_at")
+    )
 
 
 def build_calendar(user, now) -> bytes:

@@ -13,7 +13,7 @@ def calls_visible_to(user):
     if is_leadership(user):
         return Call.objects.all()
     if is_staff_member(user):
-        return Call.objects.with_staff(user).distinct()
+        return Call.objects.with_staff(user)
     return Call.objects.none()
 
 

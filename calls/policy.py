@@ -175,10 +175,13 @@ def join_refusal(
     consent_in_force: bool,
     still_invited: bool,
     link_revoked: bool,
+    guardian_entitled: bool = True,
 ) -> str | None:
-    """CON-1, CALL-4, CALL-6: why a family's join link may not be used at this moment, or None."""
+    """CON-1, CALL-4, CALL-6 (and COM-4): why a family's join link may not be used at this moment, or None."""
     if link_revoked:
         return "This join link has been cancelled. Please use the most recent email from the school."
+    if not guardian_entitled:
+        return "This link was for a parent or carer who no longer receives join details for this child."
     if not consent_in_force:
         return "Consent for video calls is not in force for this child, so they cannot join."
     if not still_invited:

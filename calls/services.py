@@ -17,7 +17,7 @@ from accounts.models import User
 from accounts.permissions import is_leadership, is_staff_member
 from consent.choices import Scope
 from consent.selectors import consenting_pupil_ids
-from notifications.recipients import family_recipients_for_pupils
+from notifications.recipients import family_recipients, family_recipients_for_pupils
 from notifications.services import notify
 from school.models import Guardianship, Pupil, SchoolSettings, school_calendar
 
@@ -25,6 +25,8 @@ from . import emails, gateway, policy
 from .choices import AgreementDecision, ApprovalDecision, CallKind, CallStatus
 from .models import CalendarFeed, Call, CallApproval, CallInvitation, HostChecklistTick, JoinAttempt, JoinLink, ParentAgreement
 from .platform_settings import ITEM_KEYS
+
+LEFT_OUT = "Left out: no consent for video calls when the call was booked."
 
 
 class CallError(Exception):
@@ -161,6 +163,9 @@ def book_call(
     )
     for pupil in invitees.included:
         CallInvitation.objects.create(call=call, pupil=pupil, invited_at=now)
+    for pupil in invitees.left_out:
+        # CON-1: not invited, but kept on record so the host sees who was left out and why.
+        CallInvitation.objects.create(call=call, pupil=pupil, invited_at=now, removed_at=now, removed_reason=LEFT_OUT)
     if one_to_one:
         _ask_for_agreement(call)
     else:
@@ -300,6 +305,7 @@ def open_join_link(*, token, now) -> JoinOutcome:
         status=call.status, consent_in_force=pupil.pk in consenting_pupil_ids([pupil.pk]),
         still_invited=CallInvitation.objects.filter(call=call, pupil=pupil, removed_at__isnull=True).exists(),
         link_revoked=link.revoked_at is not None,
+        guardian_entitled=any(g.pk == link.guardian_id for g in family_recipients(pupil)),
     )
     url = "" if refusal else gateway.platform_link_for(call, pupil)
     if not refusal and not url:

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -16,6 +16,7 @@ from school.permissions import classes_visible_to, pupils_visible_to
 from . import permissions, services
 from .emails import dsl_contacts
 from .forms import BookingForm, CallFilterForm, ChangeTimeForm, DecisionForm, MeetingDetailsForm, ReasonForm
+from .models import CallInvitation
 from .platform_settings import recording_item_label, settings_for
 from .policy import is_single_staffed
 
@@ -55,7 +56,13 @@ def call_list(request):
 @role_required(*LEADERSHIP)
 def approvals(request):
     """CALL-4: one-to-ones the parent agreed to, waiting for the head or deputy."""
-    queue = _with_list_columns(permissions.approvals_queue_for(request.user)).select_related("booked_by").order_by("starts_at")
+    queue = (
+        _with_list_columns(permissions.approvals_queue_for(request.user))
+        .select_related("booked_by")
+        .prefetch_related(Prefetch("invitations", CallInvitation.objects.filter(removed_at__isnull=True).select_related("pupil"),
+                                   to_attr="active_invitations"))
+        .order_by("starts_at")
+    )
     page = _page(request, queue)
     return render(request, "calls/approvals.html", {"page": page, "form": DecisionForm()})
 
@@ -100,7 +107,9 @@ def book(request):
         except services.CallError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"“{call.title}” is booked: {call.get_status_display().lower()}.")
+            left_out = call.invitations.filter(removed_at__isnull=False).count()
+            note = f" {left_out} pupil{'s' if left_out != 1 else ''} left out: no consent for video calls." if left_out else ""
+            messages.success(request, f"“{call.title}” is booked: {call.get_status_display().lower()}.{note}")
             return redirect("calls:detail", call_id=call.pk)
     return render(request, "calls/book.html", {"form": form})
 

@@ -264,6 +264,7 @@ def test_join_refused_without_consent_or_invitation():
     assert refusal(consent_in_force=False) == "Consent for video calls is not in force for this child, so they cannot join."
     assert refusal(still_invited=False) == "This child is no longer invited to this call."
     assert "cancelled" in refusal(link_revoked=True)
+    assert "no longer receives join details" in refusal(guardian_entitled=False)
 
 
 @pytest.mark.policy("CALL-4")

@@ -125,7 +125,9 @@ def test_pupils_without_consent_are_left_out(book, school_week, child_a, guardia
 
     call = book(pupil_ids=[child_a.pk, child_b.pk])
 
-    assert list(call.invitations.values_list("pupil_id", flat=True)) == [child_a.pk]
+    assert list(call.invitations.filter(removed_at__isnull=True).values_list("pupil_id", flat=True)) == [child_a.pk]
+    left_out = call.invitations.get(pupil=child_b)
+    assert left_out.removed_reason == services.LEFT_OUT
 
 
 @pytest.mark.policy("CON-1")
@@ -371,6 +373,18 @@ def test_no_meeting_link_yet_is_a_plain_refusal(book, consented, child_a):
 
     assert not outcome.allowed
     assert "not added the meeting link" in outcome.reason
+
+
+@pytest.mark.policy("COM-4")
+def test_a_guardian_who_loses_parental_responsibility_cannot_use_their_link(book, consented, child_a, guardian_a):
+    book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk])
+    token = join_token(outbox("call-join")[0])
+    guardian_a.guardianships.update(parental_responsibility=False)
+
+    outcome = services.open_join_link(token=token, now=TUESDAY_10)
+
+    assert not outcome.allowed
+    assert "no longer receives join details" in outcome.reason
 
 
 def test_an_unknown_token_is_not_found(db):

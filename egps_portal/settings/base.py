@@ -330,3 +330,10 @@ if not PORTAL_FIELD_ENCRYPTION_KEYS:
     PORTAL_FIELD_ENCRYPTION_KEYS = ["insecure-development-field-key-only-for-the-demo"]
 SALT_KEY = PORTAL_FIELD_ENCRYPTION_KEYS
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+
+# --- performance ---
+# benchtools: `manage.py seed_demo --scale N` (bench/seed.py) and, under PORTAL_BENCH=1 only, the
+# bench's R2 reference page (benchtools/urls.py wraps the real urlconf; production never mounts it).
+INSTALLED_APPS += ["benchtools"]
+if env.bool("PORTAL_BENCH", default=False):
+    ROOT_URLCONF = "benchtools.urls"

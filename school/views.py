@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts import services as account_services
 from accounts.choices import Role
 from accounts.models import StaffRole, User
-from accounts.permissions import is_directory_keeper, staff_required
+from accounts.permissions import is_directory_keeper, is_staff_member, staff_required
 from portal.csv import csv_response
 from portal.registry import child_sections_for
 
@@ -128,9 +129,13 @@ def class_detail(request, class_id):
     )
 
 
-@staff_required
+@login_required
 def pupil(request, pupil_id):
-    """A pupil as staff see them: class, date of birth, MIS id and who to contact."""
+    """A pupil as staff see them: class, date of birth, MIS id and who to contact.
+
+    Anyone else gets the same 404 as for a pupil who does not exist (parents use school:child)."""
+    if not is_staff_member(request.user):
+        raise Http404
     found = get_pupil_for(request.user, pupil_id)
     links = found.guardianships.select_related("guardian").order_by("-parental_responsibility", "guardian__last_name")
     sections = child_sections_for(request, found, timezone.now(), audience="staff")

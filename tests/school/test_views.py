@@ -85,10 +85,24 @@ def test_a_parent_cannot_open_another_familys_child(client, parent_b, child_a, c
 
 
 @pytest.mark.policy("GOV-2")
-def test_a_parent_cannot_open_staff_pupil_pages(client, parent_a, child_a):
-    client.force_login(parent_a)
+def test_parents_get_404_from_the_staff_pupil_page_even_for_their_own_child(client, parent_a, parent_b, child_a):
+    for parent in (parent_a, parent_b):
+        client.force_login(parent)
 
-    assert client.get(reverse("school:pupil", args=[child_a.pk])).status_code == 403
+        assert client.get(reverse("school:pupil", args=[child_a.pk])).status_code == 404
+
+
+@pytest.mark.policy("GOV-2")
+def test_parent3_cannot_open_any_page_about_parent1s_children(client, now):
+    from portal.demo import seed_demo_school
+
+    seed_demo_school(now)
+    parent1, parent3 = (User.objects.get(email=f"parent{n}@demo.egps.test") for n in (1, 3))
+    client.force_login(parent3)
+
+    for child in Pupil.objects.filter(guardianships__guardian__user=parent1):
+        for name in ("school:child", "school:pupil"):
+            assert client.get(reverse(name, args=[child.pk])).status_code == 404
 
 
 def test_child_page_shows_class_guardians_and_reporting_routes_but_not_contact_details(client, parent_a, guardian_a, child_a):

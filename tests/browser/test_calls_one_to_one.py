@@ -59,6 +59,7 @@ def _book(portal, pupil):
     assert page.get_by_test_id("call-status").inner_text() == "Awaiting parent/carer agreement"
     # teacher1 booked it, so teacher1 can never approve it: no queue, and the address refuses.
     assert portal.page.request.get(portal.url("/calls/approvals/")).status == 403
+    portal.goto("/calls/")  # the list, audited like every page
     portal.sign_out()
 
 
@@ -67,6 +68,7 @@ def _parent_agrees(portal):
     portal.goto(link_in("call-agreement-request", demo_email("parent1"), r"https?://\S+/calls/family/\d+/"))
     portal.click(name="I agree to this time")
     assert "you agreed to this time" in portal.page.content()
+    portal.goto("/calls/family/")
     portal.sign_out()
 
 

@@ -69,6 +69,26 @@ class SessionLogForm(forms.Form):
             self.fields["reason"] = forms.CharField(label="What you corrected and why", widget=forms.Textarea(attrs=TEXT_SHORT))
         self.order_fields(["started_at", "ended_at", *[f"pupil_{p.pk}" for p in pupils]])
 
+    SECTIONS = [
+        ("When it happened", ["started_at", "ended_at"]),
+        ("Pupils (from the join records: who opened their link)", None),
+        ("Staff", ["second_staff_present", "second_staff_absent_reason"]),
+        ("One-to-one: the parent or carer (LOG-2)", ["spoke_to_parent_first", "parent_stayed"]),
+        ("Platform settings and recording", ["checklist_items", "recorded"]),
+        ("Unacceptable use (LOG-3)", ["unacceptable_use", "unacceptable_use_details"]),
+        ("Notes", ["notes", "reason"]),
+    ]
+
+    def sections(self) -> list[tuple[str, list]]:
+        """The form in short groups with a legend each, so it reads quickly on a phone."""
+        found = []
+        for legend, names in self.SECTIONS:
+            names = names if names is not None else [f"pupil_{p.pk}" for p in self.pupils]
+            fields = [self[name] for name in names if name in self.fields]
+            if fields:
+                found.append((legend, fields))
+        return found
+
     @staticmethod
     def initial_from(*, started_at, ended_at, attendance: dict, **content) -> dict:
         """Form initial values from a pre-fill or the log as it stands."""

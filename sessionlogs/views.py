@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_leadership
+from calls.platform_settings import REQUIRED
 from portal.csv import csv_response
 from safeguarding.permissions import concerns_visible_to, receipts_of
 from school.models import SchoolSettings
@@ -106,6 +107,7 @@ def _show_log(request, call, log):
     attendance = list(log.pupils.select_related("pupil"))
     context = {
         "call": call, "log": log, "attendance": attendance,
+        "checklist": [(item.label, item.key in log.checklist_items) for item in REQUIRED],
         "versions": log.versions.select_related("written_by").order_by("-number"),
         "annotations": log.annotations.select_related("written_by"),
         "may_correct": policy.may_correct(
@@ -128,6 +130,13 @@ def correct(request, call_id):
     log = SessionLog.objects.filter(call=call).first()
     if log is None:
         raise Http404
+    window = SchoolSettings.load().log_correction_window_hours
+    decision = policy.may_correct(
+        user_id=request.user.pk, author_id=log.author_id, written_at=log.written_at, now=timezone.now(), window_hours=window
+    )
+    if not decision.allowed:
+        messages.error(request, decision.reason)
+        return redirect("sessionlogs:call_log", call_id=call.pk)
     pupils = [row.pupil for row in log.pupils.select_related("pupil")]
     form = _log_form(request, call, pupils, log=log)
     if request.method == "POST" and form.is_valid():

@@ -305,3 +305,25 @@ def test_a_contact_preference_is_noted_and_changes_are_audited(child_a, teacher,
 
     assert (preference.method, preference.notes, preference.updated_by) == ("home_visit", "", dsl)
     assert LogEntry.objects.filter(object_pk=str(preference.pk), content_type__model="contactpreference").count() == 2
+
+
+# --- pre-filling from the platform (seam to platforms.MeetingReport) ------------------------------------------
+
+
+@pytest.mark.policy("LOG-1")
+def test_a_new_log_is_prefilled_from_the_platforms_meeting_report(group_call, child_a, child_a2):
+    from platforms.models import MeetingReport
+    from sessionlogs import selectors
+
+    started = TUESDAY_10AM + dt.timedelta(minutes=3)
+    MeetingReport.objects.create(
+        meeting_id="egps-call-x", call_ref=str(group_call.pk), started_at=started, ended_at=started + dt.timedelta(minutes=24),
+        attendees=[{"user_id": f"pupil-{child_a.pk}", "full_name": child_a.full_name, "role": "VIEWER", "has_video": True},
+                   {"user_id": f"pupil-{child_a2.pk}", "full_name": child_a2.full_name, "role": "VIEWER", "has_video": False}],
+    )
+
+    prefill = selectors.prefill_for(group_call, selectors.invited_pupils(group_call))
+
+    assert (prefill.started_at, prefill.ended_at, prefill.from_platform) == (started, started + dt.timedelta(minutes=24), True)
+    assert prefill.attendance[child_a.pk][0] == Attendance.ADMITTED
+    assert prefill.attendance[child_a2.pk][0] == Attendance.REFUSED_NO_CAMERA

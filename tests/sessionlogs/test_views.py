@@ -237,3 +237,16 @@ def test_staff_note_a_contact_preference(client, child_a, teacher):
     client.post(reverse("sessionlogs:contact_preference", args=[child_a.pk]), {"method": "phone", "notes": "After 2pm"})
 
     assert client.get(reverse("sessionlogs:pupil_history", args=[child_a.pk])).context["preference"].notes == "After 2pm"
+
+
+@pytest.mark.policy("GOV-3")
+def test_someone_other_than_the_author_is_not_offered_the_correction_form(client, group_call, teacher, dsl, log_input, at,
+                                                                          after_call):
+    services.write_session_log(call=group_call, written_by=teacher, now=after_call, content=log_input(group_call))
+    at(after_call)
+    client.force_login(dsl)
+
+    response = client.get(reverse("sessionlogs:correct", args=[group_call.pk]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("sessionlogs:call_log", args=[group_call.pk])

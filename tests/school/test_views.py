@@ -105,6 +105,7 @@ def test_parent3_cannot_open_any_page_about_parent1s_children(client, now):
             assert client.get(reverse(name, args=[child.pk])).status_code == 404
 
 
+@pytest.mark.policy("COM-8")
 def test_child_page_shows_class_guardians_and_reporting_routes_but_not_contact_details(client, parent_a, guardian_a, child_a):
     other = Guardian.objects.create(first_name="Sam", last_name="Other", email="sam@example.test", phone="07700 900000")
     other.guardianships.create(pupil=child_a, relationship="Father")

@@ -80,3 +80,28 @@ def test_version_one_of_each_audiences_guidance_is_loaded_from_the_policy():
         assert headings == ["Unacceptable use", "The Ernesford Grange Video Conferencing Guidance"]
         assert "Wasting time or resources on school computers." in items
         assert "I will not reveal my passwords to anyone." in items
+
+
+@pytest.mark.policy("CON-5")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only")
+def test_only_the_retention_sweep_may_delete_and_nobody_may_update(child_a, guardian_a, give):
+    from consent.retention import retention_delete_allowed
+
+    give(child_a, guardian_a)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        retention_delete_allowed(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE consent_consentdecision SET decision = 'withdrawn'")
+    with transaction.atomic():
+        with retention_delete_allowed(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM consent_consentdecision")
+        assert not ConsentDecision.objects.exists()
+        give(child_a, guardian_a)
+        # Later in the same outer transaction the switch is off again.
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM consent_consentdecision")
+
+    assert ConsentDecision.objects.count() == 1

@@ -307,9 +307,13 @@ def open_join_link(*, token, now) -> JoinOutcome:
         link_revoked=link.revoked_at is not None,
         guardian_entitled=any(g.pk == link.guardian_id for g in family_recipients(pupil)),
     )
-    url = "" if refusal else gateway.platform_link_for(call, pupil)
-    if not refusal and not url:
+    url = ""
+    if refusal is None:
+        answer = gateway.platform_link_for(call, pupil, now=now)
+        url, refusal = answer.url, answer.refusal
+    if refusal is None and not url:
         refusal = "The staff have not added the meeting link yet. Please try again in a minute or contact the school office."
+    url = url if refusal is None else ""
     JoinAttempt.objects.create(link=link, call=call, at=now, allowed=refusal is None, reason=refusal or "")
     return JoinOutcome(allowed=refusal is None, reason=refusal or "", call=call, pupil=pupil, platform_url=url)
 

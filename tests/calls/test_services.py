@@ -357,13 +357,19 @@ def test_the_platform_link_comes_from_the_gateway_at_join_time(book, consented, 
 
     book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk], platform=Platform.BIGBLUEBUTTON)
     token = join_token(outbox("call-join")[0])
-    gateway.register_platform_link(Platform.BIGBLUEBUTTON, lambda call, pupil: f"https://bbb.example.test/{pupil.pk}")
+    gateway.register_platform_link(Platform.BIGBLUEBUTTON, lambda call, pupil, now: f"https://bbb.example.test/{pupil.pk}")
     try:
         outcome = services.open_join_link(token=token, now=TUESDAY_10)
+        refusal = gateway.PlatformAnswer(url="https://bbb.example.test/x", refusal="Two staff must be in the call first.")
+        gateway.register_platform_link(Platform.BIGBLUEBUTTON, lambda call, pupil, now: refusal)
+        refused = services.open_join_link(token=token, now=TUESDAY_10)
     finally:
         gateway._providers.pop(Platform.BIGBLUEBUTTON)
 
     assert outcome.platform_url == f"https://bbb.example.test/{child_a.pk}"
+    assert not refused.allowed
+    assert refused.reason == "Two staff must be in the call first."
+    assert refused.platform_url == ""
 
 
 def test_no_meeting_link_yet_is_a_plain_refusal(book, consented, child_a):

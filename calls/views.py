@@ -50,7 +50,11 @@ def call_list(request):
     else:
         calls = calls.filter(ends_at__gt=now)
     page = _page(request, _with_list_columns(calls).order_by("starts_at", "pk"))
-    return render(request, "calls/list.html", {"page": page, "form": form, "everyone": is_leadership(request.user)})
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "calls/list.html", {
+        "page": page, "form": form, "everyone": is_leadership(request.user), "querystring": params.urlencode(),
+    })
 
 
 @role_required(*LEADERSHIP)

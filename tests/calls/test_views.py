@@ -82,6 +82,25 @@ def test_booking_through_the_form(as_user, teacher, dsl, consented, class_a, chi
     assert list(call.invitations.filter(removed_at__isnull=True).values_list("pupil_id", flat=True)) == [child_a.pk]
 
 
+@pytest.mark.policy("GOV-2")
+def test_a_teacher_cannot_invite_pupils_outside_their_classes_by_tampering(as_user, teacher, consented, child_b, class_b):
+    response = as_user(teacher).post(
+        reverse("calls:book"), booking_post(host=teacher.pk, school_class=class_b.pk, pupils=[child_b.pk])
+    )
+
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"school_class", "pupils"}
+    assert not Call.objects.exists()
+
+
+def test_the_list_pages_keep_filters_across_pages(as_user, head, teacher, dsl, child_a):
+    make_calls(25, host=teacher, second=dsl, pupil=child_a)
+
+    page = as_user(head).get(reverse("calls:list"), {"kind": "group", "page": "1"}).content.decode()
+
+    assert "?kind=group&amp;page=2" in page
+
+
 @pytest.mark.policy("CALL-1")
 def test_a_refused_booking_shows_the_problem_next_to_the_field(as_user, teacher, consented, class_a):
     response = as_user(teacher).post(

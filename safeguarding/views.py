@@ -244,7 +244,8 @@ def export_pupil_file(request, pupil_id):
 def availability(request):
     """SG-2: the DSL marks when they are unavailable, so new concerns go to the deputy DSLs."""
     now = timezone.now()
-    form = AbsenceForm(request.POST or None, initial={"user": request.user.pk})
+    starts = timezone.localtime(now).replace(second=0, microsecond=0)
+    form = AbsenceForm(request.POST or None, initial={"user": request.user.pk, "starts_at": starts})
     if request.method == "POST" and form.is_valid():
         try:
             services.mark_unavailable(recorded_by=request.user, now=now, **form.cleaned_data)

@@ -74,3 +74,38 @@ def test_teacher_raises_a_disclosure_and_only_the_dsl_reads_and_works_it(portal,
     record = portal.page.get_by_test_id("access-record").inner_text()
     assert len(re.findall("dsl@demo.egps.test", record)) == ConcernAccess.objects.filter(concern=concern).count() >= 4
     assert "teacher1@" not in record
+
+
+def test_the_dsl_pages_work_on_a_phone_and_unavailability_reroutes_alerts(portal, settings):
+    settings.PORTAL_ENFORCE_STAFF_MFA = False
+    seed_demo_school(timezone.now())
+    demo_pupil = Pupil.objects.get(mis_id="DEMO-P030")  # the demo concern is about this pupil
+    page = portal.page
+
+    portal.sign_in("dsl@demo.egps.test", DEMO_PASSWORD)
+    portal.goto("/safeguarding/?state=open")
+    assert page.get_by_test_id("state").first.inner_text() == "Acknowledged"
+    portal.goto(f"/safeguarding/pupils/{demo_pupil.pk}/")
+    assert "raised voice" in page.get_by_test_id("pupil-chronology").inner_text()
+    portal.goto("/safeguarding/access/")
+    portal.goto("/safeguarding/availability/")
+    page.get_by_label("Until").fill("2099-01-01T12:00")
+    portal.click(name="Mark unavailable")
+    assert "Sarah Lloyd" in page.get_by_test_id("absences").inner_text()
+    portal.sign_out()
+
+    portal.sign_in("teacher1@demo.egps.test", DEMO_PASSWORD)
+    portal.goto(f"/safeguarding/raise/?pupil={demo_pupil.pk}")
+    page.get_by_label("Other", exact=True).check()
+    page.get_by_label("What happened").fill("Pupil arrived on the call hungry again")
+    page.get_by_label("What you did straight away").fill("Told the office")
+    portal.click(name="Send to the DSL")
+    portal.goto("/safeguarding/receipts/")
+
+    newest = Concern.objects.order_by("-raised_at").first()
+    recipients = set(
+        OutboxMessage.objects.filter(kind="concern-alert", body_text__contains=f"/concerns/{newest.pk}/").values_list(
+            "recipient_email", flat=True
+        )
+    )
+    assert recipients == {"ddsl@demo.egps.test"}

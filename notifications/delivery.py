@@ -127,7 +127,19 @@ def as_email(row) -> EmailMultiAlternatives:
 
 
 def deliver(ids, *, now) -> int:
-    """Claim and send one batch. Returns how many were sent. Safe to run twice with the same ids."""
+    """Send the due rows among `ids`, a batch at a time. Returns how many were sent.
+
+    Safe to run twice with the same ids: a row already sent, or held by another worker, is skipped.
+    """
+    ids, size, sent = list(ids), batch_size(), 0
+    for start in range(0, max(len(ids), 1), size):
+        # Each batch's lease starts when it is claimed, not when the task started.
+        sent += deliver_batch(ids[start : start + size], now=now if start == 0 else timezone.now())
+    return sent
+
+
+def deliver_batch(ids, *, now) -> int:
+    """Claim one batch (topped up with other due rows) and send it over one SMTP connection."""
     rows = claim(ids, now=now)
     if not rows:
         return 0

@@ -11,7 +11,7 @@ from accounts.permissions import staff_required
 from school.models import Pupil, SchoolSettings
 
 from . import policy, selectors, services
-from .choices import ConcernKind
+from .choices import ConcernKind, EntryKind
 from .forms import (
     AbsenceForm,
     ActionForm,
@@ -82,7 +82,9 @@ def receipt(request, reference):
         else:
             messages.success(request, "Thank you. Your further information has been added and the DSL team told.")
             return redirect("safeguarding:receipt", reference=concern.reference)
-    added = concern.entries.filter(kind="further_information", recorded_by=request.user).values_list("recorded_at", flat=True)
+    added = concern.entries.filter(kind=EntryKind.FURTHER_INFORMATION, recorded_by=request.user).values_list(
+        "recorded_at", flat=True
+    )
     return render(request, "safeguarding/receipt.html", {"concern": concern, "form": form, "added": list(added)})
 
 

@@ -318,3 +318,15 @@ def test_the_audit_log_names_who_acknowledged_from_the_page(client, concern, dsl
     entry = LogEntry.objects.get(content_type__model="concernentry", action=LogEntry.Action.CREATE)
     assert entry.actor == dsl
     assert "acknowledged" in entry.changes_str
+
+
+@pytest.mark.policy("SG-3")
+def test_with_staff_mfa_enforced_a_dsl_without_an_authenticator_is_sent_to_set_one_up(client, concern, dsl, settings):
+    settings.PORTAL_ENFORCE_STAFF_MFA = True
+    sign_in_recently(client, dsl)
+
+    response = client.get(reverse("safeguarding:concern", args=[concern.pk]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_activate_totp")
+    assert not ConcernAccess.objects.exists()

@@ -40,6 +40,8 @@ def _panel(portal, test_id):
     return portal.page.get_by_test_id(test_id).inner_text()
 
 
+@pytest.mark.policy("LOG-1")
+@pytest.mark.policy("LOG-4")
 def test_teacher_logs_a_call_and_the_head_sees_the_one_left_without_a_log(portal):
     with time_machine.travel(WEDNESDAY_8AM, tick=True):
         seed_demo_school(WEDNESDAY_8AM)

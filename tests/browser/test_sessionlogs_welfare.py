@@ -17,6 +17,7 @@ LONDON = ZoneInfo("Europe/London")
 THURSDAY_2PM = dt.datetime(2026, 12, 3, 14, 0, tzinfo=LONDON)
 
 
+@pytest.mark.policy("LOG-5")
 def test_teacher_logs_a_welfare_phone_call_and_sees_it_in_the_contact_history(portal):
     with time_machine.travel(THURSDAY_2PM, tick=True):
         seed_demo_school(THURSDAY_2PM)

@@ -33,10 +33,12 @@ def pupils_recordable_by(user):
 
 
 def get_pupil_for_recording(user, pupil_id) -> Pupil:
+    """A pupil `user` may enter a decision for (CON-4), or 404."""
     return get_object_or_404(pupils_recordable_by(user), pk=pupil_id)
 
 
 def may_record_for_others(user) -> bool:
+    """Whether to offer the "record a decision" link at all (the pupil is still checked)."""
     return has_any_role(user, RECORDERS_FOR_ANY_PUPIL | {Role.TEACHER})
 
 
@@ -59,13 +61,14 @@ def own_questions(user):
 
 
 def get_own_question(user, question_id) -> FamilyQuestion:
+    """One of the signed-in guardian's own questions, or 404 (COM-7)."""
     return get_object_or_404(own_questions(user), pk=question_id)
 
 
 def get_queue_question(user, question_id) -> FamilyQuestion:
-    if not has_any_role(user, QUESTION_QUEUE_ROLES):
-        return get_object_or_404(FamilyQuestion.objects.none(), pk=question_id)
-    return get_object_or_404(FamilyQuestion.objects.all(), pk=question_id)
+    """Any question, for the office and head who answer them; 404 for everyone else."""
+    queue = FamilyQuestion.objects.all() if has_any_role(user, QUESTION_QUEUE_ROLES) else FamilyQuestion.objects.none()
+    return get_object_or_404(queue.select_related("guardian"), pk=question_id)
 
 
 # Whole-school consent counts on the dashboard: leadership, the DSL team and the office.

@@ -45,6 +45,7 @@ def consenting_pupil_ids(pupil_ids, scope: str = Scope.VIDEO_CALLS) -> set[int]:
 
 
 def has_consent(pupil, scope: str = Scope.VIDEO_CALLS) -> bool:
+    """CON-1 for one pupil."""
     return pupil.pk in consenting_pupil_ids([pupil.pk], scope)
 
 
@@ -76,6 +77,7 @@ def latest_decisions_for(pupil_ids) -> dict[tuple[int, str], ConsentDecision]:
 
 
 def guardian_gave_before(*, pupil, guardian, scope: str) -> bool:
+    """COM-3: has this guardian ever given this consent for this child?"""
     return ConsentDecision.objects.filter(pupil=pupil, guardian=guardian, scope=scope, decision=Decision.GIVEN).exists()
 
 
@@ -124,6 +126,7 @@ def video_states(pupils) -> list[tuple[int, int | None, str]]:
 
 
 def current_documents() -> dict[str, AcceptableUseDocument]:
+    """{audience: the acceptable-use document in force} (CON-7)."""
     return AcceptableUseDocument.objects.current_by_audience()
 
 

@@ -228,3 +228,11 @@ def test_an_acknowledged_concern_does_not_escalate(concern, dsl, ddsl, head, now
 def test_concern_kinds_cover_the_policy():
     assert set(ConcernKind.values) == {"seen_or_heard", "disclosure", "other"}
     assert {"phone_call", "home_visit", "social_care", "police", "early_help", "monitoring"} <= set(ActionKind.values)
+
+
+def test_the_pdf_prints_markup_in_concern_text_rather_than_parsing_it(raise_one, dsl, child_a, now):
+    raise_one(now=now, what_happened="He said <b>stop</b> & cried; \"don't tell\"\nNew line")
+
+    pdf = services.export_pupil_file(pupil=child_a, by=dsl, now=now)
+
+    assert pdf.startswith(b"%PDF")

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django import forms
+from django.db.models import Q
 
 from accounts.choices import Role
 from accounts.models import User
@@ -45,7 +46,11 @@ class GuardianAccountForm(PersonForm):
 
 
 class RoleForm(forms.Form):
-    person = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), empty_label="Choose a person")
+    # Staff, and accounts that are not a parent's: a school's hundreds of parents stay out of the list.
+    person = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).filter(Q(staff_roles__isnull=False) | Q(guardian__isnull=True)).distinct(),
+        empty_label="Choose a person",
+    )
     role = forms.ChoiceField(choices=Role.choices)
 
 

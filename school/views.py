@@ -139,7 +139,8 @@ def pupil(request, pupil_id):
     found = get_pupil_for(request.user, pupil_id)
     links = found.guardianships.select_related("guardian").order_by("-parental_responsibility", "guardian__last_name")
     sections = child_sections_for(request, found, timezone.now(), audience="staff")
-    return render(request, "school/pupil.html", {"pupil": found, "links": links, "sections": sections})
+    context = {"pupil": found, "links": links, "sections": sections, "is_keeper": is_directory_keeper(request.user)}
+    return render(request, "school/pupil.html", context)
 
 
 # --- Accounts and roles (head and office) ----------------------------------------------

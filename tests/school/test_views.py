@@ -337,3 +337,24 @@ def test_an_unreadable_file_is_refused_next_to_the_file_field(client, office):
 
     assert "Missing: mis_id" in response.content.decode()
     assert "school_import" not in client.session
+
+
+def test_the_roles_form_offers_staff_and_new_accounts_but_not_parents(client, office, teacher, parent_a):
+    newcomer = User.objects.create_user(email="newcomer@example.test")
+    client.force_login(office)
+
+    offered = set(client.get(reverse("school:roles")).context["form"].fields["person"].queryset)
+
+    assert {office, teacher, newcomer} <= offered
+    assert parent_a not in offered
+
+
+def test_the_staff_pupil_page_offers_the_office_a_link_to_add_a_parent(client, office, teacher, child_a):
+    link = f"{reverse('school:guardian_create')}?pupil={child_a.pk}"
+    client.force_login(office)
+    office_page = client.get(reverse("school:pupil", args=[child_a.pk])).content.decode()
+    client.force_login(teacher)
+    teacher_page = client.get(reverse("school:pupil", args=[child_a.pk])).content.decode()
+
+    assert link in office_page
+    assert link not in teacher_page

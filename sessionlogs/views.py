@@ -64,7 +64,9 @@ def _log_form(request, call, pupils, *, log=None):
         if call.second_staff_id:
             content["second_staff_present"] = True
     initial = SessionLogForm.initial_from(attendance=attendance, **content)
-    return SessionLogForm(request.POST or None, call=call, pupils=pupils, correcting=log is not None, initial=initial)
+    form = SessionLogForm(request.POST or None, call=call, pupils=pupils, correcting=log is not None, initial=initial)
+    form.from_platform = log is None and prefill.from_platform
+    return form
 
 
 def _refused(form, error, aliases=None) -> None:

@@ -7,11 +7,13 @@ Types whose app is not built yet are skipped and say so.
 
 Append-only tables (consent decisions, safeguarding chronology) refuse delete() on purpose.
 Retention is the one documented path that removes their rows: it uses QuerySet._raw_delete,
-which issues a plain DELETE. On PostgreSQL those tables also carry triggers refusing DELETE;
-retention does not weaken them, so there the rows are reported as "kept (the database
-refuses)" until the owning app provides a retention path (see the README's TODO).
+which issues a plain DELETE. On PostgreSQL those tables also carry triggers refusing DELETE:
+consent opens its trigger for DELETE only inside consent.retention.retention_delete_allowed(),
+which retention uses; safeguarding offers no such opening yet, so there its rows are reported
+as "kept (the database refused)" rather than weakened (see docs/readme-governance.md, TODO).
 """
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
@@ -57,6 +59,8 @@ class RecordType:
     """One kind of record and its period. Subclasses say how to find and describe expired rows."""
 
     key = ""
+    # The schedule entry in settings.PORTAL_RETENTION (several types may share one).
+    setting = ""
     label = ""
     model_label = ""
     date_field = ""
@@ -66,7 +70,7 @@ class RecordType:
         return model_or_none(self.model_label)
 
     def period(self) -> dict:
-        return schedule()[self.key]
+        return schedule()[self.setting or self.key]
 
     def expired(self, now):
         """The expired rows of this type, or None when the app does not exist yet."""
@@ -190,11 +194,22 @@ class ConsentHistory(RecordType):
         return f"{row.get_scope_display()}: {row.get_decision_display()} for pupil {row.pupil_id}"
 
     def delete_rows(self, model, ids):
-        _raw_delete(model, ids)
+        with _consent_retention_switch():
+            _raw_delete(model, ids)
+
+
+def _consent_retention_switch():
+    """The consent app's one sanctioned opening in its PostgreSQL trigger, for retention only."""
+    try:
+        from consent.retention import retention_delete_allowed
+    except ImportError:
+        return contextlib.nullcontext()
+    return retention_delete_allowed()
 
 
 class PupilAcknowledgements(ConsentHistory):
-    key = "consent_history"
+    key = "consent_acknowledgements"
+    setting = "consent_history"
     label = "Acceptable-use acknowledgements for pupils who have left"
     model_label = "consent.AcceptableUseAcknowledgement"
     date_field = "acknowledged_at"

@@ -285,3 +285,38 @@ def test_retention_page_shows_the_schedule(client, office):
 
     assert response.status_code == 200
     assert b"25th birthday" in response.content
+
+
+@pytest.mark.policy("GOV-4")
+def test_family_download_has_calls_attendance_and_join_attempts_but_never_the_meeting_link(
+    client, parent_a, guardian_a, child_a, make_call
+):
+    from .conftest import london, model
+
+    call = make_call(
+        london(2026, 11, 10, 10, 0), status="held", meeting_url="https://teams.example.test/SECRET-LINK", passcode="SECRET-PASS"
+    )
+    model("calls.CallInvitation").objects.create(call=call, pupil=child_a, invited_at=london(2026, 11, 8, 9, 0))
+    link = model("calls.JoinLink").objects.create(
+        call=call, guardian=guardian_a, pupil=child_a, token_hash="h1", created_at=london(2026, 11, 9, 9, 0)
+    )
+    model("calls.JoinAttempt").objects.create(link=link, call=call, at=london(2026, 11, 10, 9, 50), allowed=True)
+    log = model("sessionlogs.SessionLog").objects.create(
+        call=call,
+        author=call.host,
+        written_at=london(2026, 11, 10, 11, 0),
+        started_at=london(2026, 11, 10, 10, 0),
+        ended_at=london(2026, 11, 10, 10, 25),
+    )
+    model("sessionlogs.SessionLogPupil").objects.create(log=log, pupil=child_a, outcome="admitted")
+    client.force_login(parent_a)
+
+    download = client.get(reverse("governance:family_data_json", args=[child_a.pk]))
+
+    data = {s["title"]: s for s in json.loads(download.content)["sections"]}
+    assert [r["title"] for r in data["Calls"]["rows"]] == ["Year 3 maths"]
+    assert data["Joining calls"]["rows"][0]["let_in"] is True
+    assert data["Attendance at sessions held"]["rows"][0]["attendance"] == "Admitted"
+    assert data["Attendance at sessions held"]["rows"][0]["minutes"] == 25
+    assert b"SECRET-LINK" not in download.content
+    assert b"SECRET-PASS" not in download.content

@@ -339,8 +339,22 @@ def acknowledgements_by_class(term, weeks, now) -> Section:
         for g in grouped
     ]
     section = Section("acknowledgements", title, columns, rows)
+    section.extra_title = "Staff"
+    section.extra_rows = _staff_acknowledgements(Ack, current.get("staff"))
     _chart(section)
     return section
+
+
+def _staff_acknowledgements(Ack, staff_doc) -> list:
+    """CON-7 for staff: how many members of staff acknowledged their current guidance (one query)."""
+    from accounts.models import StaffRole, User
+
+    staff = User.objects.filter(is_active=True, pk__in=StaffRole.objects.values("user"))
+    done = Exists(Ack._base_manager.filter(document=staff_doc, user=OuterRef("pk"), pupil__isnull=True)) if staff_doc else None
+    counts = staff.annotate(done=done).aggregate(total=Count("pk"), done=Count("pk", filter=Q(done=True))) if done else None
+    if counts is None:
+        return [("No staff guidance is published", 0)]
+    return [("Members of staff", counts["total"]), ("Acknowledged the current staff guidance", counts["done"])]
 
 
 def session_logs(term, weeks, now) -> Section:

@@ -186,3 +186,23 @@ def test_a_pupil_cannot_be_marked_left_twice_or_in_advance(office, child_a):
 
     with pytest.raises(services.GovernanceError, match="already marked"):
         services.mark_pupil_left(pupil=child_a, left_on=NOW.date(), by=office, now=NOW)
+
+
+@pytest.mark.policy("GOV-2")
+def test_a_leavers_future_calls_and_join_links_go_at_once_through_the_calls_hook(office, child_a, guardian_a, make_call):
+    from .conftest import model
+
+    future = make_call(london(2026, 12, 2, 10, 0))
+    past = make_call(london(2026, 11, 20, 10, 0), status="held")
+    Invitation, JoinLink = model("calls.CallInvitation"), model("calls.JoinLink")
+    for call in (future, past):
+        Invitation.objects.create(call=call, pupil=child_a, invited_at=call.booked_at)
+        JoinLink.objects.create(
+            call=call, guardian=guardian_a, pupil=child_a, token_hash=f"h{call.pk}", created_at=call.booked_at
+        )
+
+    services.mark_pupil_left(pupil=child_a, left_on=NOW.date(), by=office, now=NOW)
+
+    assert Invitation.objects.get(call=future).removed_at == NOW
+    assert JoinLink.objects.get(call=future).revoked_at == NOW
+    assert Invitation.objects.get(call=past).removed_at is None  # history stays as it was

@@ -87,3 +87,49 @@ PAGES = [
     Page("calendar feed (teacher)", None, lambda t: f"/calls/calendar/{t.teacher_feed}.ics"),
     Page("calendar feed (parent)", None, lambda t: f"/calls/calendar/{t.parent_feed}.ics"),
 ]
+
+
+def signed_in_client(account: str | None, *, recent_auth: bool):
+    """A Django test Client signed in as a demo account (anonymous for None), as allauth records it."""
+    import time
+
+    from django.test import Client
+
+    client = Client()
+    if account is None:
+        return client
+    user = User.objects.get(email=demo_email(account))
+    client.force_login(user)
+    if recent_auth:
+        # What allauth records at sign-in; SG-3's re-authentication check reads it.
+        session = client.session
+        session["account_authentication_methods"] = [{"method": "password", "at": time.time()}]
+        session["account_authentication_methods_user"] = str(user.pk)
+        session.save()
+    return client
+
+
+def count_queries(pages, targets) -> dict:
+    """{page name: {"queries", "ms", "sql_ms", "kb"}} for one warm request per page (after a warm-up
+    that fills the caches), served in-process: where a page's time goes, without the network."""
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    found, clients = {}, {}
+    for page in pages:
+        key = (page.account, page.recent_auth)
+        client = clients.setdefault(key, signed_in_client(page.account, recent_auth=page.recent_auth))
+        client.raise_request_exception = False  # a page that fails shows as "HTTP 500" in the table
+        client.get(page.path(targets))
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(page.path(targets))
+        found[page.name] = {
+            "queries": len(queries) if response.status_code == 200 else f"HTTP {response.status_code}",
+            "ms": (time.perf_counter() - started) * 1000,
+            "sql_ms": sum(float(q["time"]) for q in queries.captured_queries) * 1000,
+            "kb": len(response.content) / 1024,
+        }
+    return found

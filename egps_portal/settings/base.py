@@ -337,3 +337,13 @@ SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 INSTALLED_APPS += ["benchtools"]
 if env.bool("PORTAL_BENCH", default=False):
     ROOT_URLCONF = "benchtools.urls"
+    # The manifest storage cannot collect today (bootstrap.bundle.min.js names a missing .map; see
+    # docs/readme-performance.md): the bench serves the same files compressed, without hashed names.
+    if not DEBUG:
+        STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedStaticFilesStorage"
+
+# --- trust-b ---
+# With persistent connections (DJANGO_CONN_MAX_AGE > 0) a database restart leaves each web thread
+# holding a dead connection; the health check replaces it at the start of the next request instead
+# of failing that request (bench/restarts.py proves recovery within seconds). No cost when CONN_MAX_AGE=0.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=True)

@@ -6,16 +6,13 @@ the end, so the twenty-odd pages cost one seeding. django-zeal watches each meas
 an N+1 fails that page's test even when the counts happen to agree.
 """
 
-import time
-
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bench.pages import PAGES, Targets
+from bench.pages import PAGES, Targets, signed_in_client
 from bench.seed import Unit, seed
 
 # Two small units are enough to turn any per-row query into a different count: 2 x 40 calls
@@ -47,24 +44,6 @@ def enable_zeal():
     initialize_app_registry()
     patch()
     enable_zeal.done = True
-
-
-def signed_in_client(account, *, recent_auth) -> Client:
-    from accounts.models import User
-    from portal.demo import demo_email
-
-    client = Client()
-    if account is None:
-        return client
-    user = User.objects.get(email=demo_email(account))
-    client.force_login(user)
-    if recent_auth:
-        # What allauth records at sign-in; SG-3's re-authentication check reads it.
-        session = client.session
-        session["account_authentication_methods"] = [{"method": "password", "at": time.time()}]
-        session["account_authentication_methods_user"] = str(user.pk)
-        session.save()
-    return client
 
 
 def measure(client, path) -> dict:

@@ -1,0 +1,9 @@
+"""The portal's urlconf plus the bench's R2 page. Mounted only when PORTAL_BENCH=1 (settings base.py)."""
+
+from django.urls import path
+
+from egps_portal.urls import urlpatterns as portal_urlpatterns
+
+from . import views
+
+urlpatterns = [path("bench/r2/", views.reference, name="bench_r2"), *portal_urlpatterns]

@@ -5,15 +5,15 @@ behind it; colours are paired with the legend's words and pass contrast on white
 """
 
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-# Dark enough for 3:1 against white (graphics contrast); red kept for "needs attention".
-PALETTE = {"good": "#1d6b38", "neutral": "#1f4e8c", "bad": "#b3261e", "muted": "#6b6b6b"}
+# Dark enough for 3:1 against white (graphics contrast); reds and deep oranges for "needs attention".
+PALETTE = {"good": ["#1d6b38"], "neutral": ["#1f4e8c", "#3d3d8f"], "bad": ["#b3261e", "#8f3b00", "#6a1b9a"], "muted": ["#6b6b6b"]}
 
 WIDTH = 640
 HEIGHT = 220
 LEFT = 36
-BOTTOM = 40
+BOTTOM = 24
 TOP = 12
 
 
@@ -32,15 +32,16 @@ def _nice_max(value: int) -> int:
 def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list[int], str]]) -> SafeString:
     """Grouped bars: one group per label, one bar per series (name, values, tone)."""
     if not labels or not series:
-        return mark_safe("")  # noqa: S308 - constant
+        return SafeString("")
     top = _nice_max(max([max(values or [0]) for _, values, _ in series] + [1]))
     plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
     group_w = plot_w / len(labels)
     bar_w = max(min(group_w * 0.8 / len(series), 28), 2)
+    colours = series_colours(series)
     parts = [_axis(top, plot_h)]
     for index, label in enumerate(labels):
         x0 = LEFT + index * group_w + (group_w - bar_w * len(series)) / 2
-        for offset, (name, values, tone) in enumerate(series):
+        for offset, (name, values, _tone) in enumerate(series):
             value = values[index] if index < len(values) else 0
             height = plot_h * value / top
             parts.append(
@@ -50,7 +51,7 @@ def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list[int
                     _n(TOP + plot_h - height),
                     _n(bar_w),
                     _n(height),
-                    PALETTE.get(tone, tone),
+                    colours[offset],
                     label,
                     value,
                     name,
@@ -65,9 +66,8 @@ def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list[int
                     label,
                 )
             )
-    parts.append(_legend(series))
     description = "; ".join(f"{name}: {sum(values)} in total" for name, values, _ in series)
-    return format_html(
+    svg = format_html(
         '<svg class="overview-chart w-100 h-auto" viewBox="0 0 {} {}" role="img" aria-label="{}" '
         'preserveAspectRatio="xMinYMin meet">'
         "<title>{}</title><desc>{}</desc>{}</svg>",
@@ -76,8 +76,9 @@ def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list[int
         title,
         title,
         description,
-        mark_safe("".join(parts)),  # noqa: S308 - parts built with format_html
+        format_html_join("", "{}", ((part,) for part in parts)),  # each part built with format_html
     )
+    return format_html("{}{}", svg, _legend(series))
 
 
 def _axis(top: int, plot_h: float) -> SafeString:
@@ -101,12 +102,23 @@ def _axis(top: int, plot_h: float) -> SafeString:
     return ticks
 
 
+def series_colours(series) -> list[str]:
+    """One colour per series: by tone, and distinct when two series share a tone."""
+    used: dict[str, int] = {}
+    colours = []
+    for _, _, tone in series:
+        shades = PALETTE.get(tone, PALETTE["neutral"])
+        colours.append(shades[used.get(tone, 0) % len(shades)])
+        used[tone] = used.get(tone, 0) + 1
+    return colours
+
+
 def _legend(series) -> SafeString:
-    return format_html_join(
+    """The key, as HTML below the chart so long names wrap on a phone."""
+    items = format_html_join(
         "",
-        '<rect x="{}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" font-size="11" fill="#0b0c0c">{}</text>',
-        (
-            (LEFT + i * 150, HEIGHT - 14, PALETTE.get(tone, tone), LEFT + i * 150 + 14, HEIGHT - 5, name)
-            for i, (name, _, tone) in enumerate(series)
-        ),
+        '<li class="list-inline-item me-3"><svg width="12" height="12" aria-hidden="true" focusable="false">'
+        '<rect width="12" height="12" fill="{}"/></svg> {}</li>',
+        ((colour, name) for colour, (name, _, _) in zip(series_colours(series), series, strict=True)),
     )
+    return format_html('<ul class="list-inline small mb-2">{}</ul>', items)

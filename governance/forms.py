@@ -85,7 +85,7 @@ class LeaverForm(forms.Form):
 
 
 class TermChoiceForm(forms.Form):
-    term = forms.ChoiceField(label="Term", required=False)
+    term = forms.ChoiceField(label="Term", required=False, widget=forms.Select(attrs={"class": "form-select"}))
 
     def __init__(self, *args, terms=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -131,6 +131,7 @@ def calls_held(term, weeks, now) -> Section:
     start, end = term_bounds(term)
     columns = [
         Column("held", "Held", tone="good"),
+        Column("upcoming", "Booked, still to come", tone="neutral"),
         Column("cancelled", "Cancelled", tone="muted"),
         Column("unconfirmed", "Ended, not marked held", bad=True, metric="calls-unconfirmed"),
     ]
@@ -139,6 +140,7 @@ def calls_held(term, weeks, now) -> Section:
         calls,
         "starts_at",
         held=Count("pk", filter=Q(status="held")),
+        upcoming=Count("pk", filter=Q(ends_at__gte=now) & ~Q(status__in=["held", "cancelled"])),
         cancelled=Count("pk", filter=Q(status="cancelled")),
         unconfirmed=Count("pk", filter=Q(status="scheduled", ends_at__lt=now)),
     )

@@ -69,6 +69,7 @@ class SchoolSettingsForm(forms.ModelForm):
         model = SchoolSettings
         fields = [
             "name",
+            "logo",
             "office_phone",
             "office_email",
             "reporting_routes",
@@ -80,6 +81,7 @@ class SchoolSettingsForm(forms.ModelForm):
             "concern_ack_minutes",
         ]
         labels = {
+            "logo": "School logo (also the host's profile picture on calls)",
             "reporting_routes": "Reporting routes shown to families",
             "join_window_minutes": "Join links open this many minutes before a call",
             "join_email_lead_hours": "Join details are emailed this many hours before a call",

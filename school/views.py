@@ -297,7 +297,7 @@ def school_settings(request):
     if request.method != "POST":
         return _settings_page(request)
     # load() may come from the cache; edit the stored row.
-    form = SchoolSettingsForm(request.POST, instance=SchoolSettings.objects.get_or_create(pk=1)[0])
+    form = SchoolSettingsForm(request.POST, request.FILES, instance=SchoolSettings.objects.get_or_create(pk=1)[0])
     if not form.is_valid():
         return _settings_page(request, settings_form=form)
     services.update_school_settings(form=form, changed_by=request.user)

@@ -50,6 +50,7 @@ def test_the_invitation_link_lets_the_person_choose_a_password_once(client, offi
     user.refresh_from_db()
     assert user.check_password("a-long-new-password-42")
     assert again.context["token_fail"]
+    assert "This link no longer works" in again.content.decode()
 
 
 def test_resending_an_invitation_is_a_new_message_but_not_after_a_password_is_set(office, now):

@@ -358,3 +358,21 @@ def test_the_staff_pupil_page_offers_the_office_a_link_to_add_a_parent(client, o
 
     assert link in office_page
     assert link not in teacher_page
+
+
+def test_the_office_uploads_a_school_logo(client, office, tmp_path, settings):
+    import io
+
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), "navy").save(image, "PNG")
+    form = {"name": "EGPS", "reporting_routes": "Tell an adult.", "join_window_minutes": 15, "join_email_lead_hours": 24}
+    form |= {"min_booking_notice_hours": 1, "session_log_deadline_hours": 24, "log_correction_window_hours": 48}
+    form |= {"concern_ack_minutes": 60, "logo": SimpleUploadedFile("logo.png", image.getvalue(), content_type="image/png")}
+    client.force_login(office)
+
+    client.post(reverse("school:settings"), form)
+
+    assert SchoolSettings.load().logo.name.startswith("school/logo")

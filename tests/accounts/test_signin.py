@@ -162,3 +162,27 @@ def test_deployment_checks_are_clean_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_staff_with_totp_are_asked_for_a_code_on_a_labelled_page_and_get_in_with_it(client, teacher, settings):
+    from allauth.mfa.totp.internal.auth import (
+        TOTP,
+        format_hotp_value,
+        generate_totp_secret,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    settings.PORTAL_ENFORCE_STAFF_MFA = True
+    secret = generate_totp_secret()
+    TOTP.activate(teacher, secret)
+
+    step = _sign_in(client, teacher.email, PASSWORD)
+    page = client.get(step["Location"]).content.decode()
+    code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+    done = client.post(step["Location"], {"code": code})
+
+    assert step["Location"] == reverse("mfa_authenticate")
+    assert 'for="id_code"' in page
+    assert done.status_code == 302
+    assert client.get("/").status_code == 200

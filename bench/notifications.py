@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.notifications.harness import CeleryWorker, RedisServer, SmtpSink, wait_for  # noqa: E402
+from tests.notifications.harness import CeleryWorker, RedisServer, SmtpSinkProcess, wait_for  # noqa: E402
 
 
 def parse_args():
@@ -106,7 +106,7 @@ def main():
     if not database_url.startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/notifications_bench")
     ensure_database(database_url)
-    redis_server, sink, worker = RedisServer().start(), SmtpSink().start(), None
+    redis_server, sink, worker = RedisServer().start(), SmtpSinkProcess().start(), None
     try:
         setup_django(redis_server.url, sink.port, args.batch)
         from django.db import transaction

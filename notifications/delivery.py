@@ -9,6 +9,7 @@ out, never overwrites what another worker did.
 """
 
 import datetime as dt
+import functools
 import logging
 import smtplib
 import time
@@ -60,9 +61,22 @@ def _still_ours(row):
 
 
 def mark_sent(row) -> None:
-    _still_ours(row).update(
-        state=OutboxState.SENT, sent_at=timezone.now(), lease_until=None, attempts=F("attempts") + 1, last_error=""
-    )
+    """The hot path (once per message): the same conditional UPDATE as _still_ours(row).update(...),
+    in SQL written once, because compiling the ORM query each time doubled the worker's CPU per mark."""
+    stamp = connection.ops.adapt_datetimefield_value
+    params = [OutboxState.SENT, stamp(timezone.now()), row.pk, OutboxState.SENDING, stamp(row.lease_until)]
+    with connection.cursor() as cursor:
+        cursor.execute(_mark_sent_sql(), params)
+
+
+@functools.cache
+def _mark_sent_sql() -> str:
+    q = connection.ops.quote_name
+    table = q(OutboxMessage._meta.db_table)
+    # Identifiers come from the model and are quoted; every value is a parameter.
+    sets = f"{q('state')} = %s, {q('sent_at')} = %s, {q('lease_until')} = NULL, {q('attempts')} = {q('attempts')} + 1"
+    where = f"{q('id')} = %s AND {q('state')} = %s AND {q('lease_until')} = %s"
+    return f"UPDATE {table} SET {sets}, {q('last_error')} = '' WHERE {where}"  # noqa: S608  # nosec B608
 
 
 def mark_failed(row, *, reason: str, permanent: bool, now) -> None:

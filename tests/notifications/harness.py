@@ -8,6 +8,7 @@ Never the shared Redis on 6379: each RedisServer runs on a free port of its own.
 import asyncio
 import collections
 import contextlib
+import multiprocessing
 import os
 import re
 import shutil
@@ -144,6 +145,56 @@ class SmtpSink:
     def counts(self) -> collections.Counter:
         with self.handler.lock:
             return collections.Counter(self.handler.counts)
+
+
+class SmtpSinkProcess:
+    """The same sink in a process of its own, like a real mail server (the benchmark uses it, so
+    the plain loop and the worker both talk to another process)."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        context = multiprocessing.get_context("fork")
+        self._pipe, child_end = context.Pipe()
+        self._process = context.Process(target=_serve_sink, args=(self.port, child_end), daemon=True)
+
+    def start(self):
+        self._process.start()
+        assert self._pipe.recv() == "ready"
+        return self
+
+    def _ask(self, command):
+        self._pipe.send(command)
+        return self._pipe.recv()
+
+    @property
+    def total(self) -> int:
+        return self._ask("total")
+
+    def counts(self) -> collections.Counter:
+        return collections.Counter(self._ask("counts"))
+
+    def reset(self):
+        self._ask("reset")
+
+    def stop(self):
+        if self._process.is_alive():
+            self._ask("stop")
+            self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.kill()
+
+
+def _serve_sink(port, pipe):
+    sink = SmtpSink(port).start()
+    pipe.send("ready")
+    answers = {"total": lambda: sink.total, "counts": lambda: dict(sink.counts()), "reset": sink.reset}
+    while True:
+        command = pipe.recv()
+        if command == "stop":
+            sink.stop()
+            pipe.send("stopped")
+            return
+        pipe.send(answers[command]())
 
 
 def database_url(settings_dict) -> str:

@@ -347,3 +347,10 @@ if env.bool("PORTAL_BENCH", default=False):
 # holding a dead connection; the health check replaces it at the start of the next request instead
 # of failing that request (bench/restarts.py proves recovery within seconds). No cost when CONN_MAX_AGE=0.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=True)
+
+# --- trust ---
+# Sessions: cached_db that keeps working when Redis is down (accounts.sessions.SessionStore), and
+# one middleware for staff idle (30 min) and absolute (12 h) timeouts and the 429 on a locked-out
+# sign-in (docs/readme-trust.md).
+SESSION_ENGINE = "accounts.sessions"
+MIDDLEWARE.insert(MIDDLEWARE.index("accounts.middleware.StaffMFAMiddleware"), "accounts.sessions.SessionSecurityMiddleware")

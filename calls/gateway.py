@@ -1,24 +1,26 @@
 """The seam between the join gateway and video platforms.
 
 At join time the gateway asks `platform_link_for(call, pupil, now=now)` for the address to hand
-over. The manual platforms answer with the link staff stored on the call. An adapter (e.g.
-BigBlueButton in platforms/) registers a provider that makes a personal, name-locked link, or
-refuses (say, a one-to-one whose two staff are not in yet):
+over. The manual platforms answer with the link staff stored on the call. An adapter registers
+a provider that makes a personal, name-locked link, or refuses (say, a one-to-one whose two
+staff are not in yet). BigBlueButton's provider is `bigbluebutton_link` below, registered in
+CallsConfig.ready():
 
-    from calls.gateway import register_platform_link
-    from platforms.gateway import pupil_link_for_call
+    register_platform_link(Platform.BIGBLUEBUTTON, bigbluebutton_link)
 
-    register_platform_link(
-        Platform.BIGBLUEBUTTON,
-        lambda call, pupil, now: pupil_link_for_call(call, pupil, recording_consented_by_all=call.record, now=now),
-    )
+A provider returns a URL string, or any object with `url` and `refusal` attributes. It is asked
+only after the portal's own checks (consent, scheduled, window, lock) have passed.
 
-A provider returns a URL string, or any object with `url` and `refusal` attributes. `call.record`
-is already true only when every invitee has recording permission (CON-6, kept by calls.services).
+Whether a BigBlueButton call really goes to a BigBlueButton server is a setting, never code:
+`platforms.gateway` decides (PORTAL_PLATFORM with URL and secret). Without a server the call
+behaves like any manual platform: the host's stored link and the tick-box checklist.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from consent.selectors import recording_allowed_for
+from platforms import gateway as platforms
 
 _providers: dict[str, Callable] = {}
 
@@ -43,3 +45,43 @@ def platform_link_for(call, pupil, *, now) -> PlatformAnswer:
     if isinstance(answer, str):
         return PlatformAnswer(url=answer)
     return PlatformAnswer(url=getattr(answer, "url", "") or "", refusal=getattr(answer, "refusal", None))
+
+
+# --- BigBlueButton ---------------------------------------------------------------------------
+
+
+def platform_applies_settings(call) -> bool:
+    """CALL-6: True when the call's platform applies the policy's settings itself (a configured
+    BigBlueButton server), so the call page shows them as applied instead of as tick boxes."""
+    return platforms.applies_settings(call.platform)
+
+
+def recording_consented_by_all(call) -> bool:
+    """CON-6, asked again whenever a meeting may be created: the call asks to be recorded AND every
+    pupil still invited has recording permission in force now (one query)."""
+    if not call.record:
+        return False
+    invited = call.invitations.filter(removed_at__isnull=True).values_list("pupil_id", flat=True)
+    return recording_allowed_for(invited)
+
+
+def bigbluebutton_link(call, pupil, now):
+    """CALL-3, CALL-6, CON-6: the child's own VIEWER link, built now, or why not.
+
+    Without a configured server this is the manual platform: the host's stored link, unchanged.
+    """
+    if not platform_applies_settings(call):
+        return call.meeting_url
+    return platforms.pupil_link_for_call(call, pupil, recording_consented_by_all=recording_consented_by_all(call), now=now)
+
+
+def staff_link(call, user, *, now) -> PlatformAnswer:
+    """A member of staff's MODERATOR link, built now (it creates the meeting with the policy's settings)."""
+    answer = platforms.staff_link_for_call(call, user, recording_consented_by_all=recording_consented_by_all(call), now=now)
+    return PlatformAnswer(url=answer.url or "", refusal=answer.refusal)
+
+
+def drift_for_call(call) -> list:
+    """CALL-6: settings of the live meeting that differ from the policy (platforms.base.Drift rows)."""
+    spec = platforms.spec_for_call(call, recording_consented_by_all=recording_consented_by_all(call))
+    return platforms.drift_for(spec, platform=call.platform)

@@ -36,6 +36,11 @@ def may_tick_checklist(user, call) -> bool:
     return user.pk in call.staff_ids()
 
 
+def may_start_as_host(user, call) -> bool:
+    """CALL-6: the host and the second member of staff open the platform meeting as moderators."""
+    return user.pk in call.staff_ids()
+
+
 def family_calls_for(user):
     """A parent's children's calls (active invitations only)."""
     return Call.objects.for_pupils(children_of(user).values_list("pk", flat=True))

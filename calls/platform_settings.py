@@ -64,6 +64,21 @@ HOW = {
     },
 }
 
+# CALL-6 on a configured BigBlueButton server: how the platform (or the portal's gateway) applies
+# each item, so the call page shows them as applied instead of as tick boxes (see docs/readme-platforms.md).
+APPLIED_BY_BIGBLUEBUTTON = {
+    "school_account": "Staff join from the portal under their own name; no personal account or picture is used.",
+    "waiting_room": "Every child joins as a guest and waits until staff admit them (guestPolicy ASK_MODERATOR).",
+    "mute_on_entry": "Everyone is muted on entry (muteOnStart); lock settings apply on join.",
+    "admit_one_at_a_time": "Staff admit each child from the waiting room; a child's camera is shared on entry.",
+    "lock_after_start": "The portal hands out join links only until 5 minutes after the start.",
+    "no_private_chat": "Private chat is switched off, also in breakout rooms.",
+    "staff_only_screen_share": "Only the presenter can share, and staff are the presenter: never hand it to a child.",
+    "staff_only_file_transfer": "Presentation downloads and slide snapshots are switched off.",
+    "real_names_locked": "Names come from the portal inside the signed link; BigBlueButton has no rename.",
+    "recording_off": "Recorded only when the call asks for it and every pupil has recording permission (CON-6).",
+}
+
 ITEM_KEYS = frozenset(item.key for item in REQUIRED)
 
 

@@ -206,6 +206,24 @@ def join_refusal(
     return None
 
 
+def host_start_refusal(*, now: dt.datetime, starts_at: dt.datetime, ends_at: dt.datetime, window_minutes: int,
+                        status: str) -> str | None:
+    """CALL-1, CALL-4: why staff may not open the platform meeting now, or None if they may.
+
+    Staff open it from when the families' join window opens until the booked end, and only for a
+    scheduled call (for a one-to-one: agreed and approved), so no meeting runs outside its booking.
+    """
+    if status != CallStatus.SCHEDULED:
+        return "Only a scheduled call can be started."
+    opens_at = starts_at - dt.timedelta(minutes=window_minutes)
+    if now < opens_at:
+        opens = local(opens_at)
+        return f"This call can be started from {opens:%H:%M} on {opens:%d/%m/%Y}, {window_minutes} minutes before it starts."
+    if now >= ends_at:
+        return "This call's booked time is over."
+    return None
+
+
 def week_starting(day: dt.date) -> dt.date:
     """The Monday of the school week after `day` (the coming week a timetable covers, COM-2)."""
     return day + dt.timedelta(days=7 - day.weekday())

@@ -292,11 +292,13 @@ def find_join_link(token: str) -> JoinLink:
     return link
 
 
-@transaction.atomic
 def open_join_link(*, token, now) -> JoinOutcome:
     """CON-1, CALL-4, CALL-6: check at this moment whether the family may join; record the attempt.
 
-    Only an allowed attempt hands over the platform link (asked of calls.gateway at this moment).
+    Only an allowed attempt hands over the platform link, asked of calls.gateway at this moment
+    and only after the portal's own checks pass (so outside the window no platform is asked at
+    all). No transaction is open while the platform answers (a slow server must not hold a
+    database connection); the attempt is one insert.
     """
     link = find_join_link(token)
     call, pupil = link.call, link.pupil
@@ -314,8 +316,26 @@ def open_join_link(*, token, now) -> JoinOutcome:
     if refusal is None and not url:
         refusal = "The staff have not added the meeting link yet. Please try again in a minute or contact the school office."
     url = url if refusal is None else ""
-    JoinAttempt.objects.create(link=link, call=call, at=now, allowed=refusal is None, reason=refusal or "")
+    reason = (refusal or "")[: JoinAttempt._meta.get_field("reason").max_length]
+    JoinAttempt.objects.create(link=link, call=call, at=now, allowed=refusal is None, reason=reason)
     return JoinOutcome(allowed=refusal is None, reason=refusal or "", call=call, pupil=pupil, platform_url=url)
+
+
+def host_join_link(*, call, user, now) -> str:
+    """CALL-6: the MODERATOR link for the call's host or second member of staff, built at this moment
+    (it creates the meeting with the policy's settings). Raises CallError with the reason otherwise."""
+    if user.pk not in call.staff_ids():
+        raise CallError("Only the call's host and second member of staff can start it.")
+    refusal = policy.host_start_refusal(
+        now=now, starts_at=call.starts_at, ends_at=call.ends_at, window_minutes=SchoolSettings.load().join_window_minutes,
+        status=call.status,
+    )
+    if refusal:
+        raise CallError(refusal)
+    answer = gateway.staff_link(call, user, now=now)
+    if answer.refusal or not answer.url:
+        raise CallError(answer.refusal or "The platform gave no link. Please try again.")
+    return answer.url
 
 
 # --- one-to-one agreement and approval ---------------------------------------------------------
@@ -500,7 +520,21 @@ def tick_checklist(*, call, item, ticked_by, now, ticked=True) -> None:
             tick.delete()
 
 
-# --- consent withdrawn -------------------------------------------------------------------------
+# --- consent withdrawn, pupil left --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Why a pupil leaves every upcoming call: the words on the invitation, on the revoked links,
+    and the email that tells the host."""
+
+    reason: str
+    link_reason: str
+    notice_kind: str
+
+
+CONSENT_WITHDRAWN = Removal("Consent for video calls was withdrawn.", "Consent was withdrawn.", "call-pupil-removed")
+LEFT_SCHOOL = Removal("Left the school.", "The pupil has left the school.", "call-pupil-left")
 
 
 def handle_consent_withdrawal(*, pupil, scope, decided_by, now):
@@ -511,28 +545,36 @@ def handle_consent_withdrawal(*, pupil, scope, decided_by, now):
     being recorded, and the host is told.
     """
     if scope == Scope.VIDEO_CALLS:
-        _remove_from_upcoming_calls(pupil, now)
+        remove_from_upcoming_calls(pupil=pupil, now=now, removal=CONSENT_WITHDRAWN)
     elif scope == Scope.RECORDING:
         _stop_recording_upcoming_calls(pupil, now)
 
 
-def _remove_from_upcoming_calls(pupil, now) -> None:
+def handle_pupil_left(*, pupil, left_on, by, now):
+    """GOV-2: a pupil who has left the school leaves every upcoming call and their family's join
+    links stop working, exactly as on consent withdrawal. Runs inside governance's mark_pupil_left
+    transaction (registered with governance.hooks.on_pupil_left in CallsConfig.ready())."""
+    remove_from_upcoming_calls(pupil=pupil, now=now, removal=LEFT_SCHOOL)
+
+
+def remove_from_upcoming_calls(*, pupil, now, removal: Removal) -> None:
+    """CON-3: take `pupil` off every upcoming call, revoke their family's join links, cancel a
+    one-to-one that was theirs and tell each host. Runs inside the caller's transaction."""
     invitations = CallInvitation.objects.select_related("call", "call__host").filter(
         pupil=pupil, removed_at__isnull=True, call__in=Call.objects.upcoming(now)
     )
     for invitation in invitations:
         call = invitation.call
-        invitation.removed_at, invitation.removed_reason = now, "Consent for video calls was withdrawn."
+        invitation.removed_at, invitation.removed_reason = now, removal.reason
         invitation.save(update_fields=["removed_at", "removed_reason"])
-        _revoke_links(JoinLink.objects.active().filter(call=call, pupil=pupil), now=now, reason="Consent was withdrawn.")
+        _revoke_links(JoinLink.objects.active().filter(call=call, pupil=pupil), now=now, reason=removal.link_reason)
         if call.is_one_to_one:
             # A one-to-one without its pupil cannot happen; nobody should keep time for it.
-            call.status, call.cancelled_at = CallStatus.CANCELLED, now
-            call.cancel_reason = "Consent for video calls was withdrawn."
+            call.status, call.cancelled_at, call.cancel_reason = CallStatus.CANCELLED, now, removal.reason
             call.save(update_fields=["status", "cancelled_at", "cancel_reason"])
         notify(
-            to=call.host.email, user=call.host, kind="call-pupil-removed",
-            context=emails.staff_context(call, pupil=pupil), dedupe_key=f"call-pupil-removed:{invitation.pk}:{now.isoformat()}",
+            to=call.host.email, user=call.host, kind=removal.notice_kind, context=emails.staff_context(call, pupil=pupil),
+            dedupe_key=f"{removal.notice_kind}:{invitation.pk}:{now.isoformat()}",
         )
 
 

@@ -7,18 +7,21 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.choices import LEADERSHIP
 from accounts.permissions import is_leadership, role_required, staff_required
+from school.models import SchoolSettings
 from school.permissions import classes_visible_to, pupils_visible_to
 
-from . import permissions, services
+from . import gateway, permissions, services
+from .choices import CallStatus
 from .emails import dsl_contacts
 from .forms import BookingForm, CallFilterForm, ChangeTimeForm, DecisionForm, MeetingDetailsForm, ReasonForm
 from .models import CallInvitation
-from .platform_settings import recording_item_label, settings_for
-from .policy import is_single_staffed
+from .platform_settings import APPLIED_BY_BIGBLUEBUTTON, recording_item_label, settings_for
+from .policy import host_start_refusal, is_single_staffed
 
 PAGE_SIZE = 20
 
@@ -138,22 +141,52 @@ def raise_concern_url(call, pupil_ids) -> str:
     return f"{base}?{query}"
 
 
+def _checklist(call, applied: bool) -> list[dict]:
+    """CALL-6: each required setting with its tick, or (on a configured BigBlueButton) how the platform applies it."""
+    ticks = {} if applied else {t.item: t for t in call.checklist_ticks.select_related("ticked_by")}
+    return [
+        {
+            "item": s, "label": recording_item_label(call.record) if s.key == "recording_off" else s.label,
+            "tick": ticks.get(s.key), "applied": APPLIED_BY_BIGBLUEBUTTON.get(s.key, "") if applied else "",
+        }
+        for s in settings_for(call.platform)
+    ]
+
+
+def _platform_context(request, call, now) -> dict:
+    """CALL-6 on a platform that applies the settings: the host's start button and any drift.
+
+    The live meeting is read back only while it can exist (from the join window to the booked end),
+    so the page asks nothing of the platform on other days.
+    """
+    applied = gateway.platform_applies_settings(call)
+    if not applied:
+        return {"applied_by_platform": False, "may_start": False, "drift": []}
+    live = host_start_refusal(
+        now=now, starts_at=call.starts_at, ends_at=call.ends_at, window_minutes=SchoolSettings.load().join_window_minutes,
+        status=call.status,
+    ) is None
+    return {
+        "applied_by_platform": True,
+        "may_start": permissions.may_start_as_host(request.user, call) and call.status == CallStatus.SCHEDULED
+        and call.ends_at > now,
+        "drift": gateway.drift_for_call(call) if live else [],
+    }
+
+
 @staff_required
 def detail(request, call_id):
     """CALL-6, CALL-7: the staff page for one call."""
     call = permissions.get_call_for_staff(request.user, call_id)
     invitations = call.invitations.select_related("pupil").order_by("pupil__last_name", "pupil__first_name")
     active = [i for i in invitations if i.removed_at is None]
-    ticks = {t.item: t for t in call.checklist_ticks.select_related("ticked_by")}
-    checklist = [
-        {"item": s, "label": recording_item_label(call.record) if s.key == "recording_off" else s.label, "tick": ticks.get(s.key)}
-        for s in settings_for(call.platform)
-    ]
+    platform = _platform_context(request, call, timezone.now())
     return render(request, "calls/detail.html", {
         "call": call,
         "invited": active,
         "removed": [i for i in invitations if i.removed_at is not None],
-        "checklist": checklist,
+        "checklist": _checklist(call, platform["applied_by_platform"]),
+        **platform,
         "may_tick": permissions.may_tick_checklist(request.user, call),
         "may_manage": permissions.may_manage(request.user, call),
         "show_meeting": permissions.may_see_meeting_details(request.user, call),
@@ -165,6 +198,26 @@ def detail(request, call_id):
         "attempts": call.join_attempts.select_related("link__guardian", "link__pupil")[:50],
         "meeting_form": MeetingDetailsForm(initial={"meeting_url": call.meeting_url, "passcode": call.passcode}),
     })
+
+
+@never_cache
+@require_POST
+@staff_required
+def start_as_host(request, call_id):
+    """CALL-6: the host or second member of staff enters a BigBlueButton call as a moderator.
+
+    The link is built at this click (it is a bearer credential: never stored or shown on a page).
+    Anyone else, and any call whose platform does not apply the settings, gets the same 404.
+    """
+    call = permissions.get_call_for_staff(request.user, call_id)
+    if not permissions.may_start_as_host(request.user, call) or not gateway.platform_applies_settings(call):
+        raise Http404
+    try:
+        url = services.host_join_link(call=call, user=request.user, now=timezone.now())
+    except services.CallError as error:
+        messages.error(request, str(error))
+        return redirect("calls:detail", call_id=call.pk)
+    return redirect(url)
 
 
 def _managed_call(request, call_id):

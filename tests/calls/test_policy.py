@@ -292,3 +292,38 @@ def test_the_timetable_covers_the_coming_week(day, monday):
 def test_local_time_follows_british_summer_time():
     assert policy.local(utc(2026, 7, 1, 12, 0)).hour == 13
     assert policy.local(utc(2026, 12, 1, 12, 0)).hour == 12
+
+
+# --- staff open the platform meeting only inside the booking (CALL-1, CALL-4) ------------------------
+
+START_10 = dt.datetime(2026, 11, 10, 10, 0, tzinfo=LONDON)
+
+
+def host_start(now, status=CallStatus.SCHEDULED):
+    return policy.host_start_refusal(
+        now=now, starts_at=START_10, ends_at=START_10 + dt.timedelta(minutes=30), window_minutes=15, status=status
+    )
+
+
+@pytest.mark.policy("CALL-1")
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (START_10 - dt.timedelta(minutes=16), "This call can be started from 09:45 on 10/11/2026"),
+        (START_10 - dt.timedelta(minutes=15), None),
+        (START_10 + dt.timedelta(minutes=29), None),
+        (START_10 + dt.timedelta(minutes=30), "This call's booked time is over."),
+    ],
+)
+def test_staff_start_the_meeting_only_from_the_window_to_the_booked_end(now, expected):
+    refusal = host_start(now)
+
+    assert refusal == expected if expected is None else expected in refusal
+
+
+@pytest.mark.policy("CALL-4")
+@pytest.mark.parametrize(
+    "status", [CallStatus.AWAITING_PARENT, CallStatus.AWAITING_APPROVAL, CallStatus.DRAFT, CallStatus.CANCELLED, CallStatus.HELD]
+)
+def test_only_a_scheduled_call_can_be_started(status):
+    assert host_start(START_10, status=status) == "Only a scheduled call can be started."

@@ -351,20 +351,18 @@ def test_opening_a_link_is_checked_at_that_moment_and_recorded(book, consented, 
     assert "opens at 09:45" in JoinAttempt.objects.first().reason
 
 
-def test_the_platform_link_comes_from_the_gateway_at_join_time(book, consented, child_a):
+def test_the_platform_link_comes_from_the_gateway_at_join_time(book, consented, child_a, monkeypatch):
     from calls import gateway
     from calls.choices import Platform
 
     book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk], platform=Platform.BIGBLUEBUTTON)
     token = join_token(outbox("call-join")[0])
-    gateway.register_platform_link(Platform.BIGBLUEBUTTON, lambda call, pupil, now: f"https://bbb.example.test/{pupil.pk}")
-    try:
-        outcome = services.open_join_link(token=token, now=TUESDAY_10)
-        refusal = gateway.PlatformAnswer(url="https://bbb.example.test/x", refusal="Two staff must be in the call first.")
-        gateway.register_platform_link(Platform.BIGBLUEBUTTON, lambda call, pupil, now: refusal)
-        refused = services.open_join_link(token=token, now=TUESDAY_10)
-    finally:
-        gateway._providers.pop(Platform.BIGBLUEBUTTON)
+    # monkeypatch puts back the provider CallsConfig.ready() registered, for the tests that follow.
+    monkeypatch.setitem(gateway._providers, Platform.BIGBLUEBUTTON, lambda call, pupil, now: f"https://bbb.example.test/{pupil.pk}")
+    outcome = services.open_join_link(token=token, now=TUESDAY_10)
+    refusal = gateway.PlatformAnswer(url="https://bbb.example.test/x", refusal="Two staff must be in the call first.")
+    monkeypatch.setitem(gateway._providers, Platform.BIGBLUEBUTTON, lambda call, pupil, now: refusal)
+    refused = services.open_join_link(token=token, now=TUESDAY_10)
 
     assert outcome.platform_url == f"https://bbb.example.test/{child_a.pk}"
     assert not refused.allowed

@@ -183,6 +183,8 @@ def detail(request, call_id):
     platform = _platform_context(request, call, timezone.now())
     return render(request, "calls/detail.html", {
         "call": call,
+        # LOG-1: once a call has started its staff are pointed at the session log.
+        "log_due": call.status in {CallStatus.SCHEDULED, CallStatus.HELD} and call.starts_at <= timezone.now(),
         "invited": active,
         "removed": [i for i in invitations if i.removed_at is not None],
         "checklist": _checklist(call, platform["applied_by_platform"]),

@@ -461,3 +461,15 @@ def test_unrelated_parent_gets_no_join_for_other_children(book, consented, child
     book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk])
 
     assert outbox(to=stranger.email) == []
+
+
+@pytest.mark.policy("LOG-1")
+def test_once_a_call_has_started_its_page_points_its_staff_at_the_session_log(as_user, group_call, teacher):
+    before = as_user(teacher).get(reverse("calls:detail", args=[group_call.pk])).content.decode()
+
+    with time_machine.travel(TUESDAY_10 + dt.timedelta(minutes=40), tick=False):
+        after = as_user(teacher).get(reverse("calls:detail", args=[group_call.pk])).content.decode()
+
+    assert "Write the session log" not in before
+    assert "Write the session log" in after
+    assert reverse("sessionlogs:call_log", args=[group_call.pk]) in after

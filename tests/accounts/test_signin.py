@@ -157,6 +157,8 @@ def test_deployment_checks_are_clean_with_production_settings():
         ),
     }
     env.pop("DATABASE_URL", None)
+    # The browser harness allows async-unsafe ORM use in its own process; a deployment never does.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

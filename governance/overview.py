@@ -351,11 +351,11 @@ def _staff_acknowledgements(Ack, staff_doc) -> list:
     """CON-7 for staff: how many members of staff acknowledged their current guidance (one query)."""
     from accounts.models import StaffRole, User
 
-    staff = User.objects.filter(is_active=True, pk__in=StaffRole.objects.values("user"))
-    done = Exists(Ack._base_manager.filter(document=staff_doc, user=OuterRef("pk"), pupil__isnull=True)) if staff_doc else None
-    counts = staff.annotate(done=done).aggregate(total=Count("pk"), done=Count("pk", filter=Q(done=True))) if done else None
-    if counts is None:
+    if staff_doc is None:
         return [("No staff guidance is published", 0)]
+    acknowledged = Ack._base_manager.filter(document=staff_doc, pupil__isnull=True).values("user")
+    staff = User.objects.filter(is_active=True, pk__in=StaffRole.objects.values("user"))
+    counts = staff.aggregate(total=Count("pk"), done=Count("pk", filter=Q(pk__in=acknowledged)))
     return [("Members of staff", counts["total"]), ("Acknowledged the current staff guidance", counts["done"])]
 
 

@@ -208,3 +208,15 @@ def test_a_deputy_who_is_not_head_sees_it_too(client, autumn):
     client.force_login(deputy_only)
 
     assert client.get(reverse("governance:overview"), {"term": autumn.pk}).status_code == 200
+
+
+@pytest.mark.policy("CON-7")
+def test_staff_acknowledgement_coverage_counts_the_current_staff_guidance(head, teacher, autumn):
+    from consent.models import AcceptableUseAcknowledgement, AcceptableUseDocument
+
+    staff_doc = AcceptableUseDocument.objects.current("staff")
+    AcceptableUseAcknowledgement.objects.create(document=staff_doc, user=head, acknowledged_at=NOW)
+
+    section = next(s for s in overview.build_overview(autumn, NOW) if s.key == "acknowledgements")
+
+    assert section.extra_rows == [("Members of staff", 2), ("Acknowledged the current staff guidance", 1)]

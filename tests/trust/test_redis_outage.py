@@ -33,15 +33,18 @@ def _closed_port() -> int:
 
 
 CACHE_DOWN_BUG = (
-    "With the cache on a dead Redis the portal fails: school.models.SchoolSettings.load()/school_calendar()/"
-    "forget_school_cache() and Django's cached_db SessionStore.load() (its cache.set after a miss) call the "
-    "cache unguarded and raise redis ConnectionError (500). Fix: a cache backend that treats connection "
-    "errors as misses (see docs/readme-trust-b.md). Remove this xfail when fixed (strict: an XPASS fails)."
+    "With the cache on a dead Redis, school.models.SchoolSettings.load() (and school_calendar(), "
+    "forget_school_cache()) call the cache unguarded and raise redis ConnectionError: the dashboard and "
+    "booking answer 500. Fix: a cache backend that treats connection errors as misses (docs/readme-trust-b.md). "
+    "Remove this mark when fixed (strict: an XPASS fails)."
 )
-OUTAGES = [
-    pytest.param("broker", id="broker-down"),
-    pytest.param("broker+cache", id="broker-and-cache-down", marks=pytest.mark.xfail(reason=CACHE_DOWN_BUG, strict=True)),
-]
+OUTAGES = [pytest.param("broker", id="broker-down"), pytest.param("broker+cache", id="broker-and-cache-down")]
+
+
+def _known_cache_bug(request):
+    """Sessions survive a cache outage (accounts.sessions); school settings do not yet."""
+    if "cache" in request.node.callspec.params["redis_down"]:
+        request.applymarker(pytest.mark.xfail(reason=CACHE_DOWN_BUG, strict=True))
 
 
 @pytest.fixture(params=OUTAGES)
@@ -77,7 +80,8 @@ def _assert_cache_is_really_down():
         cache.get("anything")
 
 
-def test_signed_in_pages_are_served_while_redis_is_down(redis_down, client, parent_a, teacher, consented):  # noqa: F811
+def test_signed_in_pages_are_served_while_redis_is_down(request, redis_down, client, parent_a, teacher, consented):  # noqa: F811
+    _known_cache_bug(request)
     with redis_down():
         client.force_login(parent_a)
         for name in ("home", "consent:family", "calls:family"):
@@ -113,8 +117,9 @@ def _booking_form(teacher, dsl, child_a) -> dict:
 
 
 def test_a_booking_is_accepted_and_its_emails_wait_while_redis_is_down(
-    redis_down, client, teacher, dsl, child_a, consented  # noqa: F811
+    request, redis_down, client, teacher, dsl, child_a, consented  # noqa: F811
 ):
+    _known_cache_bug(request)
     client.force_login(teacher)
     with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False), redis_down():
         response = client.post(reverse("calls:book"), _booking_form(teacher, dsl, child_a))

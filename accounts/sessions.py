@@ -24,7 +24,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 from django.dispatch import receiver
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve
 from django.utils.http import urlencode
 
 logger = logging.getLogger(__name__)
@@ -79,6 +79,14 @@ def session_expired(*, signed_in_at: float, seen_at: float, now: float, is_staff
     return is_staff and now - seen_at > STAFF_IDLE_SECONDS
 
 
+def _is_sign_in_page(request) -> bool:
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return match.view_name in LOGIN_URL_NAMES
+
+
 def _is_staff(user) -> bool:
     return bool(getattr(user, "is_school_staff", False) or user.is_staff or user.is_superuser)
 
@@ -91,7 +99,6 @@ class SessionSecurityMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self._login_paths = None
 
     def __call__(self, request):
         if self._locked_out(request):
@@ -117,15 +124,10 @@ class SessionSecurityMiddleware:
 
     def _locked_out(self, request) -> bool:
         """A sign-in POST for an account (or from an address) that has used up its failed attempts."""
-        if request.method != "POST" or request.path not in self._login_path_set():
+        if request.method != "POST" or not _is_sign_in_page(request):
             return False
         from allauth.account.adapter import get_adapter
 
         email = request.user.email if request.user.is_authenticated else request.POST.get("login", "")
         key = get_adapter(request)._get_login_attempts_cache_key(request, email=email)
         return not ratelimit.consume(request, action="login_failed", key=key, dry_run=True)
-
-    def _login_path_set(self):
-        if self._login_paths is None:
-            self._login_paths = frozenset(reverse(name) for name in LOGIN_URL_NAMES)
-        return self._login_paths

@@ -50,4 +50,7 @@ def nav_items(user):
         items.append(NavItem("School settings", reverse("school:settings"), order=85))
     elif is_staff_member(user):
         items.append(NavItem("Classes", reverse("school:classes"), order=80))
+    # Staff manage their authenticator app and recovery codes there; everyone can change a password.
+    security = "mfa_index" if is_staff_member(user) else "account_change_password"
+    items.append(NavItem("Your sign-in", reverse(security), order=95))
     return items

@@ -64,9 +64,11 @@ def test_menu_items_follow_the_role(office, teacher, parent_a):
     def labels(user):
         return [item.label for item in dashboard.nav_items(user)]
 
-    assert labels(office) == ["Directory", "School settings"]
-    assert labels(teacher) == ["Classes"]
-    assert labels(parent_a) == ["Your children"]
+    assert labels(office) == ["Directory", "School settings", "Your sign-in"]
+    assert labels(teacher) == ["Classes", "Your sign-in"]
+    assert labels(parent_a) == ["Your children", "Your sign-in"]
+    assert dashboard.nav_items(teacher)[-1].url == reverse("mfa_index")
+    assert dashboard.nav_items(parent_a)[-1].url == reverse("account_change_password")
 
 
 def test_other_apps_can_add_sections_to_a_childs_page(client, parent_a, child_a, monkeypatch):

@@ -159,10 +159,10 @@ def half_load(rows, seconds, core):
         rate = max(row["rps"] / 2, 1)
         connections = max(2, math.ceil(rate * 10 / 1000))  # at least 10 ms between a connection's requests
         delay_ms = connections * 1000 / rate
-        # Slow pages run longer (up to 12 s) so their p99 rests on some 40 requests.
+        # Slow pages run longer (up to 8 s) so their p99 rests on some 30 requests.
         run = processes.wrk(
             row["url"],
-            seconds=min(12.0, max(seconds, 40 / rate)),
+            seconds=min(8.0, max(seconds, 30 / rate)),
             connections=connections,
             cookie=row["cookie"],
             core=core,

@@ -76,6 +76,8 @@ class World:
     closure: object
     absence: object
     parents_document: object
+    pending_call: object
+    unlogged_call: object
 
     def __getattr__(self, name):
         people = self.__dict__.get("people", {})
@@ -142,6 +144,25 @@ def _one_to_one(people, child_a, guardian_a, child_b, guardian_b):
     message = OutboxMessage.objects.filter(recipient_email=guardian_a.email, body_text__contains="/calls/join/").first()
     token = re.search(r"/calls/join/([A-Za-z0-9_-]+)/", message.body_text).group(1)
     return call, token
+
+
+def _more_calls(people, child_a, guardian_a):
+    """A one-to-one the parent agreed to, waiting for the head; and a group call held but not yet logged."""
+    from calls import services as calls
+    from calls.choices import CallKind, Platform
+    from tests.sessionlogs.factories import make_call
+
+    teacher = people["teacher"]
+    pending = calls.book_call(
+        booked_by=teacher, now=BOOKED_AT, kind=CallKind.ONE_TO_ONE, title="Spelling one-to-one", activity="Spelling.",
+        platform=Platform.MICROSOFT_TEAMS, starts_at=CALL_STARTS + dt.timedelta(hours=1), duration_minutes=30, host=teacher,
+        second_staff=people["dsl"], single_staff_reason="", record=False, pupil_ids=[child_a.pk], meeting_url="", passcode="",
+    )  # fmt: skip
+    calls.record_parent_agreement(call=pending, guardian=guardian_a, decided_by=guardian_a.user, now=BOOKED_AT, agree=True)
+    pending.refresh_from_db()
+    afternoon = CALL_STARTS + dt.timedelta(hours=3)
+    unlogged = make_call(host=teacher, second_staff=people["dsl"], pupils=[child_a], starts_at=afternoon)
+    return pending, unlogged
 
 
 def _session_log(call, people):
@@ -212,6 +233,7 @@ def build_world(now) -> World:
     people, class_a, child_a, child_b, guardian_a, guardian_b = _cast()
     term, closure = _school_week()
     call, join_token = _one_to_one(people, child_a, guardian_a, child_b, guardian_b)
+    pending_call, unlogged_call = _more_calls(people, child_a, guardian_a)
     session_log = _session_log(call, people)
     concern, entry, absence = _concern(people, child_a, call, now)
     outbox_message, failed, staff_message = _messages(people, child_a, guardian_a, now)
@@ -225,6 +247,7 @@ def build_world(now) -> World:
         policy_draft=draft, published_policy=published,
         teacher_role=StaffRole.objects.get(user=people["teacher"], role=Role.TEACHER), term=term, closure=closure,
         absence=absence, parents_document=AcceptableUseDocument.objects.current(Audience.PARENTS),
+        pending_call=pending_call, unlogged_call=unlogged_call,
     )  # fmt: skip
 
 

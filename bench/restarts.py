@@ -354,6 +354,7 @@ def main() -> int:
             == 0
         )
         ok = summary(result, verified)
+        print(f"database errors inside COMMIT in the server log: {commit_failures(base / 'gunicorn.log')}")
         if not ok:
             server_errors(base / "gunicorn.log")
     except Exception as error:  # noqa: BLE001 - report, clean up, fail

@@ -8,6 +8,21 @@ from .permissions import relevant_staff
 from .recipients import family_recipients
 
 PUPIL_ADDRESS = "pupil"
+BIGINT = range(-(2**63), 2**63)
+
+
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids no database column can hold before querying (SQLite raises OverflowError on them)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                valid = int(str(pk)) in BIGINT
+            except ValueError:
+                valid = True  # the parent class reports it as an invalid value
+            if not valid:
+                raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk})
+        return super()._check_values(value)
 
 
 class ChoosePupilForm(forms.Form):
@@ -20,7 +35,7 @@ class ChoosePupilForm(forms.Form):
 
 class StaffMessageForm(forms.Form):
     recipient = forms.ChoiceField(label="Send to", widget=forms.RadioSelect)
-    cc_staff = forms.ModelMultipleChoiceField(
+    cc_staff = StaffChoiceField(
         queryset=None,
         required=False,
         label="Copy in colleagues",

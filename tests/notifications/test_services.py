@@ -56,6 +56,7 @@ def test_notify_twice_with_one_dedupe_key_sends_once(django_capture_on_commit_ca
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.usefixtures("not_eager")
 def test_one_transaction_publishes_one_task_per_batch(django_capture_on_commit_callbacks, settings, monkeypatch, guardian_a):
     settings.NOTIFICATIONS_BATCH_SIZE = 10
     published = []

@@ -142,3 +142,15 @@ def test_the_panel_costs_one_query_however_many_emails(rf, office, django_assert
 
     assert panel.context["failed"] == 20
     assert panel.attention
+
+
+def test_a_copied_in_id_too_large_for_the_database_is_refused_not_a_500(client, teacher, child_a):
+    client.force_login(teacher)
+
+    response = client.post(
+        reverse("notifications:compose", args=[child_a.pk]),
+        {"recipient": "pupil", "cc_staff": [str(2**70)], "subject": "Hi", "body": "Hello"},
+    )
+
+    assert response.status_code == 200
+    assert not StaffMessage.objects.exists()

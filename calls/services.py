@@ -134,6 +134,11 @@ def _lock_staff(staff_ids):
     list(User.objects.select_for_update().filter(pk__in=[pk for pk in staff_ids if pk]).values_list("pk", flat=True))
 
 
+def _lock_pupils(pupil_ids) -> None:
+    """Serialise join details and consent withdrawal for the same pupils (CON-3), in pk order."""
+    list(Pupil.objects.select_for_update().filter(pk__in=list(pupil_ids)).order_by("pk").values_list("pk", flat=True))
+
+
 @transaction.atomic
 def book_call(
     *, booked_by, now, kind, title, activity, platform, starts_at, duration_minutes, host, second_staff=None,
@@ -224,6 +229,11 @@ def send_join_details(*, call, now) -> int:
     """
     if not policy.join_details_may_go_out(kind=call.kind, status=call.status):
         return 0
+    # Lock order everywhere: calls, then pupils. A withdrawal waits for these locks, so it
+    # sees (and revokes) every link written here; a withdrawal that got in first is seen
+    # by the consent read in _families below.
+    call = _locked(call)
+    _lock_pupils(call.invitations.filter(removed_at__isnull=True).values_list("pupil_id", flat=True))
     held = set(JoinLink.objects.active().filter(call=call).values_list("guardian_id", "pupil_id"))
     sent = 0
     for guardian, pupils in _families(call).items():
@@ -560,6 +570,12 @@ def handle_pupil_left(*, pupil, left_on, by, now):
 def remove_from_upcoming_calls(*, pupil, now, removal: Removal) -> None:
     """CON-3: take `pupil` off every upcoming call, revoke their family's join links, cancel a
     one-to-one that was theirs and tell each host. Runs inside the caller's transaction."""
+    upcoming = Call.objects.upcoming(now).filter(invitations__pupil=pupil, invitations__removed_at__isnull=True)
+    # Calls first, then the pupil (the order send_join_details takes them): once both are
+    # held, no link for this pupil is being written elsewhere, and the queries below see
+    # every link committed before us.
+    list(Call.objects.select_for_update(of=("self",)).filter(pk__in=list(upcoming.values_list("pk", flat=True))).order_by("pk"))
+    _lock_pupils([pupil.pk])
     invitations = CallInvitation.objects.select_related("call", "call__host").filter(
         pupil=pupil, removed_at__isnull=True, call__in=Call.objects.upcoming(now)
     )

@@ -301,19 +301,14 @@ def _assert_join_page_refuses(token, at, parent):
     assert response.context["outcome"].allowed is False
 
 
-# --- (d) a join link written while a withdrawal commits (found by this suite; not yet fixed) ---
+# --- (d) a join link written while a withdrawal commits (found by this suite; fixed by locking calls, then pupils) ---
 
 
-LINK_SURVIVES_WITHDRAWAL = (
-    "calls.services._remove_from_upcoming_calls revokes the links it can see, without locking the calls: a "
-    "send_join_details (beat or an approval) that read consent just before the withdrawal committed creates a "
-    "link the withdrawal never sees. It stays active (opens are refused while consent is withdrawn and the child "
-    "uninvited, but it works again if both are restored) and its email is sent. Fix: lock the pupil's upcoming "
-    "calls (select_for_update, as _locked) before revoking, and hold the call lock in send_join_details."
-)
+# A send_join_details (beat or approval) that read consent just before a withdrawal committed
+# used to write a link the withdrawal never saw. calls.services now locks the pupil's upcoming
+# calls, then the pupil, in both paths, so in any serial order no active link survives.
 
 
-@pytest.mark.xfail(reason=LINK_SURVIVES_WITHDRAWAL, strict=True)
 @pytest.mark.policy("CON-3")
 def test_a_link_sent_while_consent_is_withdrawn_is_revoked_too(book, consented, child_a, guardian_a):  # noqa: F811
     """In any serial order the withdrawal leaves no active link: sent before it, it is revoked; after it, none is made."""

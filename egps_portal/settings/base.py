@@ -116,7 +116,14 @@ AUTHENTICATION_BACKENDS = [
 # Redis is the Celery broker and the cache. Without it: eager tasks and a local cache.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A Redis outage is a cache miss (egps_portal.cache), with short timeouts so no page waits long.
+    CACHES = {
+        "default": {
+            "BACKEND": "egps_portal.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions in the database with a cache in front: a Redis outage signs nobody out.

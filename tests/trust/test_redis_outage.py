@@ -32,19 +32,7 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-CACHE_DOWN_BUG = (
-    "With the cache on a dead Redis, school.models.SchoolSettings.load() (and school_calendar(), "
-    "forget_school_cache()) call the cache unguarded and raise redis ConnectionError: the dashboard and "
-    "booking answer 500. Fix: a cache backend that treats connection errors as misses (docs/readme-trust-b.md). "
-    "Remove this mark when fixed (strict: an XPASS fails)."
-)
 OUTAGES = [pytest.param("broker", id="broker-down"), pytest.param("broker+cache", id="broker-and-cache-down")]
-
-
-def _known_cache_bug(request):
-    """Sessions survive a cache outage (accounts.sessions); school settings do not yet."""
-    if "cache" in request.node.callspec.params["redis_down"]:
-        request.applymarker(pytest.mark.xfail(reason=CACHE_DOWN_BUG, strict=True))
 
 
 @pytest.fixture(params=OUTAGES)
@@ -59,29 +47,42 @@ def redis_down(request, settings):
     def outage():
         before = (app.conf.broker_url, app.conf.task_always_eager)
         app.conf.broker_url, app.conf.task_always_eager = dead, False
-        app.pool.force_close_all()  # no connection made to a live broker earlier is reused
+        _fresh_pool(app)  # no connection made to a live broker earlier is reused
         settings.CELERY_TASK_ALWAYS_EAGER = False
         if "cache" in request.param:
-            settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead}}
-            _assert_cache_is_really_down()
+            # The production cache backend (settings.base), pointed at the dead Redis.
+            settings.CACHES = {
+                "default": {
+                    "BACKEND": "egps_portal.cache.ResilientRedisCache",
+                    "LOCATION": dead,
+                    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+                }
+            }
+            _assert_redis_is_really_down(dead)
         try:
             yield
         finally:
             app.conf.broker_url, app.conf.task_always_eager = before
-            app.pool.force_close_all()
+            _fresh_pool(app)
 
     return outage
 
 
-def _assert_cache_is_really_down():
-    from django.core.cache import cache
+def _fresh_pool(app):
+    """Close the producer pool and let Celery build a new one on next use (a closed pool
+    would refuse every later publish in this process: "Acquire on closed pool")."""
+    app.pool.force_close_all()
+    app._pool = None
 
-    with pytest.raises(Exception):  # noqa: B017, PT011 - any connection error will do
-        cache.get("anything")
+
+def _assert_redis_is_really_down(url):
+    import redis
+
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
 
 
 def test_signed_in_pages_are_served_while_redis_is_down(request, redis_down, client, parent_a, teacher, consented):  # noqa: F811
-    _known_cache_bug(request)
     with redis_down():
         client.force_login(parent_a)
         for name in ("home", "consent:family", "calls:family"):
@@ -119,7 +120,6 @@ def _booking_form(teacher, dsl, child_a) -> dict:
 def test_a_booking_is_accepted_and_its_emails_wait_while_redis_is_down(
     request, redis_down, client, teacher, dsl, child_a, consented  # noqa: F811
 ):
-    _known_cache_bug(request)
     client.force_login(teacher)
     with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False), redis_down():
         response = client.post(reverse("calls:book"), _booking_form(teacher, dsl, child_a))

@@ -152,3 +152,21 @@ def test_the_django_admin_holds_no_concern_model(world):
     safeguarding = sorted(label for label in registered if label.startswith("safeguarding."))
 
     assert safeguarding == ["safeguarding.DslAbsence"]
+
+
+@pytest.mark.policy("SG-3")
+def test_a_head_who_also_holds_the_dsl_role_reads_the_concern(world):
+    """By role, not by seniority: the head reads concerns only while they hold a DSL role."""
+    from accounts.choices import Role
+    from accounts.models import StaffRole
+
+    url = reverse("safeguarding:concern", args=[world.concern.pk])
+    before = client_for(world, "head").get(url)
+    StaffRole.objects.create(user=world.head, role=Role.DSL)
+    world.head.__dict__.pop("roles", None)  # cached on the instance
+
+    after = client_for(world, "head").get(url)
+
+    assert before.status_code == 404
+    assert after.status_code == 200
+    assert CONCERN_MARKER.encode() in after.content

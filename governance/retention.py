@@ -8,9 +8,9 @@ Types whose app is not built yet are skipped and say so.
 Append-only tables (consent decisions, safeguarding chronology) refuse delete() on purpose.
 Retention is the one documented path that removes their rows: it uses QuerySet._raw_delete,
 which issues a plain DELETE. On PostgreSQL those tables also carry triggers refusing DELETE:
-consent opens its trigger for DELETE only inside consent.retention.retention_delete_allowed(),
-which retention uses; safeguarding offers no such opening yet, so there its rows are reported
-as "kept (the database refused)" rather than weakened (see docs/readme-governance.md, TODO).
+consent and safeguarding each open their trigger for DELETE only inside their own
+retention.retention_delete_allowed(), which retention uses; if a database still refuses, the
+rows are reported as "kept (the database refused)" rather than weakened.
 """
 
 import contextlib
@@ -207,6 +207,13 @@ def _consent_retention_switch():
     return retention_delete_allowed()
 
 
+def _safeguarding_retention_switch():
+    """The safeguarding app's one sanctioned opening in its PostgreSQL trigger, for retention only."""
+    from safeguarding.retention import retention_delete_allowed
+
+    return retention_delete_allowed()
+
+
 class PupilAcknowledgements(ConsentHistory):
     key = "consent_acknowledgements"
     setting = "consent_history"
@@ -237,11 +244,12 @@ class Safeguarding(RecordType):
         return str(row)  # the reference only: never the content
 
     def delete_rows(self, model, ids):
-        for label in self.PARTS:
-            part = model_or_none(label)
-            if part is not None:
-                _raw_delete(part, list(part._base_manager.filter(concern_id__in=ids).values_list("pk", flat=True)))
-        _raw_delete(model, ids)
+        with _safeguarding_retention_switch():
+            for label in self.PARTS:
+                part = model_or_none(label)
+                if part is not None:
+                    _raw_delete(part, list(part._base_manager.filter(concern_id__in=ids).values_list("pk", flat=True)))
+            _raw_delete(model, ids)
 
 
 class AuditHistory(RecordType):

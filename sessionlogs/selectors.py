@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from calls.choices import CallStatus
+from calls.gateway import platform_applies_settings
 from calls.models import Call, CallInvitation, HostChecklistTick, JoinAttempt
+from calls.platform_settings import ITEM_KEYS
 
 from . import policy
 from .choices import Attendance
@@ -68,7 +70,11 @@ def prefill_for(call, pupils) -> Prefill:
         invited_ids=[p.pk for p in pupils], joins=joins, starts_at=call.starts_at,
         seen_with_video=with_video, seen_without_video=without_video,
     )
-    ticks = list(HostChecklistTick.objects.filter(call=call).values_list("item", flat=True))
+    if platform_applies_settings(call):
+        # CALL-6 on a platform that applies the settings itself (BigBlueButton): nothing to tick by hand.
+        ticks = sorted(ITEM_KEYS)
+    else:
+        ticks = list(HostChecklistTick.objects.filter(call=call).values_list("item", flat=True))
     if reports:
         ended = [r.ended_at for r in reports if r.ended_at]
         return Prefill(reports[0].started_at, max(ended) if ended else call.ends_at, attendance, ticks, from_platform=True)

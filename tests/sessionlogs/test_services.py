@@ -327,3 +327,21 @@ def test_a_new_log_is_prefilled_from_the_platforms_meeting_report(group_call, ch
     assert (prefill.started_at, prefill.ended_at, prefill.from_platform) == (started, started + dt.timedelta(minutes=24), True)
     assert prefill.attendance[child_a.pk][0] == Attendance.ADMITTED
     assert prefill.attendance[child_a2.pk][0] == Attendance.REFUSED_NO_CAMERA
+
+
+@pytest.mark.policy("CALL-6")
+@pytest.mark.policy("LOG-1")
+def test_on_a_platform_that_applies_the_settings_the_log_records_them_all(group_call, settings):
+    from calls.choices import Platform
+    from calls.platform_settings import ITEM_KEYS
+    from sessionlogs import selectors
+
+    settings.PORTAL_PLATFORM = "bigbluebutton"
+    settings.PORTAL_BBB_URL = "https://bbb.example.test/bigbluebutton/api/"
+    settings.PORTAL_BBB_SECRET = "a-shared-secret-for-the-test-only"  # noqa: S105
+    group_call.platform = Platform.BIGBLUEBUTTON
+    group_call.save(update_fields=["platform"])
+
+    prefill = selectors.prefill_for(group_call, selectors.invited_pupils(group_call))
+
+    assert set(prefill.checklist_items) == ITEM_KEYS

@@ -169,6 +169,26 @@ def acknowledge_acceptable_use(*, user, document, now, pupil=None) -> Acceptable
 
 
 @transaction.atomic
+def reissue_acceptable_use(*, reason: str, now) -> list[AcceptableUseDocument]:
+    """CON-7, GOV-1: a policy version whose guidance changed asks everyone to acknowledge again.
+
+    Each audience's guidance gets a new version (its current words, with the reason added to
+    the introduction), so every earlier acknowledgement is of an older version and the
+    outstanding lists and family pages ask again.
+    """
+    issued = []
+    for audience, current in AcceptableUseDocument.objects.current_by_audience().items():
+        introduction = f"{current.introduction}\n\n{reason}".strip()
+        issued.append(
+            AcceptableUseDocument.objects.create(
+                audience=audience, version=current.version + 1, title=current.title, introduction=introduction,
+                sections=current.sections, published_at=now,
+            )
+        )
+    return issued
+
+
+@transaction.atomic
 def ask_question(*, guardian, asked_by, subject, text, now) -> FamilyQuestion:
     """COM-7: a guardian's question or concern about video calls reaches the office and head."""
     if guardian.user_id != asked_by.pk:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.choices import STAFF_ROLES, Role
 from accounts.models import User
+from consent.services import reissue_acceptable_use
 from notifications.services import notify
 from school.models import Guardian, Pupil
 
@@ -99,6 +100,8 @@ def publish_policy_version(*, version: PolicyVersion, by, now) -> PolicyVersion:
     version.published_by = by
     with acting_as(by):
         version.save(update_fields=["published_at", "published_by"])
+        if version.guidance_changed:
+            reissue_acceptable_use(reason=f"Updated with version {version.version} of the policy.", now=now)
     return version
 
 

@@ -206,3 +206,26 @@ def test_a_leavers_future_calls_and_join_links_go_at_once_through_the_calls_hook
     assert Invitation.objects.get(call=future).removed_at == NOW
     assert JoinLink.objects.get(call=future).revoked_at == NOW
     assert Invitation.objects.get(call=past).removed_at is None  # history stays as it was
+
+
+@pytest.mark.policy("GOV-1")
+@pytest.mark.policy("CON-7")
+def test_a_version_whose_guidance_changed_asks_everyone_to_acknowledge_again(head, teacher, guardian_a, child_a):
+    from consent.models import AcceptableUseDocument
+    from consent.services import acknowledge_acceptable_use
+
+    before = AcceptableUseDocument.objects.current_by_audience()
+    acknowledge_acceptable_use(user=teacher, document=before["staff"], now=NOW)
+    quiet = _draft(head, version="2026-11a", guidance_changed=False)
+    services.publish_policy_version(version=quiet, by=head, now=NOW)
+    unchanged = AcceptableUseDocument.objects.current_by_audience()
+
+    changed = _draft(head, version="2026-11b", guidance_changed=True)
+    services.publish_policy_version(version=changed, by=head, now=NOW)
+    after = AcceptableUseDocument.objects.current_by_audience()
+
+    assert {a: d.pk for a, d in unchanged.items()} == {a: d.pk for a, d in before.items()}
+    assert set(after) == set(before)
+    assert all(after[a].version == before[a].version + 1 for a in before)
+    assert after["staff"].sections == before["staff"].sections
+    assert not after["staff"].acknowledgements.filter(user=teacher).exists()

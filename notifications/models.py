@@ -44,6 +44,9 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True, default="")
+    # The exact bytes sent (RFC 5322, with the fixed Message-ID), built once when written, so the
+    # worker only hands them to the SMTP server. Empty on rows written before it existed.
+    raw_message = models.BinaryField(blank=True, default=b"", editable=False)
     # Unique per intended message: notifying twice with one key sends once.
     dedupe_key = models.CharField(max_length=200, unique=True)
     state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)

@@ -21,6 +21,7 @@ from school.models import Pupil, SchoolSettings
 from school.permissions import pupils_visible_to
 
 from . import policy
+from .delivery import raw_message
 from .models import OutboxMessage, OutboxState, StaffMessage
 from .permissions import can_manage_outbox, relevant_staff
 from .recipients import family_recipients
@@ -72,6 +73,9 @@ def notify(*, to: str, kind: str, context: dict, dedupe_key: str, user=None, cc=
                 dedupe_key=dedupe_key,
                 next_attempt_at=timezone.now(),
             )
+            # Built here, once, so the worker only sends bytes (its Message-ID needs the id).
+            message.raw_message = raw_message(message)
+            message.save(update_fields=["raw_message"])
     except IntegrityError:
         # Another request wrote the same message between our check and insert.
         return OutboxMessage.objects.get(dedupe_key=dedupe_key)

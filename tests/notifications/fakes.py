@@ -4,6 +4,7 @@ count of connections opened, so tests see one connection per batch."""
 import smtplib
 
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 
 
 class ScriptedSMTPBackend(LocmemBackend):
@@ -39,3 +40,34 @@ class ScriptedSMTPBackend(LocmemBackend):
 
 def refused(code: int, address: str, text: bytes = b"Mailbox unavailable") -> smtplib.SMTPRecipientsRefused:
     return smtplib.SMTPRecipientsRefused({address: (code, text)})
+
+
+class FakeSMTPConnection:
+    """Stands in for smtplib.SMTP: records sendmail calls; `refuse` maps address -> (code, text)."""
+
+    def __init__(self, refuse):
+        self.refuse, self.sent = refuse, []
+
+    def sendmail(self, from_addr, to_addrs, msg):
+        refused = {a: self.refuse[a] for a in to_addrs if a in self.refuse}
+        if len(refused) == len(to_addrs):
+            raise smtplib.SMTPRecipientsRefused(refused)
+        self.sent.append((from_addr, list(to_addrs), msg))
+        return refused
+
+    def quit(self):
+        pass
+
+
+class RecordingSMTPBackend(SMTPBackend):
+    """Django's SMTP backend with the socket replaced: the worker's raw-bytes path, without a server."""
+
+    refuse: dict = {}
+    connections: list = []
+
+    def open(self):
+        if self.connection is None:
+            self.connection = FakeSMTPConnection(RecordingSMTPBackend.refuse)
+            RecordingSMTPBackend.connections.append(self.connection)
+            return True
+        return False

@@ -3,9 +3,11 @@ backoff, record permanent ones, sweep what was left behind. SMTP is scripted (te
 
 import datetime as dt
 import smtplib
+from unittest import mock
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from notifications import delivery
 from notifications.models import OutboxMessage, OutboxState
@@ -192,3 +194,48 @@ def test_rows_written_before_next_attempt_at_existed_are_still_due(now):
     row = _row(0)
 
     assert list(OutboxMessage.objects.due(now)) == [row]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """Django's real SMTP backend over a recording connection (the path a production worker takes)."""
+    from .fakes import RecordingSMTPBackend
+
+    settings.EMAIL_BACKEND = "tests.notifications.fakes.RecordingSMTPBackend"
+    RecordingSMTPBackend.refuse, RecordingSMTPBackend.connections = {}, []
+    return RecordingSMTPBackend
+
+
+def _notified(n, **kwargs):
+    from notifications.services import notify
+
+    with mock.patch("notifications.services.publish"):
+        return notify(to=f"parent{n}@example.test", kind="join-example", context={}, dedupe_key=f"raw:{n}", **kwargs)
+
+
+def test_the_worker_sends_the_bytes_built_when_the_row_was_written(smtp_server):
+    rows = [_notified(n) for n in range(3)]
+
+    delivery.deliver([r.pk for r in rows], now=timezone.now())
+
+    [connection] = smtp_server.connections
+    assert [to for _, to, _ in connection.sent] == [[r.recipient_email] for r in rows]
+    for row, (_, _, data) in zip(rows, connection.sent, strict=True):
+        row.refresh_from_db()
+        assert data == bytes(row.raw_message)
+        assert f"Message-ID: {row.message_id}".encode() in data
+        assert row.state == OutboxState.SENT
+
+
+def test_a_refused_copy_does_not_stop_the_message_but_a_refused_recipient_does(smtp_server):
+    copied = _notified(0, cc=["colleague@example.test"])
+    refused = _notified(1)
+    smtp_server.refuse = {"colleague@example.test": (550, b"No such user"), refused.recipient_email: (550, b"No such user")}
+
+    delivery.deliver([copied.pk, refused.pk], now=timezone.now())
+
+    copied.refresh_from_db()
+    refused.refresh_from_db()
+    assert copied.state == OutboxState.SENT
+    assert refused.state == OutboxState.FAILED
+    assert "550 No such user" in refused.last_error

@@ -220,6 +220,7 @@ def fan_out(env, sink) -> dict:
         )
         outbox_seconds = time.monotonic() - started
         counts, connections = sink.snapshot()
+        delivery = _delivery_only(ids, message_ids, sink)
     finally:
         worker.stop()
     rows = list(OutboxMessage.objects.filter(pk__in=ids).order_by("pk"))
@@ -230,6 +231,7 @@ def fan_out(env, sink) -> dict:
     plain_seconds = time.monotonic() - started
     plain_counts, plain_connections = sink.snapshot()
     return {
+        **delivery,
         "families": families,
         "messages": len(ids),
         "queued_s": queued,
@@ -242,6 +244,24 @@ def fan_out(env, sink) -> dict:
         "missing": sum(1 for m in message_ids if not counts[m]),
         "plain_delivered": sum(1 for m in message_ids if plain_counts[m] == 1),
     }
+
+
+def _delivery_only(ids, message_ids, sink) -> dict:
+    """The same rows made due again and published at once: the outbox and worker alone, without
+    the service writing and rendering them (bench database only)."""
+    from django.utils import timezone
+
+    from notifications.models import OutboxMessage, OutboxState
+    from notifications.services import publish
+
+    rows = OutboxMessage.objects.filter(pk__in=ids)
+    rows.update(state=OutboxState.PENDING, sent_at=None, lease_until=None, next_attempt_at=timezone.now())
+    sink.reset()
+    started = time.monotonic()
+    publish(ids)
+    processes.wait_for(lambda: sink.delivered(message_ids) == len(message_ids), timeout=900, what="redelivery", interval=0.05)
+    _counts, connections = sink.snapshot()
+    return {"delivery_s": time.monotonic() - started, "delivery_connections": connections}
 
 
 # --- report ----------------------------------------------------------------------------------------
@@ -339,6 +359,8 @@ def report(args, rows, counts_small, counts_big, gate, fan, info, started_at, el
             f"{fan['queued_s']:.1f} s writing and rendering the outbox rows; {fan['connections']} SMTP connections "
             f"(recipients / batch size = {math.ceil(fan['messages'] / batch)}); {fan['duplicates']} delivered twice, "
             f"{fan['missing']} missing",
+            f"- the same rows made due again and published at once (outbox and worker alone): {fan['delivery_s']:.1f} s, "
+            f"{fan['delivery_connections']} SMTP connections: {fan['plain_s'] / fan['delivery_s']:.2f} of the plain loop",
             f"- plain `send_messages` over one connection, same messages: {fan['plain_s']:.1f} s "
             f"({fan['plain_delivered']} delivered, {fan['plain_connections']} connection)",
             "",

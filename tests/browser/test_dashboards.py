@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from portal.demo import DEMO_PASSWORD, seed_demo_school
 
@@ -32,12 +33,24 @@ def test_every_demo_account_signs_in_and_sees_its_role(portal, settings):
     for name, role_name in ROLE_NAMES.items():
         portal.sign_in(f"{name}@demo.egps.test", DEMO_PASSWORD)
         roles_text = portal.page.get_by_test_id("roles").inner_text()
-        portal.sign_out()
-        # Clicking returns before the sign-out request finishes; wait for the sign-in page.
-        portal.page.wait_for_url(SIGNED_OUT)
+        _sign_out(portal)
 
         assert role_name in roles_text, f"{name} saw {roles_text!r}"
     assert len(portal.pages_audited) >= len(ROLE_NAMES)
+
+
+def _sign_out(portal):
+    """Sign out and wait for the sign-in page (clicking returns before the request finishes).
+
+    Under a heavily loaded machine the phone menu, still opening, has been seen to swallow the
+    click; one retry keeps this test about sign-in rather than about animation timing."""
+    portal.sign_out()
+    try:
+        portal.page.wait_for_url(SIGNED_OUT, timeout=5000)
+    except PlaywrightTimeoutError:
+        if portal.page.get_by_role("button", name="Sign out").count():
+            portal.sign_out()
+        portal.page.wait_for_url(SIGNED_OUT)
 
 
 BAD_PUPILS = b"mis_id,first_name,last_name,date_of_birth,class\nN1,Ada,Lovelace,10/12/2018,Year 3\nN2,,Turing,31/02/2016,Year 5\n"
@@ -82,8 +95,7 @@ def _invite_a_teacher_who_then_signs_in(portal, settings):
     page.wait_for_url(re.compile(r"/school/staff/$"))
     invitation = OutboxMessage.objects.get(kind="account-invitation", recipient_email="nia@demo.egps.test")
     link = re.search(r"https?://\S+", invitation.body_text).group(0)
-    portal.sign_out()
-    page.wait_for_url(SIGNED_OUT)
+    _sign_out(portal)
     portal.goto(urlsplit(link).path)
     page.get_by_label("New Password").first.fill("river-lantern-copper-47")
     page.get_by_label("New Password (again)").fill("river-lantern-copper-47")

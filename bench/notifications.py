@@ -132,6 +132,7 @@ def main():
     finally:
         if worker is not None:
             worker.stop()
+            worker.discard_log()
         sink.stop()
         redis_server.stop()
 

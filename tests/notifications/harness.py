@@ -237,6 +237,12 @@ class CeleryWorker:
     def log(self) -> str:
         return Path(self.log_path).read_text(errors="replace")
 
+    def discard_log(self) -> str:
+        """The log's last lines (for a failing test's report); the file itself is removed."""
+        tail = self.log()[-4000:]
+        Path(self.log_path).unlink(missing_ok=True)
+        return tail
+
     def pool_pids(self) -> list[int]:
         try:
             text = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()

@@ -107,7 +107,7 @@ def shared_worker(_needs_postgres_and_redis_once, broker, worker_env):
         yield worker.start()
     finally:
         worker.stop()
-        print(f"--- shared worker log ---\n{worker.log()[-4000:]}")  # shown when a test fails
+        print(f"--- shared worker log ---\n{worker.discard_log()}")  # shown when a test fails
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ def start_worker(_needs_postgres_and_redis_once, broker, worker_env, sink):
     yield _start
     for worker in started:
         worker.stop()
-        print(f"--- worker log ---\n{worker.log()[-4000:]}")  # shown when a test fails
+        print(f"--- worker log ---\n{worker.discard_log()}")  # shown when a test fails
 
 
 def _notify_many(n: int, prefix: str) -> list[OutboxMessage]:

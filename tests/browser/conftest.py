@@ -73,8 +73,8 @@ class BrowserPortal:
         self.goto("/accounts/login/")
         self.page.get_by_label("Email").fill(email)
         self.page.get_by_label("Password").fill(password)
-        self.page.get_by_role("button", name="Sign In").click()
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Sign In").click()
         self.audit()
 
     def open_menu(self):
@@ -82,11 +82,13 @@ class BrowserPortal:
         toggle = self.page.get_by_role("button", name="Show menu")
         if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
             toggle.click()
+            # Wait for Bootstrap's collapse to finish, or a click inside may land mid-animation.
+            self.page.locator("#main-nav.show:not(.collapsing)").wait_for()
 
     def sign_out(self):
         self.open_menu()
-        self.page.get_by_role("button", name="Sign out").click()
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Sign out").click()
         self.audit()
 
     def click(self, *, role: str = "button", name: str):

@@ -1,11 +1,15 @@
-"""SG-1..SG-4 end to end: teacher1 raises a disclosure, the DSL is alerted without details, opens
+"""SG-1..SG-4 end to end: teacher1 raises a disclosure from a call, the DSL is alerted without details, opens
 it, acknowledges, logs a phone call and closes it; teacher1 cannot open it; the reads are recorded."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
+from calls.choices import CallKind, CallStatus, Platform
+from calls.models import Call, CallInvitation
 from notifications.models import OutboxMessage
 from portal.demo import DEMO_PASSWORD, seed_demo_school
 from safeguarding.models import Concern, ConcernAccess
@@ -17,10 +21,29 @@ WORDS = "Mum's boyfriend locks me in my room when I am naughty"
 WHAT = "During the phonics call the pupil whispered something worrying when her mum left the room"
 
 
+def a_call_with(pupil) -> Call:
+    """teacher1's group call with `pupil` (test data written directly: the booking rules are not under test)."""
+    teacher1 = User.objects.get(email="teacher1@demo.egps.test")
+    starts_at = timezone.now() + dt.timedelta(days=2)
+    call = Call.objects.create(
+        kind=CallKind.GROUP, title="Year 3 phonics", activity="Phonics games.", platform=Platform.MICROSOFT_TEAMS,
+        starts_at=starts_at, duration_minutes=30, ends_at=starts_at + dt.timedelta(minutes=30), host=teacher1,
+        second_staff=User.objects.get(email="dsl@demo.egps.test"), status=CallStatus.SCHEDULED, booked_by=teacher1,
+        booked_at=timezone.now(),
+    )
+    CallInvitation.objects.create(call=call, pupil=pupil, invited_at=timezone.now())
+    return call
+
+
 def raise_disclosure(portal, pupil):
+    call = a_call_with(pupil)
     portal.sign_in("teacher1@demo.egps.test", DEMO_PASSWORD)
-    portal.goto(f"/safeguarding/raise/?pupil={pupil.pk}")
+    portal.goto(f"/calls/{call.pk}/")
+    portal.click(role="link", name="Raise a concern")  # the call page's own button, pre-filled from the call
     page = portal.page
+    assert page.get_by_label("Pupils involved").evaluate("select => [...select.selectedOptions].map(o => o.value)") == [
+        str(pupil.pk)
+    ]
     page.get_by_label("A disclosure by the pupil").check()
     page.get_by_label("What happened").fill(WHAT)
     page.get_by_label("The child's own words").fill(WORDS)
@@ -29,7 +52,9 @@ def raise_disclosure(portal, pupil):
     reference = page.get_by_test_id("receipt-reference").inner_text()
     assert WORDS not in page.content()
     portal.sign_out()
-    return Concern.objects.get(reference=reference)
+    concern = Concern.objects.get(reference=reference)
+    assert concern.source_call_id == call.pk
+    return concern
 
 
 def work_the_concern(portal, concern):

@@ -9,7 +9,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
 # collectstatic needs settings that import cleanly; the real secret comes at run time.
-RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
+RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost PORTAL_FIELD_ENCRYPTION_KEY=collectstatic-only \
     python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 10001 portal && mkdir -p /app/var && chown -R portal /app/var

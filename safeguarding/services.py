@@ -163,9 +163,14 @@ def record_access(*, concern, user, now, purpose=AccessPurpose.OPENED) -> Concer
 def read_pupil_chronology(*, pupil, user, now) -> list[Concern]:
     """SG-4, SG-3: a pupil's concerns for their chronology page; each read is recorded."""
     concerns = list(pupil.safeguarding_concerns.select_related("reported_by").order_by("raised_at", "pk"))
-    for concern in concerns:
-        record_access(concern=concern, user=user, now=now, purpose=AccessPurpose.CHRONOLOGY)
+    _record_accesses(concerns, user=user, now=now, purpose=AccessPurpose.CHRONOLOGY)
     return concerns
+
+
+def _record_accesses(concerns, *, user, now, purpose) -> None:
+    """SG-3 for a page showing many concerns: one access row per concern, in one insert.
+    The access rows are themselves the record of who read what (no audit diff to add)."""
+    ConcernAccess.objects.bulk_create(ConcernAccess(concern=c, user=user, at=now, purpose=purpose) for c in concerns)
 
 
 @transaction.atomic
@@ -175,8 +180,7 @@ def export_pupil_file(*, pupil, by, now) -> bytes:
     from .pdf import render_pupil_file
 
     concerns = list(pupil.safeguarding_concerns.select_related("reported_by").order_by("raised_at", "pk"))
-    for concern in concerns:
-        record_access(concern=concern, user=by, now=now, purpose=AccessPurpose.EXPORTED)
+    _record_accesses(concerns, user=by, now=now, purpose=AccessPurpose.EXPORTED)
     PupilFileExport.objects.create(pupil=pupil, exported_by=by, exported_at=now, concern_count=len(concerns))
     return render_pupil_file(pupil=pupil, concerns=concerns, exported_by=by, now=now)
 

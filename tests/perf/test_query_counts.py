@@ -15,12 +15,8 @@ pytestmark = pytest.mark.django_db
 
 # Pages with a known fan-out awaiting a fix in their app (see docs/readme-performance.md). strict:
 # once the app is fixed the test passes, the xfail turns into a failure and this entry goes.
-KNOWN_FANOUT = {
-    "pupil chronology (dsl)": (
-        "safeguarding.views.pupil_chronology records one ConcernAccess (and one auditlog entry) per concern "
-        "with a save each: 2 queries per concern. Fix: one bulk_create of the access rows."
-    ),
-}
+# Pages whose queries grow with the data, each with its cause and fix (strict: an XPASS fails).
+KNOWN_FANOUT: dict[str, str] = {}
 
 
 def _params():

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from accounts.reauth import recent_authentication_required
 from school.models import SchoolSettings
 from school.permissions import children_of, guardian_of
 
@@ -33,6 +34,7 @@ def family_data(request, pupil_id):
 
 
 @login_required
+@recent_authentication_required  # exports carry children's data: a recent sign-in first
 def family_data_json(request, pupil_id):
     pupil, record = _record(request, pupil_id)
     payload = {"school": SchoolSettings.load().name, "made_at": timezone.localtime(), **record}

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.permissions import role_required
+from accounts.reauth import recent_authentication_required
 
 from . import overview, overview_lists
 from .forms import TermChoiceForm
@@ -31,6 +32,7 @@ def overview_page(request):
 
 
 @role_required(*OVERVIEW_ROLES)
+@recent_authentication_required  # exports carry children's data: a recent sign-in first
 def overview_csv(request):
     """Every section's table, one after another; cells neutralised against spreadsheet formulas."""
     term, _ = _term(request)

@@ -5,15 +5,13 @@ the same 404 for every concern URL as for a concern that does not exist, so a co
 existence never leaks. The reporter reaches only their receipt, by its reference.
 """
 
-import time
 from functools import wraps
 
-from allauth.core.exceptions import ReauthenticationRequired
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from accounts.reauth import last_authenticated_at, recent_authentication_required  # noqa: F401 - used by views
 from school.models import Pupil
 
 from . import policy
@@ -68,29 +66,3 @@ def dsl_team_required(view):
     return wrapped
 
 
-def last_authenticated_at(request) -> float | None:
-    """When this session last proved who it is (sign-in, MFA or re-authentication), per allauth."""
-    # allauth keeps these records in the session; the module is internal, so
-    # tests/safeguarding/test_permissions.py pins the behaviour for upgrades.
-    from allauth.account.internal.flows.login import get_authentication_records
-
-    times = [r.get("at") for r in get_authentication_records(request, request.user) if r.get("at")]
-    return max(times) if times else None
-
-
-def recent_authentication_required(view):
-    """SG-3: ask for the password again (allauth's re-authentication page) when the last sign-in is
-    older than ACCOUNT_REAUTHENTICATION_TIMEOUT. allauth's own decorator counts only explicit
-    re-authentications, so a DSL who signed in a minute ago would be asked again for nothing."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if policy.needs_reauthentication(
-            last_authenticated_at=last_authenticated_at(request),
-            now=time.time(),
-            window_seconds=settings.ACCOUNT_REAUTHENTICATION_TIMEOUT,
-        ):
-            raise ReauthenticationRequired
-        return view(request, *args, **kwargs)
-
-    return wrapped

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from accounts.choices import DSL_TEAM
+from accounts.reauth import needs_reauthentication  # noqa: F401 - SG-3 re-authentication window
 
 from .choices import AlertReason, ConcernKind, EntryKind
 
@@ -102,11 +103,3 @@ def age_label(*, since: dt.datetime, now: dt.datetime) -> str:
         return f"{hours} hour{'s' if hours != 1 else ''}"
     days = hours // 24
     return f"{days} days"
-
-
-def needs_reauthentication(*, last_authenticated_at: float | None, now: float, window_seconds: int) -> bool:
-    """SG-3: opening a concern asks for the password again when the last sign-in (or
-    re-authentication) is older than the window (ACCOUNT_REAUTHENTICATION_TIMEOUT)."""
-    if last_authenticated_at is None:
-        return True
-    return now - last_authenticated_at >= window_seconds

@@ -14,6 +14,7 @@ from accounts import services as account_services
 from accounts.choices import Role
 from accounts.models import StaffRole, User
 from accounts.permissions import is_directory_keeper, is_staff_member, staff_required
+from accounts.reauth import recent_authentication_required
 from portal.csv import csv_response
 from portal.registry import child_sections_for
 
@@ -81,6 +82,7 @@ def pupils(request):
 
 
 @keeper_required
+@recent_authentication_required  # exports carry children's data: a recent sign-in first
 def pupils_csv(request):
     """The pupils on the current search, as a CSV the MIS or a spreadsheet can open."""
     found, _, _ = _pupils_matching(request)

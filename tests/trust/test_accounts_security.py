@@ -85,28 +85,18 @@ def test_staff_with_mfa_and_parents_are_let_through(world, settings):
 # --- re-authentication for safeguarding records and exports -----------------------------------
 
 STALE = settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 60
-MISSING_REAUTH = (
-    "The view does not ask for re-authentication: wrap it with safeguarding.permissions."
-    "recent_authentication_required (or allauth's reauthentication_required) in {file}."
-)
-# (url name, method, who may use it, the file holding the view if it lacks re-authentication)
+# (url name, method, who may use it): safeguarding records and every export.
 SENSITIVE = [
-    ("safeguarding:concern", "GET", "dsl", None),
-    ("safeguarding:correct", "GET", "dsl", None),
-    ("safeguarding:chronology", "GET", "dsl", None),
-    ("safeguarding:export", "POST", "dsl", None),
-    ("school:pupils_csv", "GET", "office", "school/views.py (pupils_csv)"),
-    ("consent:class_csv", "GET", "teacher", "consent/staff_views.py (class_csv)"),
-    ("sessionlogs:pupil_history_csv", "GET", "teacher", "sessionlogs/views.py (pupil_history_csv)"),
-    ("governance:overview_csv", "GET", "head", "governance/overview_views.py (overview_csv)"),
-    ("governance:family_data_json", "GET", "parent_a", "governance/family_views.py (family_data_json)"),
+    ("safeguarding:concern", "GET", "dsl"),
+    ("safeguarding:correct", "GET", "dsl"),
+    ("safeguarding:chronology", "GET", "dsl"),
+    ("safeguarding:export", "POST", "dsl"),
+    ("school:pupils_csv", "GET", "office"),
+    ("consent:class_csv", "GET", "teacher"),
+    ("sessionlogs:pupil_history_csv", "GET", "teacher"),
+    ("governance:overview_csv", "GET", "head"),
+    ("governance:family_data_json", "GET", "parent_a"),
 ]
-
-
-def _sensitive_params():
-    for name, method, role, lacking in SENSITIVE:
-        marks = [pytest.mark.xfail(reason=MISSING_REAUTH.format(file=lacking), strict=True)] if lacking else []
-        yield pytest.param(name, method, role, id=name, marks=marks)
 
 
 def _stale_client(user):
@@ -118,7 +108,7 @@ def _stale_client(user):
 
 
 @pytest.mark.policy("SG-3")
-@pytest.mark.parametrize(("name", "method", "role"), list(_sensitive_params()))
+@pytest.mark.parametrize(("name", "method", "role"), SENSITIVE)
 def test_records_and_exports_ask_for_the_password_again_after_the_window(world, name, method, role):
     url = build_url(world, name, named_urls()[name])
     stale, fresh = _stale_client(world.people[role]), signed_in(world.people[role])

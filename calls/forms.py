@@ -7,6 +7,7 @@ from django import forms
 from accounts.models import User
 from consent.choices import Scope
 from consent.selectors import consenting_pupil_ids
+from portal.forms import SafeModelMultipleChoiceField
 from school.models import Pupil, SchoolClass
 
 from .choices import CallKind, CallStatus, Platform
@@ -17,7 +18,7 @@ def staff_queryset():
     return User.objects.filter(staff_roles__isnull=False, is_active=True).distinct().order_by("last_name", "first_name")
 
 
-class PupilChoiceField(forms.ModelMultipleChoiceField):
+class PupilChoiceField(SafeModelMultipleChoiceField):
     """Each pupil is labelled with their consent, so the booker sees at once who will be left out (CON-1, CON-6)."""
 
     def __init__(self, *args, video_ids=frozenset(), recording_ids=frozenset(), **kwargs):

@@ -4,6 +4,7 @@ from django import forms
 
 from accounts.choices import DSL_TEAM
 from accounts.models import User
+from portal.forms import MAX_ID, SafeModelMultipleChoiceField
 from school.models import Pupil
 
 from . import policy
@@ -13,7 +14,7 @@ from .selectors import State
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class PupilChoiceField(forms.ModelMultipleChoiceField):
+class PupilChoiceField(SafeModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.full_name} ({obj.school_class})" if obj.school_class_id else obj.full_name
 
@@ -37,8 +38,8 @@ class RaiseConcernForm(forms.Form):
         help_text="Needed for a disclosure: write what the child said, as exactly as you can. Do not interpret.",
     )
     action_taken = forms.CharField(label="What you did straight away", widget=forms.Textarea(attrs={"rows": 3}))
-    source_call_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    source_log_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    source_call_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
+    source_log_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
 
     def __init__(self, *args, now, **kwargs):
         super().__init__(*args, **kwargs)

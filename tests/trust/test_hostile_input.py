@@ -268,24 +268,13 @@ def test_no_input_breaks_a_form_or_changes_anything_it_refuses(world, case, data
         assert after == before
 
 
-SQLITE_OVERFLOW_BUG = (
-    "On SQLite a ModelMultipleChoiceField given an id beyond 64 bits raises OverflowError (500): Django's `__in` "
-    "lookup is not protected like `exact`. Fix in the owning forms (safeguarding/forms.py and calls/forms.py "
-    "PupilChoiceField): reject values outside -2**63..2**63-1 as invalid choices before the query, as "
-    "notifications/forms.py now does for cc_staff. PostgreSQL answers 200."
-)
-SOURCE_ID_BUG = (
-    "safeguarding/forms.py RaiseConcernForm.source_call_id / source_log_id have no max_value: an id beyond "
-    "2**63-1 reaches the INSERT (PostgreSQL: DataError 'bigint out of range'; SQLite: OverflowError), a 500. "
-    "Fix: max_value=2**63 - 1 on both fields (or check the call/log exists)."
-)
-ON_SQLITE = connection.vendor == "sqlite"
+# Ids beyond what a bigint holds: refused as invalid choices (portal.forms), never a 500.
 OVERFLOWING = [
-    pytest.param("raise concern", "pupils", marks=pytest.mark.xfail(ON_SQLITE, reason=SQLITE_OVERFLOW_BUG, strict=True)),
-    pytest.param("booking", "pupils", marks=pytest.mark.xfail(ON_SQLITE, reason=SQLITE_OVERFLOW_BUG, strict=True)),
-    pytest.param("staff message", "cc_staff"),
-    pytest.param("raise concern", "source_call_id", marks=pytest.mark.xfail(reason=SOURCE_ID_BUG, strict=True)),
-    pytest.param("raise concern", "source_log_id", marks=pytest.mark.xfail(reason=SOURCE_ID_BUG, strict=True)),
+    ("raise concern", "pupils"),
+    ("booking", "pupils"),
+    ("staff message", "cc_staff"),
+    ("raise concern", "source_call_id"),
+    ("raise concern", "source_log_id"),
 ]
 
 

@@ -344,10 +344,6 @@ SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 INSTALLED_APPS += ["benchtools"]
 if env.bool("PORTAL_BENCH", default=False):
     ROOT_URLCONF = "benchtools.urls"
-    # The manifest storage cannot collect today (bootstrap.bundle.min.js names a missing .map; see
-    # docs/readme-performance.md): the bench serves the same files compressed, without hashed names.
-    if not DEBUG:
-        STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedStaticFilesStorage"
 
 # --- trust-b ---
 # With persistent connections (DJANGO_CONN_MAX_AGE > 0) a database restart leaves each web thread

@@ -14,3 +14,13 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 PORTAL_ENFORCE_STAFF_MFA = False
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# django-zeal watches every request in the suite: a new N+1 query in any view fails its test.
+# Two standalone .get() calls from one line are form validation (two ModelChoiceFields) or allauth's
+# own lookups, not an N+1; User.roles is cached per instance, so request.user and one other loaded
+# user (a calendar feed's owner) read staff_roles twice. Relation access stays watched.
+INSTALLED_APPS += ["zeal"]  # noqa: F405
+MIDDLEWARE = ["zeal.middleware.zeal_middleware", *MIDDLEWARE]  # noqa: F405
+ZEAL_RAISE = True
+ZEAL_SHOW_ALL_CALLERS = False
+ZEAL_ALLOWLIST = [{"model": "*", "field": "get()"}, {"model": "accounts.User", "field": "staff_roles"}]

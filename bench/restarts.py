@@ -283,8 +283,10 @@ def summary(result, verified: bool) -> bool:
         fine = seconds <= RECOVERY_LIMIT
         ok &= fine
         verdict = "ok" if fine else f"TOO SLOW, limit {RECOVERY_LIMIT:.0f}s"
-        print(f"restart -m {mode}: portal answered again {seconds:.2f}s after the restart began "
-              f"(PostgreSQL took {database:.2f}s to come back) - {verdict}")
+        print(
+            f"restart -m {mode}: portal answered again {seconds:.2f}s after the restart began "
+            f"(PostgreSQL took {database:.2f}s to come back) - {verdict}"
+        )
     print("RESULT:", "all guarantees held" if ok else "A GUARANTEE FAILED")
     return ok
 

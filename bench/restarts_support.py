@@ -182,10 +182,15 @@ class Findings:
 
 def _check_consent(record, found: Findings) -> None:
     start, end = _window(record)
-    rows = list(ConsentDecision.objects.filter(
-        pupil_id=record["pupil_id"], entered_by_id=record["user_id"], scope=Scope.VIDEO_CALLS,
-        decision=Decision.GIVEN if record["action"] == "give" else Decision.WITHDRAWN, decided_at__range=(start, end),
-    ))
+    rows = list(
+        ConsentDecision.objects.filter(
+            pupil_id=record["pupil_id"],
+            entered_by_id=record["user_id"],
+            scope=Scope.VIDEO_CALLS,
+            decision=Decision.GIVEN if record["action"] == "give" else Decision.WITHDRAWN,
+            decided_at__range=(start, end),
+        )
+    )
     said = f"consent {record['id']}: {record['outcome']} ({record['status']})"
     expected = {"done": 1, "refused": 0}.get(record["outcome"], len(rows[:1]))  # failed: nothing, or all of it
     if len(rows) != expected:
@@ -218,7 +223,9 @@ def _check_approval(record, found: Findings) -> None:
     said = f"approve {record['id']}: {record['outcome']} ({record['status']})"
     start, end = _window(record)
     whole = (
-        len(approvals) == 1 and approvals[0].approver_id == record["user_id"] and start <= approvals[0].decided_at <= end
+        len(approvals) == 1
+        and approvals[0].approver_id == record["user_id"]
+        and start <= approvals[0].decided_at <= end
         and call.status == CallStatus.SCHEDULED
     )
     if record["outcome"] == "done" and not whole:
@@ -255,8 +262,10 @@ def verify(path: Path) -> None:
         print("UNCONFIRMED (committed whole; COMMIT's reply was lost)", line)
     for problem in found.problems:
         print("VIOLATION", problem)
-    print(f"verify: {len(data['records'])} requests checked, {len(found.unconfirmed)} unconfirmed commits, "
-          f"{len(found.problems)} violations")
+    print(
+        f"verify: {len(data['records'])} requests checked, {len(found.unconfirmed)} unconfirmed commits, "
+        f"{len(found.problems)} violations"
+    )
     raise SystemExit(1 if found.problems else 0)
 
 

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -633,13 +634,19 @@ def send_weekly_timetables(*, now) -> int:
     for pupil_id, guardians in family_recipients_for_pupils([pk for pk in by_pupil if pk in consenting]).items():
         for guardian in guardians:
             timetables.setdefault(guardian, []).extend(by_pupil[pupil_id])
-    for guardian, rows in timetables.items():
+    families = list(timetables.items())
+    # One transaction per outbox batch: its rows are published to the worker together after
+    # commit, so they go out over one SMTP connection, and a failure loses at most one batch's
+    # writes (the next run writes them; dedupe keys stop repeats).
+    size = settings.NOTIFICATIONS_BATCH_SIZE
+    for first in range(0, len(families), size):
         with transaction.atomic():
-            notify(
-                to=guardian.email, user=guardian.user, kind="timetable-weekly",
-                context=emails.timetable_context(guardian, monday, sorted(rows, key=lambda r: r.call.starts_at)),
-                dedupe_key=f"timetable:{monday:%Y-%m-%d}:{guardian.pk}",
-            )
+            for guardian, rows in families[first : first + size]:
+                notify(
+                    to=guardian.email, user=guardian.user, kind="timetable-weekly",
+                    context=emails.timetable_context(guardian, monday, sorted(rows, key=lambda r: r.call.starts_at)),
+                    dedupe_key=f"timetable:{monday:%Y-%m-%d}:{guardian.pk}",
+                )
     return len(timetables)
 
 

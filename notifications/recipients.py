@@ -11,6 +11,7 @@ def family_recipients(pupil) -> list[Guardian]:
             guardianships__pupil=pupil, guardianships__parental_responsibility=True
         )
         .exclude(email="")
+        .select_related("user")
         .distinct()
         .order_by("pk")
     )
@@ -22,7 +23,7 @@ def family_recipients_for_pupils(pupil_ids) -> dict[int, list[Guardian]]:
     links = (
         Guardianship.objects.filter(pupil_id__in=list(found), parental_responsibility=True)
         .exclude(guardian__email="")
-        .select_related("guardian")
+        .select_related("guardian__user")
         .order_by("guardian_id")
     )
     for link in links:

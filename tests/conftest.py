@@ -5,8 +5,10 @@ parent_a (child_a in class_a), parent_b (child_b in class_b), superuser.
 """
 
 import datetime as dt
+import time
 
 import pytest
+from django.test.client import ClientMixin
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -122,3 +124,20 @@ def _fresh_cache():
 @pytest.fixture
 def now():
     return timezone.now()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_is_a_fresh_sign_in(monkeypatch):
+    """`client.force_login` means "signed in just now": record it as allauth does, so pages that
+    ask for a recent sign-in (safeguarding records, exports) treat it like a real sign-in.
+    Tests of the re-authentication window overwrite the record with an old one."""
+    original = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session["account_authentication_methods"] = [{"method": "password", "at": time.time()}]
+        session["account_authentication_methods_user"] = str(user.pk)
+        session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)

@@ -23,6 +23,16 @@ def sign_in_recently(client, user, *, seconds_ago=0):
     return client
 
 
+def sign_in_without_record(client, user):
+    """A session with no sign-in record at all (older than allauth's records, or tampered with)."""
+    client.force_login(user)
+    session = client.session
+    session.pop("account_authentication_methods", None)
+    session.pop("account_authentication_methods_user", None)
+    session.save()
+    return client
+
+
 @pytest.fixture
 def raise_one(teacher, child_a):
     """Raise a concern (a disclosure about child_a by `teacher` unless told otherwise)."""

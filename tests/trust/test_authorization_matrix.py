@@ -56,7 +56,7 @@ def _admin_kwargs(name, params):
     if "content_type_id" in params:
         return {"content_type_id": ContentType.objects.get_for_model(apps.get_model("school.Pupil")).pk, "object_id": 1}
     if name == "admin:auth_user_password_change":
-        return {"id": 1}
+        return {"id": apps.get_model("accounts.User").objects.order_by("pk").values_list("pk", flat=True).first()}
     app_model = name.split(":")[1].rsplit("_", 1)[0]
     for model in apps.get_models():
         if f"{model._meta.app_label}_{model._meta.model_name}" == app_model:

@@ -6,27 +6,11 @@ records past their retention period to be removed on schedule, so the trigger le
 through only inside this block. Use it around raw deletes of expired rows, nothing else.
 """
 
-from contextlib import contextmanager
-
-from django.db import connection, transaction
+from portal.db import transaction_setting
 
 SWITCH = "consent.retention_sweep"
 
 
-@contextmanager
 def retention_delete_allowed():
-    """Within this block (its own transaction or savepoint) the database accepts DELETEs of
-    consent history. Updates stay refused. Outside it, everything is refused again, even later
-    in the same outer transaction."""
-    with transaction.atomic():
-        _set("on")
-        yield
-        # On an error the savepoint's rollback undoes the "on" itself (set_config is transactional).
-        _set("off")
-
-
-def _set(value: str) -> None:
-    if connection.vendor != "postgresql":
-        return  # SQLite has no trigger; the ORM guard is the only one there
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, %s, true)", [SWITCH, value])
+    """Within this block the database accepts DELETEs of consent history; updates stay refused."""
+    return transaction_setting(SWITCH)

@@ -6,26 +6,12 @@ named has passed the safeguarding retention age (governance.retention), so the t
 DELETE through only inside this block. Use it around the retention sweep's deletes, nothing else.
 """
 
-from contextlib import contextmanager
-
-from django.db import connection, transaction
+from portal.db import transaction_setting
 
 SWITCH = "egps.safeguarding_retention"
 
 
-@contextmanager
 def retention_delete_allowed():
-    """Within this block (its own transaction or savepoint) the database accepts DELETEs of
-    safeguarding rows. Updates stay refused (key rotation has its own switch)."""
-    with transaction.atomic():
-        _set("on")
-        yield
-        # On an error the savepoint's rollback undoes the "on" itself (set_config is transactional).
-        _set("off")
-
-
-def _set(value: str) -> None:
-    if connection.vendor != "postgresql":
-        return  # SQLite has no trigger; the ORM guard is the only one there
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, %s, true)", [SWITCH, value])
+    """Within this block the database accepts DELETEs of safeguarding rows; updates stay refused
+    (key rotation has its own switch)."""
+    return transaction_setting(SWITCH)

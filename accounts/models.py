@@ -1,4 +1,4 @@
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -54,15 +54,28 @@ class User(AbstractUser):
     @cached_property
     def roles(self) -> frozenset[str]:
         """Every role this person holds, staff roles and 'parent' alike (cached per request)."""
-        held = set(self.staff_roles.values_list("role", flat=True))
-        if self._has_guardian_record():
-            held.add(PARENT)
-        return frozenset(held)
+        return self._role_facts[0]
 
-    def _has_guardian_record(self) -> bool:
-        from school.models import Guardian
+    @property
+    def has_children(self) -> bool:
+        """Whether a guardian record of theirs is linked to at least one pupil (their family pages)."""
+        return self._role_facts[1]
 
-        return Guardian.objects.filter(user=self).exists()
+    @cached_property
+    def _role_facts(self) -> tuple[frozenset[str], bool]:
+        """Staff roles, guardian record and linked children in ONE query, read on every page.
+
+        Read from the tables each request, never cached across requests: a role removed or a
+        guardian unlinked, by whatever path, shows on the very next page.
+        """
+        from django.db import connections
+
+        with connections[self._state.db or "default"].cursor() as cursor:
+            cursor.execute(_role_facts_sql(), [self.pk, PARENT, self.pk, _HAS_CHILDREN, self.pk])
+            found = {row[0] for row in cursor.fetchall()}
+        has_children = _HAS_CHILDREN in found
+        found.discard(_HAS_CHILDREN)
+        return frozenset(found), has_children
 
     @property
     def is_school_staff(self) -> bool:
@@ -75,6 +88,25 @@ class User(AbstractUser):
         if PARENT in self.roles:
             labels.append(PARENT_LABEL)
         return labels
+
+
+# A marker row of the role query (never a role: roles are Role values or PARENT).
+_HAS_CHILDREN = "+children"
+
+
+@cache
+def _role_facts_sql() -> str:
+    """Built once, late, so the school app's models are loaded. Table names only: values are parameters."""
+    from school.models import Guardian, Guardianship
+
+    roles, guardian, link = StaffRole._meta.db_table, Guardian._meta.db_table, Guardianship._meta.db_table
+    # Table names come from the models; every value is a parameter.
+    return (
+        f"SELECT role FROM {roles} WHERE user_id = %s"  # noqa: S608
+        f" UNION ALL SELECT %s WHERE EXISTS (SELECT 1 FROM {guardian} WHERE user_id = %s)"
+        f" UNION ALL SELECT %s WHERE EXISTS (SELECT 1 FROM {link} INNER JOIN {guardian}"
+        f" ON {guardian}.id = {link}.guardian_id WHERE {guardian}.user_id = %s)"
+    )
 
 
 class StaffRole(models.Model):

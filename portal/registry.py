@@ -56,6 +56,10 @@ class RolesOnly:
 _menus: dict[tuple, tuple[NavItem, ...]] = {}
 
 
+def forget_menus():
+    _menus.clear()
+
+
 def nav_for(user) -> list[NavItem]:
     if not user.is_authenticated:
         return []

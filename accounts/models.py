@@ -61,9 +61,14 @@ class User(AbstractUser):
         """Whether a guardian record of theirs is linked to at least one pupil (their family pages)."""
         return self._role_facts[1]
 
+    @property
+    def has_totp(self) -> bool:
+        """Whether they have set up an authenticator app (staff must: accounts.middleware)."""
+        return self._role_facts[2]
+
     @cached_property
-    def _role_facts(self) -> tuple[frozenset[str], bool]:
-        """Staff roles, guardian record and linked children in ONE query, read on every page.
+    def _role_facts(self) -> tuple[frozenset[str], bool, bool]:
+        """Staff roles, guardian record, linked children and TOTP set-up in ONE query, read on every page.
 
         Read from the tables each request, never cached across requests: a role removed or a
         guardian unlinked, by whatever path, shows on the very next page.
@@ -71,11 +76,10 @@ class User(AbstractUser):
         from django.db import connections
 
         with connections[self._state.db or "default"].cursor() as cursor:
-            cursor.execute(_role_facts_sql(), [self.pk, PARENT, self.pk, _HAS_CHILDREN, self.pk])
+            cursor.execute(_role_facts_sql(), [self.pk, PARENT, self.pk, _HAS_CHILDREN, self.pk, _HAS_TOTP, self.pk])
             found = {row[0] for row in cursor.fetchall()}
-        has_children = _HAS_CHILDREN in found
-        found.discard(_HAS_CHILDREN)
-        return frozenset(found), has_children
+        has_children, has_totp = _HAS_CHILDREN in found, _HAS_TOTP in found
+        return frozenset(found - {_HAS_CHILDREN, _HAS_TOTP}), has_children, has_totp
 
     @property
     def is_school_staff(self) -> bool:
@@ -90,22 +94,27 @@ class User(AbstractUser):
         return labels
 
 
-# A marker row of the role query (never a role: roles are Role values or PARENT).
+# Marker rows of the role query (never a role: roles are Role values or PARENT).
 _HAS_CHILDREN = "+children"
+_HAS_TOTP = "+totp"
 
 
 @cache
 def _role_facts_sql() -> str:
-    """Built once, late, so the school app's models are loaded. Table names only: values are parameters."""
+    """Built once, late, so the other apps' models are loaded."""
+    from allauth.mfa.models import Authenticator
+
     from school.models import Guardian, Guardianship
 
     roles, guardian, link = StaffRole._meta.db_table, Guardian._meta.db_table, Guardianship._meta.db_table
-    # Table names come from the models; every value is a parameter.
+    totp, totp_type = Authenticator._meta.db_table, Authenticator.Type.TOTP.value
+    # Table names and the TOTP type come from the models; every other value is a parameter.
     return (
         f"SELECT role FROM {roles} WHERE user_id = %s"  # noqa: S608
         f" UNION ALL SELECT %s WHERE EXISTS (SELECT 1 FROM {guardian} WHERE user_id = %s)"
         f" UNION ALL SELECT %s WHERE EXISTS (SELECT 1 FROM {link} INNER JOIN {guardian}"
         f" ON {guardian}.id = {link}.guardian_id WHERE {guardian}.user_id = %s)"
+        f" UNION ALL SELECT %s WHERE EXISTS (SELECT 1 FROM {totp} WHERE user_id = %s AND type = '{totp_type}')"
     )
 
 

@@ -2,6 +2,7 @@
 accounts.models.User.roles): built cheaply, and never stale about who may do what."""
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
 from accounts import services as accounts_services
@@ -51,6 +52,7 @@ def test_roles_guardian_record_and_children_are_one_query(django_assert_num_quer
     with django_assert_num_queries(1):
         assert teacher_again.roles == {Role.TEACHER}
         assert teacher_again.has_children is False
+        assert teacher_again.has_totp is False
     with django_assert_num_queries(1):
         assert parent_again.roles == {PARENT}
         assert parent_again.has_children is True
@@ -97,3 +99,17 @@ def test_parents_have_no_raise_a_concern_button(client, parent_a):
     client.force_login(parent_a)
 
     assert reverse("safeguarding:raise") not in _menu(client)
+
+
+def test_staff_mfa_set_up_or_removed_shows_on_the_very_next_request(client, settings, teacher):
+    """accounts.middleware reads the TOTP set-up with the roles, every request: nothing kept between them."""
+    settings.PORTAL_ENFORCE_STAFF_MFA = True
+    client.force_login(teacher)
+    classes = reverse("school:classes")
+    assert client.get(classes)["Location"] == reverse("mfa_activate_totp")
+
+    totp = Authenticator.objects.create(user=teacher, type=Authenticator.Type.TOTP, data={"secret": "not-used-here"})
+    assert client.get(classes).status_code == 200
+
+    totp.delete()
+    assert client.get(classes)["Location"] == reverse("mfa_activate_totp")

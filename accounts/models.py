@@ -76,7 +76,7 @@ class User(AbstractUser):
         from django.db import connections
 
         with connections[self._state.db or "default"].cursor() as cursor:
-            cursor.execute(_role_facts_sql(), [self.pk, PARENT, self.pk, _HAS_CHILDREN, self.pk, _HAS_TOTP, self.pk])
+            cursor.execute(_role_facts_sql(), [self.pk] * 4)
             found = {row[0] for row in cursor.fetchall()}
         has_children, has_totp = _HAS_CHILDREN in found, _HAS_TOTP in found
         return frozenset(found - {_HAS_CHILDREN, _HAS_TOTP}), has_children, has_totp
@@ -108,13 +108,13 @@ def _role_facts_sql() -> str:
 
     roles, guardian, link = StaffRole._meta.db_table, Guardian._meta.db_table, Guardianship._meta.db_table
     totp, totp_type = Authenticator._meta.db_table, Authenticator.Type.TOTP.value
-    # Table names and the TOTP type come from the models; every other value is a parameter.
+    # Table names, marker rows and the TOTP type are the code's own constants; the user id is a parameter.
     return (
         f"SELECT role FROM {roles} WHERE user_id = %s"  # noqa: S608
-        f" UNION ALL SELECT %s WHERE EXISTS (SELECT 1 FROM {guardian} WHERE user_id = %s)"
-        f" UNION ALL SELECT %s WHERE EXISTS (SELECT 1 FROM {link} INNER JOIN {guardian}"
+        f" UNION ALL SELECT '{PARENT}' WHERE EXISTS (SELECT 1 FROM {guardian} WHERE user_id = %s)"
+        f" UNION ALL SELECT '{_HAS_CHILDREN}' WHERE EXISTS (SELECT 1 FROM {link} INNER JOIN {guardian}"
         f" ON {guardian}.id = {link}.guardian_id WHERE {guardian}.user_id = %s)"
-        f" UNION ALL SELECT %s WHERE EXISTS (SELECT 1 FROM {totp} WHERE user_id = %s AND type = '{totp_type}')"
+        f" UNION ALL SELECT '{_HAS_TOTP}' WHERE EXISTS (SELECT 1 FROM {totp} WHERE user_id = %s AND type = '{totp_type}')"
     )
 
 

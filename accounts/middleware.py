@@ -27,8 +27,5 @@ class StaffMFAMiddleware:
         user = request.user
         if not user.is_authenticated or request.path.startswith(ALLOWED_PREFIXES):
             return False
-        if not user.is_school_staff:
-            return False
-        from allauth.mfa.models import Authenticator
-
-        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        # Read with the roles, in the same query (accounts.models.User._role_facts).
+        return user.is_school_staff and not user.has_totp

@@ -1,4 +1,4 @@
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -54,15 +54,32 @@ class User(AbstractUser):
     @cached_property
     def roles(self) -> frozenset[str]:
         """Every role this person holds, staff roles and 'parent' alike (cached per request)."""
-        held = set(self.staff_roles.values_list("role", flat=True))
-        if self._has_guardian_record():
-            held.add(PARENT)
-        return frozenset(held)
+        return self._role_facts[0]
 
-    def _has_guardian_record(self) -> bool:
-        from school.models import Guardian
+    @property
+    def has_children(self) -> bool:
+        """Whether a guardian record of theirs is linked to at least one pupil (their family pages)."""
+        return self._role_facts[1]
 
-        return Guardian.objects.filter(user=self).exists()
+    @property
+    def has_totp(self) -> bool:
+        """Whether they have set up an authenticator app (staff must: accounts.middleware)."""
+        return self._role_facts[2]
+
+    @cached_property
+    def _role_facts(self) -> tuple[frozenset[str], bool, bool]:
+        """Staff roles, guardian record, linked children and TOTP set-up in ONE query, read on every page.
+
+        Read from the tables each request, never cached across requests: a role removed or a
+        guardian unlinked, by whatever path, shows on the very next page.
+        """
+        from django.db import connections
+
+        with connections[self._state.db or "default"].cursor() as cursor:
+            cursor.execute(_role_facts_sql(), [self.pk] * 4)
+            found = {row[0] for row in cursor.fetchall()}
+        has_children, has_totp = _HAS_CHILDREN in found, _HAS_TOTP in found
+        return frozenset(found - {_HAS_CHILDREN, _HAS_TOTP}), has_children, has_totp
 
     @property
     def is_school_staff(self) -> bool:
@@ -75,6 +92,30 @@ class User(AbstractUser):
         if PARENT in self.roles:
             labels.append(PARENT_LABEL)
         return labels
+
+
+# Marker rows of the role query (never a role: roles are Role values or PARENT).
+_HAS_CHILDREN = "+children"
+_HAS_TOTP = "+totp"
+
+
+@cache
+def _role_facts_sql() -> str:
+    """Built once, late, so the other apps' models are loaded."""
+    from allauth.mfa.models import Authenticator
+
+    from school.models import Guardian, Guardianship
+
+    roles, guardian, link = StaffRole._meta.db_table, Guardian._meta.db_table, Guardianship._meta.db_table
+    totp, totp_type = Authenticator._meta.db_table, Authenticator.Type.TOTP.value
+    # Table names, marker rows and the TOTP type are the code's own constants; the user id is a parameter.
+    return (
+        f"SELECT role FROM {roles} WHERE user_id = %s"  # noqa: S608
+        f" UNION ALL SELECT '{PARENT}' WHERE EXISTS (SELECT 1 FROM {guardian} WHERE user_id = %s)"
+        f" UNION ALL SELECT '{_HAS_CHILDREN}' WHERE EXISTS (SELECT 1 FROM {link} INNER JOIN {guardian}"
+        f" ON {guardian}.id = {link}.guardian_id WHERE {guardian}.user_id = %s)"
+        f" UNION ALL SELECT '{_HAS_TOTP}' WHERE EXISTS (SELECT 1 FROM {totp} WHERE user_id = %s AND type = '{totp_type}')"
+    )
 
 
 class StaffRole(models.Model):

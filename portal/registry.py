@@ -3,12 +3,17 @@
 Each app listed in settings.PORTAL_APPS_WITH_PANELS offers `panels(request, now)` returning
 Panel objects and `nav_items(user)` returning NavItem objects, so the home page and menu
 grow with the apps without one file that knows them all.
+
+The menu is on every page, so it is built once per set of roles and kept in the process:
+`nav_items(user)` is handed a RolesOnly stand-in that has the user's roles and whether they
+have children linked, and nothing else, so an app whose menu would depend on more fails loudly.
 """
 
 from dataclasses import dataclass, field
 from importlib import import_module
 
 from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf
 
 
 @dataclass(frozen=True)
@@ -38,11 +43,33 @@ def panels_for(request, now) -> list[Panel]:
     return sorted(found, key=lambda p: p.order)
 
 
+@dataclass(frozen=True)
+class RolesOnly:
+    """All that a menu may depend on (accounts.models.User.roles and has_children)."""
+
+    roles: frozenset
+    has_children: bool
+    is_authenticated = True
+
+
+# (roles, has_children, urlconf, script prefix) -> the menu; at most a few dozen role sets.
+_menus: dict[tuple, tuple[NavItem, ...]] = {}
+
+
+def forget_menus():
+    _menus.clear()
+
+
 def nav_for(user) -> list[NavItem]:
     if not user.is_authenticated:
         return []
-    found = [item for module in _modules() for item in module.nav_items(user)]
-    return sorted(found, key=lambda i: i.order)
+    who = RolesOnly(roles=user.roles, has_children=user.has_children)
+    key = (who.roles, who.has_children, get_urlconf(), get_script_prefix())
+    menu = _menus.get(key)
+    if menu is None:
+        found = [item for module in _modules() for item in module.nav_items(who)]
+        menu = _menus[key] = tuple(sorted(found, key=lambda i: i.order))
+    return list(menu)
 
 
 def child_sections_for(request, pupil, now, *, audience: str) -> list[Panel]:

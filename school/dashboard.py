@@ -43,7 +43,7 @@ def _directory_counts() -> dict:
 
 def nav_items(user):
     items = []
-    if children_of(user).exists():
+    if user.has_children:  # read with the user's roles, one query per request (accounts.models)
         items.append(NavItem("Your children", reverse("school:children"), order=10))
     if is_directory_keeper(user):
         items.append(NavItem("Directory", reverse("school:pupils"), order=80))

@@ -24,7 +24,8 @@ def staff_names(call) -> list[str]:
     return [str(person) for person in (call.host, call.second_staff) if person]
 
 
-def _school() -> dict:
+def school_context() -> dict:
+    """The school's name and contacts every email ends with (COM-8). A mass mailing reads it once."""
     row = SchoolSettings.load()
     return {"school_name": row.name, "reporting_routes": row.reporting_routes, "office_phone": row.office_phone,
             "office_email": row.office_email}
@@ -34,7 +35,7 @@ def family_context(call, guardian, pupils) -> dict:
     """COM-1: the platform, what the child will do online, which staff; COM-8: reporting routes.
     Never the meeting link or passcode (COM-4)."""
     return {
-        **_school(),
+        **school_context(),
         "guardian_name": guardian.full_name,
         "pupil_names": [p.full_name for p in pupils],
         "title": call.title,
@@ -53,7 +54,7 @@ def family_context(call, guardian, pupils) -> dict:
 
 def staff_context(call, **extra) -> dict:
     return {
-        **_school(),
+        **school_context(),
         "title": call.title,
         "when": when(call),
         "status": call.get_status_display(),
@@ -62,15 +63,29 @@ def staff_context(call, **extra) -> dict:
     }
 
 
-def timetable_context(guardian, monday, invitations) -> dict:
-    """COM-2: one row per child per call for the week starting `monday`."""
-    rows = [
-        {"when": when(i.call), "title": i.call.title, "pupil": i.pupil.full_name, "platform": i.call.get_platform_display(),
-         "activity": i.call.activity, "staff": staff_names(i.call), "status": i.call.get_status_display()}
-        for i in invitations
-    ]
-    return {**_school(), "guardian_name": guardian.full_name, "week": f"{monday.day} {monday:%B %Y}", "rows": rows,
-            "calls_url": absolute(reverse("calls:family"))}
+def timetable_rows_by_pupil(invitations) -> dict[int, list[tuple]]:
+    """COM-2: {pupil_id: [(starts_at, row), ...]}, one row per child per call, in the invitations'
+    order; each call's details are worked out once however many children it has."""
+    calls: dict[int, dict] = {}
+    found: dict[int, list[tuple]] = {}
+    for invitation in invitations:
+        call = invitation.call
+        if call.pk not in calls:
+            calls[call.pk] = {"when": when(call), "title": call.title, "platform": call.get_platform_display(),
+                              "activity": call.activity, "staff": staff_names(call), "status": call.get_status_display()}
+        row = {**calls[call.pk], "pupil": invitation.pupil.full_name}
+        found.setdefault(invitation.pupil_id, []).append((call.starts_at, row))
+    return found
+
+
+def timetable_week(monday) -> dict:
+    """What every family's timetable for the week starting `monday` shares: worked out once a mailing."""
+    return {**school_context(), "week": f"{monday.day} {monday:%B %Y}", "calls_url": absolute(reverse("calls:family"))}
+
+
+def timetable_context(guardian, rows, *, week) -> dict:
+    """COM-2: the guardian's `rows` (from timetable_rows_by_pupil), with `week` from timetable_week()."""
+    return {**week, "guardian_name": guardian.full_name, "rows": rows}
 
 
 def dsl_contacts() -> list[dict]:

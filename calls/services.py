@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,7 +20,7 @@ from accounts.permissions import is_leadership, is_staff_member
 from consent.choices import Scope
 from consent.selectors import consenting_pupil_ids
 from notifications.recipients import family_recipients, family_recipients_for_pupils
-from notifications.services import notify
+from notifications.services import Notice, notify, notify_many
 from school.models import Guardianship, Pupil, SchoolSettings, school_calendar
 
 from . import emails, gateway, policy
@@ -614,7 +615,7 @@ def send_weekly_timetables(*, now) -> int:
     """COM-2, COM-8: each guardian's children's calls for the coming week, with reporting routes.
 
     Idempotent: the dedupe key names the week and the guardian. Families with no calls that
-    week get no email.
+    week get no email. A fixed number of queries for the reading, and a few per outbox batch.
     """
     monday = policy.week_starting(policy.local(now).date())
     start = dt.datetime.combine(monday, dt.time(0), tzinfo=policy.LONDON)
@@ -623,30 +624,31 @@ def send_weekly_timetables(*, now) -> int:
     invitations = (
         CallInvitation.objects.filter(removed_at__isnull=True, call__in=week_calls)
         .select_related("call", "call__host", "call__second_staff", "pupil")
-        .order_by("call__starts_at")
+        .order_by("call__starts_at", "pk")
     )
-    by_pupil: dict = {}
-    for invitation in invitations:
-        by_pupil.setdefault(invitation.pupil_id, []).append(invitation)
+    by_pupil = emails.timetable_rows_by_pupil(invitations)
     consenting = consenting_pupil_ids(list(by_pupil))
 
     timetables: dict = {}
     for pupil_id, guardians in family_recipients_for_pupils([pk for pk in by_pupil if pk in consenting]).items():
         for guardian in guardians:
             timetables.setdefault(guardian, []).extend(by_pupil[pupil_id])
-    families = list(timetables.items())
+    week = emails.timetable_week(monday)
+    notices = [
+        Notice(
+            to=guardian.email, user=guardian.user, kind="timetable-weekly",
+            context=emails.timetable_context(guardian, [row for _, row in sorted(rows, key=itemgetter(0))], week=week),
+            dedupe_key=f"timetable:{monday:%Y-%m-%d}:{guardian.pk}",
+        )
+        for guardian, rows in timetables.items()
+    ]
     # One transaction per outbox batch: its rows are published to the worker together after
-    # commit, so they go out over one SMTP connection, and a failure loses at most one batch's
-    # writes (the next run writes them; dedupe keys stop repeats).
+    # commit, so they go out over one SMTP connection while the next batch is written, and a
+    # failure loses at most one batch's writes (the next run writes them; dedupe keys stop repeats).
     size = settings.NOTIFICATIONS_BATCH_SIZE
-    for first in range(0, len(families), size):
+    for first in range(0, len(notices), size):
         with transaction.atomic():
-            for guardian, rows in families[first : first + size]:
-                notify(
-                    to=guardian.email, user=guardian.user, kind="timetable-weekly",
-                    context=emails.timetable_context(guardian, monday, sorted(rows, key=lambda r: r.call.starts_at)),
-                    dedupe_key=f"timetable:{monday:%Y-%m-%d}:{guardian.pk}",
-                )
+            notify_many(notices[first : first + size])
     return len(timetables)
 
 

@@ -11,9 +11,13 @@ out, never overwrites what another worker did.
 import datetime as dt
 import functools
 import logging
+import re
+import secrets
 import smtplib
 import time
 from contextlib import contextmanager
+from email.generator import BytesGenerator
+from io import BytesIO
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -208,8 +212,44 @@ def _send_batch(backend, rows, *, now, deadline) -> int:
 
 
 def raw_message(row) -> bytes:
-    """The message as sent: built from the row (its Message-ID needs the row's id)."""
-    return as_email(row).message().as_bytes(linesep="\r\n")
+    """The message as sent: built from the row (its Message-ID needs the row's id).
+
+    The same bytes Django's message().as_bytes() gives, about twice as fast (a mass mailing
+    builds one per family): the multipart boundary is chosen here, so the generator does not
+    compile a new regular expression per message to check its random one, and plain short
+    headers are written as they are instead of through the folding machinery.
+    """
+    message = as_email(row).message()
+    if message.is_multipart():
+        message.set_boundary(_boundary(row.body_text, row.body_html))
+    out = BytesIO()
+    _Generator(out, mangle_from_=False).flatten(message, linesep="\r\n")
+    return out.getvalue()
+
+
+def _boundary(*texts) -> str:
+    """A random multipart boundary, like the email package's, that no part's text contains
+    (quoted-printable and base64 parts cannot contain it: '=' is escaped or padding there)."""
+    while True:
+        boundary = "=" * 15 + secrets.token_hex(16) + "=="
+        if not any(boundary in text for text in texts):
+            return boundary
+
+
+# A header line the folding would leave exactly as it is: printable ASCII, single line, no
+# leading or trailing space, short enough never to fold (RFC 5322's 78, with room to spare).
+_PLAIN_HEADER = re.compile(r"[!-~](?:[ !-~]*[!-~])?")
+_PLAIN_HEADER_MAX = 76
+
+
+class _Generator(BytesGenerator):
+    def _write_headers(self, msg):
+        for name, value in msg.raw_items():
+            if isinstance(value, str) and len(name) + 2 + len(value) <= _PLAIN_HEADER_MAX and _PLAIN_HEADER.fullmatch(value):
+                self._fp.write(f"{name}: {value}{self._NL}".encode("ascii"))
+            else:
+                self._fp.write(self.policy.fold_binary(name, value))
+        self.write(self._NL)
 
 
 def _send(backend, row) -> int:

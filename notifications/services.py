@@ -6,13 +6,13 @@ family (COM-5).
 
 import logging
 import threading
-from functools import reduce
-from operator import or_
+from dataclasses import dataclass
 
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Upper
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -49,38 +49,111 @@ def render_email(kind: str, context: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One email to queue with notify_many(): the same arguments notify() takes."""
+
+    to: str
+    kind: str
+    context: dict
+    dedupe_key: str
+    user: object = None
+    cc: tuple = ()
+
+
 def notify(*, to: str, kind: str, context: dict, dedupe_key: str, user=None, cc=()) -> OutboxMessage:
     """Queue one email to one address. Call inside the caller's transaction.
 
     The same dedupe_key twice gives the same row, so a retried request sends once. Refuses
     (RecipientRefused) an address the kind may not go to: a pupil's own address (COM-4, COM-5).
     """
-    existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
-    if existing is not None:
-        return existing
-    _check_addresses(kind=kind, to=to, cc=list(cc))
-    subject, text, html = render_email(kind, {**context, "recipient_email": to})
+    return notify_many([Notice(to=to, kind=kind, context=context, dedupe_key=dedupe_key, user=user, cc=tuple(cc))])[0]
+
+
+def notify_many(notices) -> list[OutboxMessage]:
+    """notify() for many emails at once (a mass mailing), in a fixed number of queries: one row
+    per notice, in order. Call inside the caller's transaction; the rows are published after commit.
+
+    Same guarantees as notify(): a dedupe_key already written gives the existing row (also when
+    another request writes it at the same moment), and one refused address (COM-4, COM-5) raises
+    RecipientRefused before anything is written.
+    """
+    notices = list(notices)
+    existing = _existing_rows([n.dedupe_key for n in notices])
+    fresh: dict[str, Notice] = {}
+    for notice in notices:
+        if notice.dedupe_key not in existing:
+            fresh.setdefault(notice.dedupe_key, notice)  # the first of two with one key wins, as with notify()
+    _check_addresses_many(fresh.values())
+    rows = [_row(notice) for notice in fresh.values()]
+    try:
+        if rows:
+            with transaction.atomic():
+                _insert(rows)
+    except IntegrityError:
+        # Another request wrote one of these messages between our check and insert: take them
+        # one at a time, each in its own savepoint (rare, so the slow way is fine).
+        return [_notify_one(notice) for notice in notices]
+    _publish_after_commit([row.pk for row in rows])
+    written = {**existing, **{row.dedupe_key: row for row in rows}}
+    return [written[notice.dedupe_key] for notice in notices]
+
+
+def _existing_rows(keys) -> dict[str, OutboxMessage]:
+    return {row.dedupe_key: row for row in OutboxMessage.objects.filter(dedupe_key__in=list(set(keys)))}
+
+
+def _row(notice: Notice) -> OutboxMessage:
+    subject, text, html = render_email(notice.kind, {**notice.context, "recipient_email": notice.to})
+    return OutboxMessage(
+        kind=notice.kind,
+        recipient_email=notice.to,
+        recipient_user=notice.user,
+        cc=list(notice.cc),
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        dedupe_key=notice.dedupe_key,
+        next_attempt_at=timezone.now(),
+    )
+
+
+def _insert(rows: list[OutboxMessage]) -> None:
+    """INSERT the rows with their bytes built once here, so the worker only sends them. The
+    Message-ID names the row's id, so on PostgreSQL the ids are drawn first (one query);
+    elsewhere the rows are inserted, then their bytes written."""
+    if connection.vendor == "postgresql":
+        for row, pk in zip(rows, _next_ids(len(rows)), strict=True):
+            row.pk = pk
+            row.raw_message = raw_message(row)
+        OutboxMessage.objects.bulk_create(rows)
+        return
+    OutboxMessage.objects.bulk_create(rows)
+    for row in rows:
+        row.raw_message = raw_message(row)
+    OutboxMessage.objects.bulk_update(rows, ["raw_message"])
+
+
+def _next_ids(count: int) -> list[int]:
+    table = OutboxMessage._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _notify_one(notice: Notice) -> OutboxMessage:
+    """The row for one notice, written in its own savepoint unless its key exists already."""
+    found = OutboxMessage.objects.filter(dedupe_key=notice.dedupe_key).first()
+    if found is not None:
+        return found
+    row = _row(notice)
     try:
         with transaction.atomic():
-            message = OutboxMessage.objects.create(
-                kind=kind,
-                recipient_email=to,
-                recipient_user=user,
-                cc=list(cc),
-                subject=subject,
-                body_text=text,
-                body_html=html,
-                dedupe_key=dedupe_key,
-                next_attempt_at=timezone.now(),
-            )
-            # Built here, once, so the worker only sends bytes (its Message-ID needs the id).
-            message.raw_message = raw_message(message)
-            message.save(update_fields=["raw_message"])
+            _insert([row])
     except IntegrityError:
-        # Another request wrote the same message between our check and insert.
-        return OutboxMessage.objects.get(dedupe_key=dedupe_key)
-    _publish_after_commit(message.pk)
-    return message
+        return OutboxMessage.objects.get(dedupe_key=notice.dedupe_key)
+    _publish_after_commit([row.pk])
+    return row
 
 
 def notify_family(*, pupil, kind: str, context: dict, dedupe_key: str) -> list[OutboxMessage]:
@@ -89,8 +162,8 @@ def notify_family(*, pupil, kind: str, context: dict, dedupe_key: str) -> list[O
     Each message's key is f"{dedupe_key}:{pupil.pk}:{guardian.pk}", so one notice about two
     siblings reaches their shared parent twice, once per child. The template gets `guardian` and `pupil`.
     """
-    return [
-        notify(
+    return notify_many(
+        Notice(
             to=guardian.email,
             kind=kind,
             context={**context, "guardian": guardian, "pupil": pupil},
@@ -98,28 +171,31 @@ def notify_family(*, pupil, kind: str, context: dict, dedupe_key: str) -> list[O
             user=guardian.user,
         )
         for guardian in family_recipients(pupil)
-    ]
-
-
-def _check_addresses(*, kind: str, to: str, cc: list[str]) -> None:
-    pupil_addresses = _pupil_addresses([to, *cc])
-    decision = policy.outbox_address_decision(
-        kind=kind,
-        to_is_pupil_address=to.lower() in pupil_addresses,
-        cc_is_pupil_address=any(a.lower() in pupil_addresses for a in cc),
-        has_cc=bool(cc),
     )
-    if not decision.allowed:
-        raise RecipientRefused(decision.reason)
+
+
+def _check_addresses_many(notices) -> None:
+    """COM-4, COM-5 for every notice, with one query for all their addresses."""
+    pupil_addresses = _pupil_addresses({a for n in notices for a in (n.to, *n.cc)})
+    for notice in notices:
+        decision = policy.outbox_address_decision(
+            kind=notice.kind,
+            to_is_pupil_address=notice.to.lower() in pupil_addresses,
+            cc_is_pupil_address=any(a.lower() in pupil_addresses for a in notice.cc),
+            has_cc=bool(notice.cc),
+        )
+        if not decision.allowed:
+            raise RecipientRefused(decision.reason)
 
 
 def _pupil_addresses(addresses) -> set[str]:
     """Which of these addresses belong to a pupil (lower-cased), in one query."""
-    wanted = [a for a in addresses if a]
+    wanted = sorted({a for a in addresses if a})
     if not wanted:
         return set()
-    query = reduce(or_, (Q(personal_email__iexact=a) for a in wanted))
-    return {e.lower() for e in Pupil.objects.filter(query).values_list("personal_email", flat=True)}
+    # UPPER() on both sides in SQL, as `iexact` compares, but one IN list rather than an OR per address.
+    found = Pupil.objects.annotate(address=Upper("personal_email")).filter(address__in=[Upper(Value(a)) for a in wanted])
+    return {e.lower() for e in found.values_list("personal_email", flat=True)}
 
 
 # --- publishing -----------------------------------------------------------------------------
@@ -129,10 +205,12 @@ def _pupil_addresses(addresses) -> set[str]:
 _waiting = threading.local()
 
 
-def _publish_after_commit(pk: int) -> None:
+def _publish_after_commit(pks) -> None:
+    if not pks:
+        return
     if not hasattr(_waiting, "ids"):
         _waiting.ids = []
-    _waiting.ids.append(pk)
+    _waiting.ids.extend(pks)
     transaction.on_commit(_publish_waiting)
 
 
@@ -184,7 +262,7 @@ def retry_message(*, message: OutboxMessage, retried_by, now) -> None:
         actor=retried_by,
         force_log=True,
     )
-    _publish_after_commit(message.pk)
+    _publish_after_commit([message.pk])
 
 
 # --- staff messages to families (COM-5) -----------------------------------------------------

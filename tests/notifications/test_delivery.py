@@ -239,3 +239,33 @@ def test_a_refused_copy_does_not_stop_the_message_but_a_refused_recipient_does(s
     assert copied.state == OutboxState.SENT
     assert refused.state == OutboxState.FAILED
     assert "550 No such user" in refused.last_error
+
+
+@pytest.mark.parametrize(
+    ("subject", "to", "cc", "html"),
+    [
+        ("Your child's video calls for the week of 7 December 2026", "parent@example.test", [], "<p>Hi</p>"),
+        ("Zoë's calls ✓ this week", "Zoë Parent <zoe@example.test>", ["colleague@example.test"], "<p>Zoë</p>"),
+        ("A subject long enough to be folded onto a second line by the email package, " * 2, "p@example.test", [], ""),
+        ("two  spaces\tand a tab", "p@example.test", [], "<p>x</p>"),
+    ],
+)
+def test_the_bytes_are_exactly_what_django_would_build(monkeypatch, subject, to, cc, html):
+    row = OutboxMessage(pk=41, kind="join-example", recipient_email=to, cc=cc, subject=subject,
+                        body_text="Hello --===============\nÀ bientôt", body_html=html)
+    monkeypatch.setattr("django.core.mail.message.formatdate", lambda **kwargs: "Mon, 07 Dec 2026 09:00:00 -0000")
+    monkeypatch.setattr(delivery, "_boundary", lambda *texts: "===============fixed-boundary==")
+    expected = delivery.as_email(row).message()
+    if expected.is_multipart():
+        expected.set_boundary("===============fixed-boundary==")
+
+    assert delivery.raw_message(row) == expected.as_bytes(linesep="\r\n")
+
+
+def test_a_boundary_never_appears_in_the_text_it_separates(monkeypatch):
+    tokens = iter(["a" * 32, "b" * 32])
+    monkeypatch.setattr(delivery.secrets, "token_hex", lambda n: next(tokens))
+
+    boundary = delivery._boundary(f"quoting ={'=' * 14}{'a' * 32}== here", "")
+
+    assert boundary == "=" * 15 + "b" * 32 + "=="

@@ -3,7 +3,8 @@
 import pytest
 from auditlog.models import LogEntry
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from notifications import services
 from notifications.models import OutboxMessage, OutboxState, StaffMessage
@@ -85,6 +86,100 @@ def test_a_broker_outage_never_fails_the_request(django_capture_on_commit_callba
 
     assert len(tries) == 1
     assert OutboxMessage.objects.filter(state=OutboxState.PENDING).count() == 3
+
+
+# --- notify_many: a mass mailing ------------------------------------------------------------
+
+
+def _notices(n, prefix="mass", **extra):
+    return [
+        services.Notice(to=f"family{i}@example.test", kind="join-example", context={"link": f"https://meet.example/{i}"},
+                        dedupe_key=f"{prefix}:{i}", **extra)
+        for i in range(n)
+    ]
+
+
+def test_notify_many_writes_one_row_per_notice_in_order_each_with_its_own_message_id():
+    with transaction.atomic():
+        rows = services.notify_many(_notices(3))
+
+    stored = OutboxMessage.objects.order_by("pk")
+    assert [r.recipient_email for r in rows] == ["family0@example.test", "family1@example.test", "family2@example.test"]
+    assert [r.pk for r in rows] == [r.pk for r in stored]
+    for row in stored:
+        assert row.state == OutboxState.PENDING
+        assert row.next_attempt_at is not None
+        assert f"Message-ID: {row.message_id}".encode() in bytes(row.raw_message)
+        assert row.recipient_email.encode() in bytes(row.raw_message)
+
+
+def test_notify_many_takes_the_same_queries_for_five_messages_as_for_fifty():
+    with CaptureQueriesContext(connection) as five:
+        services.notify_many(_notices(5, prefix="five"))
+    with CaptureQueriesContext(connection) as fifty:
+        services.notify_many(_notices(50, prefix="fifty"))
+
+    assert len(five) == len(fifty)
+    assert OutboxMessage.objects.count() == 55
+
+
+def test_notify_many_gives_back_rows_already_written_and_writes_only_the_new(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.notify_many(_notices(2))
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.notify_many(_notices(4))
+
+    assert [r.pk for r in second[:2]] == [r.pk for r in first]
+    assert OutboxMessage.objects.count() == 4
+    assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(r.message_id for r in second)
+
+
+def test_one_key_twice_in_one_mailing_is_one_message():
+    twice = [*_notices(1), *_notices(1)]
+
+    rows = services.notify_many(twice)
+
+    assert rows[0].pk == rows[1].pk
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_a_message_written_by_another_request_at_the_same_moment_is_not_written_twice(monkeypatch):
+    """The race notify() also handles: the key is not there when we look, and is when we insert."""
+    [earlier] = services.notify_many(_notices(1))
+    monkeypatch.setattr(services, "_existing_rows", lambda keys: {})
+
+    rows = services.notify_many(_notices(3))
+
+    assert OutboxMessage.objects.count() == 3
+    assert rows[0].pk == earlier.pk
+    assert [r.dedupe_key for r in rows] == ["mass:0", "mass:1", "mass:2"]
+    assert all(r.pk for r in rows)
+
+
+@pytest.mark.policy("COM-4")
+def test_one_pupil_address_in_a_mailing_refuses_it_all_and_writes_nothing(child_a):
+    notices = [*_notices(3), services.Notice(to=child_a.personal_email.upper(), kind="join-example", context={}, dedupe_key="p")]
+
+    with pytest.raises(services.RecipientRefused):
+        services.notify_many(notices)
+
+    assert not OutboxMessage.objects.exists()
+
+
+@pytest.mark.usefixtures("not_eager")
+def test_a_mailing_is_published_after_commit_one_task_per_batch(django_capture_on_commit_callbacks, settings, monkeypatch):
+    settings.NOTIFICATIONS_BATCH_SIZE = 10
+    published = []
+    monkeypatch.setattr("notifications.tasks.deliver_outbox.apply_async", lambda args, **kw: published.append(args[0]))
+    monkeypatch.setattr(services._waiting, "ids", [])  # earlier tests' rolled-back rows wait in this thread
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        rows = services.notify_many(_notices(25))
+        assert published == []
+
+    assert len(callbacks) == 1
+    assert [len(batch) for batch in published] == [10, 10, 5]
+    assert [pk for batch in published for pk in batch] == [r.pk for r in rows]
 
 
 # --- COM-4 ----------------------------------------------------------------------------------

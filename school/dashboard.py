@@ -4,6 +4,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from accounts.choices import PARENT
 from accounts.models import User
 from accounts.permissions import is_directory_keeper, is_staff_member
 from portal.registry import NavItem, Panel
@@ -15,7 +16,7 @@ from .permissions import children_of
 def panels(request, now):
     user = request.user
     found = []
-    children = list(children_of(user).select_related("school_class"))
+    children = list(children_of(user).select_related("school_class")) if _is_parent(user) else []
     if children:
         found.append(Panel("Your children", "school/panels/children.html", {"children": children}, order=10))
     if is_directory_keeper(user):
@@ -41,9 +42,15 @@ def _directory_counts() -> dict:
     }
 
 
+def _is_parent(user) -> bool:
+    # user.roles (read for the menu on every page anyway) says whether a guardian record exists;
+    # without one there are no children to look for, so staff pages skip that query.
+    return user.is_authenticated and PARENT in user.roles
+
+
 def nav_items(user):
     items = []
-    if children_of(user).exists():
+    if _is_parent(user) and children_of(user).exists():
         items.append(NavItem("Your children", reverse("school:children"), order=10))
     if is_directory_keeper(user):
         items.append(NavItem("Directory", reverse("school:pupils"), order=80))

@@ -236,3 +236,22 @@ def test_the_pdf_prints_markup_in_concern_text_rather_than_parsing_it(raise_one,
     pdf = services.export_pupil_file(pupil=child_a, by=dsl, now=now)
 
     assert pdf.startswith(b"%PDF")
+
+
+@pytest.mark.policy("SG-5")
+def test_the_dashboard_counts_agree_with_the_state_filters(raise_one, dsl, now):
+    from safeguarding.models import Concern
+
+    raise_one(now=now - dt.timedelta(minutes=5))
+    raise_one(now=now - dt.timedelta(hours=3))
+    acknowledged = raise_one(now=now - dt.timedelta(hours=2))
+    services.acknowledge(concern=acknowledged, by=dsl, now=now - dt.timedelta(hours=1))
+    closed = raise_one(now=now - dt.timedelta(hours=4))
+    services.acknowledge(concern=closed, by=dsl, now=now - dt.timedelta(hours=3))
+    services.close_concern(concern=closed, by=dsl, outcome=Outcome.EARLY_HELP, text="", now=now - dt.timedelta(hours=2))
+
+    counts = selectors.counts(now=now, ack_minutes=60)
+
+    assert counts == {"new": 2, "overdue": 1, "acknowledged": 1, "open": 3}
+    for state, number in counts.items():
+        assert selectors.filter_state(Concern.objects.all(), state, now=now, ack_minutes=60).count() == number

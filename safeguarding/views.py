@@ -180,7 +180,8 @@ def _save_entry(request, concern, now, forms) -> bool:
         return False
 
 
-ACCESSES_SHOWN = 50
+# The page shows the latest reads; the access log, filtered to the concern, has them all.
+ACCESSES_SHOWN = 20
 
 
 @dsl_team_required

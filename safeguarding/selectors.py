@@ -7,7 +7,7 @@ acknowledgement entry, a closure entry), so nothing has to be updated to change 
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 
 from accounts.choices import Role
 from accounts.models import User
@@ -147,19 +147,29 @@ def chronology_of(concern):
     return concern.entries.select_related("recorded_by", "corrects").order_by("recorded_at", "pk")
 
 
-def chronology_events(pupil):
-    """The keys of a pupil's chronology in date order, one row per event (a concern raised, then
-    each entry added to it), as {"at", "is_entry", "id", "concern_id", "reference"}: a queryset
-    the paginator counts and slices in SQL, so a page costs the same after years of records."""
-    concern_ids = ConcernPupil.objects.filter(pupil=pupil).values("concern_id")
-    raised = Concern.objects.filter(pk__in=concern_ids).values(
-        at=F("raised_at"), is_entry=Value(False), event_id=F("pk"), concern_ref=F("pk"), ref=F("reference")
-    )
-    entries = ConcernEntry.objects.filter(concern_id__in=concern_ids).values(
-        at=F("recorded_at"), is_entry=Value(True), event_id=F("pk"), concern_ref=F("concern_id"), ref=F("concern__reference")
-    )
-    # A concern's raising comes before anything recorded at the same minute; ties by id.
-    return raised.order_by().union(entries.order_by(), all=True).order_by("at", "is_entry", "event_id")
+# One row per event of a pupil's chronology: each concern raised, then each entry added to it.
+# In SQL: the ORM's union took thirty times as long to build as PostgreSQL took to run it.
+_EVENTS_SQL = """
+SELECT c.raised_at, false, c.id, c.id, c.reference
+FROM safeguarding_concern c JOIN safeguarding_concernpupil cp ON cp.concern_id = c.id
+WHERE cp.pupil_id = %s
+UNION ALL
+SELECT e.recorded_at, true, e.id, c.id, c.reference
+FROM safeguarding_concernentry e JOIN safeguarding_concern c ON c.id = e.concern_id
+JOIN safeguarding_concernpupil cp ON cp.concern_id = c.id
+WHERE cp.pupil_id = %s
+ORDER BY 1, 2, 3
+"""
+_EVENT_KEYS = ("at", "is_entry", "event_id", "concern_ref", "ref")
+
+
+def chronology_events(pupil) -> list[dict]:
+    """The keys of a pupil's chronology in date order (a concern's raising before anything recorded
+    at the same moment, then by id), as {"at", "is_entry", "event_id", "concern_ref", "ref"}: small
+    rows, one query, for the paginator; the page's concerns and entries are loaded afterwards."""
+    with connection.cursor() as cursor:
+        cursor.execute(_EVENTS_SQL, [pupil.pk, pupil.pk])
+        return [dict(zip(_EVENT_KEYS, row, strict=True)) for row in cursor.fetchall()]
 
 
 def latest_accesses(concern, limit):

@@ -172,10 +172,12 @@ def read_pupil_chronology(*, events, user, now) -> list[dict]:
     # Where only an entry of a concern is on the page, its reference is all it shows of the concern.
     shown = {e["concern_ref"]: concerns.get(e["concern_ref"]) or Concern(pk=e["concern_ref"], reference=e["ref"]) for e in events}
     _record_accesses(shown.values(), user=user, now=now, purpose=AccessPurpose.CHRONOLOGY)
-    return [
-        {"at": e["at"], "concern": shown[e["concern_ref"]], "entry": entries[e["event_id"]] if e["is_entry"] else None}
-        for e in events
-    ]
+    timeline = []
+    for e in events:
+        entry = entries[e["event_id"]] if e["is_entry"] else None
+        concern = shown[e["concern_ref"]]
+        timeline.append({"at": entry.recorded_at if entry else concern.raised_at, "concern": concern, "entry": entry})
+    return timeline
 
 
 def _record_accesses(concerns, *, user, now, purpose) -> None:

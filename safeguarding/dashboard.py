@@ -7,7 +7,6 @@ from portal.registry import NavItem, Panel
 from school.models import SchoolSettings
 
 from . import selectors
-from .models import Concern
 from .permissions import is_dsl_team
 
 
@@ -23,9 +22,7 @@ def panels(request, now):
 
 def _dsl_panel(now) -> Panel:
     """New, overdue and open concerns for the DSL team, counted in one query."""
-    counts = selectors.counts(
-        selectors.with_state(Concern.objects.all()), now=now, ack_minutes=SchoolSettings.load().concern_ack_minutes
-    )
+    counts = selectors.counts(now=now, ack_minutes=SchoolSettings.load().concern_ack_minutes)
     return Panel(
         title="Safeguarding concerns",
         template="safeguarding/panels/dsl.html",

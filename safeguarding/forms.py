@@ -106,11 +106,12 @@ STATE_CHOICES = [("", "Any state")] + [(key, label) for key, label in State.LABE
 
 
 class DashboardFilterForm(forms.Form):
-    pupil = forms.ModelChoiceField(label="Pupil", queryset=Pupil.objects.none(), required=False, empty_label="Any pupil")
+    # A name search, not a list of pupils: a select of every pupil ever in a concern grows with
+    # the school's history and was most of the page's time.
+    name = forms.CharField(
+        label="Pupil's name", required=False, max_length=100, help_text="Part of a first or last name, or an MIS id."
+    )
+    # From links to one pupil's concerns (kept in the form so filtering again keeps it).
+    pupil = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     kind = forms.ChoiceField(label="Kind", choices=[("", "Any kind"), *ConcernKind.choices], required=False)
     state = forms.ChoiceField(label="State", choices=STATE_CHOICES, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only pupils who appear in a concern: a short list, and it includes pupils who have left.
-        self.fields["pupil"].queryset = Pupil.objects.filter(safeguarding_concerns__isnull=False).distinct()

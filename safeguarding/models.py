@@ -132,6 +132,8 @@ class ConcernAccess(AppendOnlyModel):
     class Meta:
         verbose_name = "concern access"
         ordering = ["-at", "-pk"]
+        # The concern page shows a concern's latest reads; the access log pages through them all.
+        indexes = [models.Index(fields=["concern", "-at", "-id"]), models.Index(fields=["-at", "-id"])]
 
     def __str__(self):
         return f"{self.get_purpose_display()}: concern {self.concern_id} by user {self.user_id}"

@@ -30,14 +30,16 @@ def concerns_visible_to(user):
     return Concern.objects.none()
 
 
-def get_concern_for(user, concern_id) -> Concern:
-    """A concern the DSL team may open, or 404 for anyone else and for a missing id."""
-    return get_object_or_404(concerns_visible_to(user), pk=concern_id)
+def get_concern_for(user, concern_id, *, prepare=None) -> Concern:
+    """A concern the DSL team may open, or 404 for anyone else and for a missing id.
+    prepare: a selector that adds what the page shows (state, reporter) to the same query."""
+    concerns = concerns_visible_to(user)
+    return get_object_or_404(prepare(concerns) if prepare else concerns, pk=concern_id)
 
 
 def get_pupil_file_for(user, pupil_id) -> Pupil:
     """A pupil whose safeguarding file this user may read (any pupil, left or on roll), or 404."""
-    pupils = Pupil.objects.all() if is_dsl_team(user) else Pupil.objects.none()
+    pupils = Pupil.objects.select_related("school_class") if is_dsl_team(user) else Pupil.objects.none()
     return get_object_or_404(pupils, pk=pupil_id)
 
 
@@ -64,5 +66,3 @@ def dsl_team_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
-
-

@@ -160,11 +160,24 @@ def record_access(*, concern, user, now, purpose=AccessPurpose.OPENED) -> Concer
 
 
 @transaction.atomic
-def read_pupil_chronology(*, pupil, user, now) -> list[Concern]:
-    """SG-4, SG-3: a pupil's concerns for their chronology page; each read is recorded."""
-    concerns = list(pupil.safeguarding_concerns.select_related("reported_by").order_by("raised_at", "pk"))
-    _record_accesses(concerns, user=user, now=now, purpose=AccessPurpose.CHRONOLOGY)
-    return concerns
+def read_pupil_chronology(*, events, user, now) -> list[dict]:
+    """SG-4, SG-3: one page of a pupil's chronology (keys from selectors.chronology_events),
+    with the concerns raised and the entries on it; each concern shown on the page is recorded
+    as read. Returns the page's events in order as {"at", "concern", "entry"}."""
+    events = list(events)
+    raised = {e["event_id"] for e in events if not e["is_entry"]}
+    concerns = Concern.objects.filter(pk__in=raised).select_related("reported_by").in_bulk()
+    entry_ids = [e["event_id"] for e in events if e["is_entry"]]
+    entries = ConcernEntry.objects.filter(pk__in=entry_ids).select_related("recorded_by", "corrects").in_bulk()
+    # Where only an entry of a concern is on the page, its reference is all it shows of the concern.
+    shown = {e["concern_ref"]: concerns.get(e["concern_ref"]) or Concern(pk=e["concern_ref"], reference=e["ref"]) for e in events}
+    _record_accesses(shown.values(), user=user, now=now, purpose=AccessPurpose.CHRONOLOGY)
+    timeline = []
+    for e in events:
+        entry = entries[e["event_id"]] if e["is_entry"] else None
+        concern = shown[e["concern_ref"]]
+        timeline.append({"at": entry.recorded_at if entry else concern.raised_at, "concern": concern, "entry": entry})
+    return timeline
 
 
 def _record_accesses(concerns, *, user, now, purpose) -> None:

@@ -1,6 +1,7 @@
 """Dashboard panels and navigation offered by the school directory."""
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db import connection
 from django.db.models import Count, Q
 from django.urls import reverse
 
@@ -8,14 +9,13 @@ from accounts.models import User
 from accounts.permissions import is_directory_keeper, is_staff_member
 from portal.registry import NavItem, Panel
 
-from .models import Guardian, Pupil, SchoolClass
 from .permissions import children_of
 
 
 def panels(request, now):
     user = request.user
     found = []
-    children = list(children_of(user).select_related("school_class"))
+    children = list(children_of(user).select_related("school_class")) if user.has_children else []  # read with the roles (accounts.models)
     if children:
         found.append(Panel("Your children", "school/panels/children.html", {"children": children}, order=10))
     if is_directory_keeper(user):
@@ -27,18 +27,24 @@ def panels(request, now):
 _NO_PASSWORD_YET = Q(password__startswith=UNUSABLE_PASSWORD_PREFIX)
 
 
+# The school's sizes in one round trip (three separate COUNT queries before).
+_SIZES_SQL = """
+SELECT (SELECT COUNT(*) FROM school_pupil WHERE left_on IS NULL),
+       (SELECT COUNT(*) FROM school_schoolclass),
+       (SELECT COUNT(*) FROM school_guardian)
+"""
+
+
 def _directory_counts() -> dict:
-    """Four counting queries, whatever the size of the school."""
+    """Two counting queries, whatever the size of the school."""
     people = User.objects.aggregate(
         staff=Count("pk", filter=Q(staff_roles__isnull=False), distinct=True),
         invited=Count("pk", filter=_NO_PASSWORD_YET & (Q(staff_roles__isnull=False) | Q(guardian__isnull=False)), distinct=True),
     )
-    return {
-        "pupils": Pupil.objects.on_roll().count(),
-        "classes": SchoolClass.objects.count(),
-        "guardians": Guardian.objects.count(),
-        **people,
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(_SIZES_SQL)
+        pupils, classes, guardians = cursor.fetchone()
+    return {"pupils": pupils, "classes": classes, "guardians": guardians, **people}
 
 
 def nav_items(user):

@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from notifications.models import OutboxMessage
-from safeguarding import services, tasks
+from safeguarding import selectors, services, tasks
 from safeguarding.choices import AccessPurpose, ActionKind, AlertReason, ConcernKind, EntryKind, Outcome
 from safeguarding.models import ConcernAccess, ConcernAlert, ConcernEntry, DslAbsence, PupilFileExport
 from school.models import SchoolSettings
@@ -186,7 +186,7 @@ def test_a_correction_is_a_new_entry_pointing_at_the_old_one(concern, dsl, now):
 
 @pytest.mark.policy("SG-3")
 def test_reading_a_chronology_or_exporting_a_file_is_recorded(concern, dsl, child_a, now):
-    services.read_pupil_chronology(pupil=child_a, user=dsl, now=now)
+    services.read_pupil_chronology(events=selectors.chronology_events(child_a), user=dsl, now=now)
     pdf = services.export_pupil_file(pupil=child_a, by=dsl, now=now)
 
     assert pdf.startswith(b"%PDF")
@@ -231,8 +231,27 @@ def test_concern_kinds_cover_the_policy():
 
 
 def test_the_pdf_prints_markup_in_concern_text_rather_than_parsing_it(raise_one, dsl, child_a, now):
-    raise_one(now=now, what_happened="He said <b>stop</b> & cried; \"don't tell\"\nNew line")
+    raise_one(now=now, what_happened='He said <b>stop</b> & cried; "don\'t tell"\nNew line')
 
     pdf = services.export_pupil_file(pupil=child_a, by=dsl, now=now)
 
     assert pdf.startswith(b"%PDF")
+
+
+@pytest.mark.policy("SG-5")
+def test_the_dashboard_counts_agree_with_the_state_filters(raise_one, dsl, now):
+    from safeguarding.models import Concern
+
+    raise_one(now=now - dt.timedelta(minutes=5))
+    raise_one(now=now - dt.timedelta(hours=3))
+    acknowledged = raise_one(now=now - dt.timedelta(hours=2))
+    services.acknowledge(concern=acknowledged, by=dsl, now=now - dt.timedelta(hours=1))
+    closed = raise_one(now=now - dt.timedelta(hours=4))
+    services.acknowledge(concern=closed, by=dsl, now=now - dt.timedelta(hours=3))
+    services.close_concern(concern=closed, by=dsl, outcome=Outcome.EARLY_HELP, text="", now=now - dt.timedelta(hours=2))
+
+    counts = selectors.counts(now=now, ack_minutes=60)
+
+    assert counts == {"new": 2, "overdue": 1, "acknowledged": 1, "open": 3}
+    for state, number in counts.items():
+        assert selectors.filter_state(Concern.objects.all(), state, now=now, ack_minutes=60).count() == number

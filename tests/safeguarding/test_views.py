@@ -330,3 +330,71 @@ def test_with_staff_mfa_enforced_a_dsl_without_an_authenticator_is_sent_to_set_o
     assert response.status_code == 302
     assert response.url == reverse("mfa_activate_totp")
     assert not ConcernAccess.objects.exists()
+
+
+@pytest.mark.policy("SG-3")
+def test_the_pupil_chronology_is_paged_and_records_only_the_concerns_on_the_page(
+    client, raise_one, dsl, child_a, now, monkeypatch
+):
+    from safeguarding import views
+
+    monkeypatch.setattr(views, "CHRONOLOGY_PAGE_SIZE", 2)
+    first = raise_one(now=now - dt.timedelta(days=3), what_happened="First worry")
+    services.acknowledge(concern=first, by=dsl, now=now - dt.timedelta(days=2))
+    second = raise_one(now=now - dt.timedelta(days=1), what_happened="Second worry", kind=ConcernKind.OTHER, childs_words="")
+    sign_in_recently(client, dsl)
+
+    page_one = client.get(reverse("safeguarding:chronology", args=[child_a.pk]))
+    read_on_one = set(ConcernAccess.objects.values_list("concern_id", flat=True))
+    page_two = client.get(reverse("safeguarding:chronology", args=[child_a.pk]), {"page": 2})
+
+    assert "First worry" in page_one.text
+    assert "Second worry" not in page_one.text
+    assert "Page 1 of 2" in page_one.text
+    assert "page=2" in page_one.text
+    assert "Second worry" in page_two.text
+    assert "First worry" not in page_two.text
+    assert read_on_one == {first.pk}
+    assert set(ConcernAccess.objects.values_list("concern_id", flat=True)) == {first.pk, second.pk}
+
+
+def test_the_dashboard_finds_concerns_by_a_pupils_name_and_keeps_filters_across_pages(
+    client, raise_one, dsl, child_a, child_b, now, monkeypatch
+):
+    from safeguarding import views
+
+    monkeypatch.setattr(views, "DASHBOARD_PAGE_SIZE", 1)
+    about_b = [raise_one(now=now - dt.timedelta(hours=h), pupils=[child_b]) for h in (1, 2)]
+    raise_one(now=now - dt.timedelta(hours=3))
+    client.force_login(dsl)
+
+    found = client.get(reverse("safeguarding:dashboard"), {"name": child_b.last_name.upper(), "kind": ConcernKind.DISCLOSURE})
+    second = client.get(
+        reverse("safeguarding:dashboard"), {"name": child_b.last_name.upper(), "kind": ConcernKind.DISCLOSURE, "page": 2}
+    )
+
+    assert [r["concern"] for r in found.context["rows"]] == [about_b[0]]
+    assert [r["concern"] for r in second.context["rows"]] == [about_b[1]]
+    assert "Page 1 of 2" in found.text
+    assert f"name={child_b.last_name.upper()}" in found.text
+    assert "kind=disclosure" in found.text
+    assert child_a.full_name not in found.text  # no list of every pupil on the page
+
+
+def test_the_concern_page_shows_the_latest_reads_and_links_to_the_whole_record(client, raise_one, concern, dsl, now, monkeypatch):
+    from safeguarding import views
+
+    monkeypatch.setattr(views, "ACCESSES_SHOWN", 2)
+    other = raise_one(now=now)
+    for minutes in (3, 2, 1):
+        services.record_access(concern=concern, user=dsl, now=now - dt.timedelta(minutes=minutes))
+    services.record_access(concern=other, user=dsl, now=now)
+    sign_in_recently(client, dsl)
+
+    response = client.get(reverse("safeguarding:concern", args=[concern.pk]))
+    record = client.get(reverse("safeguarding:access_log"), {"concern": concern.pk})
+
+    assert [a.at for a in response.context["accesses"]][1] == now - dt.timedelta(minutes=1)
+    assert "the latest 2 of 4 reads" in response.text
+    assert {a.concern_id for a in record.context["page"]} == {concern.pk}
+    assert len(record.context["page"].object_list) == 4

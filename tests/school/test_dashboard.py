@@ -46,7 +46,7 @@ def test_directory_panel_queries_do_not_grow_with_the_school(office, class_a, no
     PupilFactory.create_batch(20, school_class=class_a)
     office.roles  # noqa: B018 - warm the per-request role cache as the middleware does
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(2):
         _panels(office, now)
 
 

@@ -15,7 +15,7 @@ from .permissions import children_of
 def panels(request, now):
     user = request.user
     found = []
-    children = list(children_of(user).select_related("school_class")) if user.has_children else []  # read with the roles (accounts.models)
+    children = list(children_of(user).select_related("school_class")) if user.has_children else []
     if children:
         found.append(Panel("Your children", "school/panels/children.html", {"children": children}, order=10))
     if is_directory_keeper(user):

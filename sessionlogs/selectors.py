@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from calls.choices import CallStatus
@@ -15,7 +15,7 @@ from calls.platform_settings import ITEM_KEYS
 
 from . import policy
 from .choices import Attendance
-from .models import SessionLogPupil, WelfareContact
+from .models import SessionLog, SessionLogPupil, WelfareContact
 
 
 def calls_missing_log(now):
@@ -26,8 +26,7 @@ def calls_missing_log(now):
         starts_at__gte=policy.chase_window_start(now=now),
         starts_at__lte=now,
         ends_at__lte=now,
-        session_log__isnull=True,
-    )
+    ).filter(~Exists(SessionLog.objects.filter(call=OuterRef("pk"))))  # an anti-join probing the log's call index
 
 
 def logs_to_write_for(user, now):

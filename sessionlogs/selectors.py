@@ -160,7 +160,7 @@ def contact_history(pupil, now) -> list[HistoryEntry]:
     return sorted(calls + [_welfare_entry(c) for c in _welfare(pupil)], key=lambda e: e.at)
 
 
-HISTORY_PAGE_SIZE = 50
+HISTORY_PAGE_SIZE = 20  # as the call lists (and R2's table)
 CALL, WELFARE = "call", "welfare"
 
 

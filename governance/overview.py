@@ -390,7 +390,10 @@ def _by_class(spec, class_page=None):
         classes = SchoolClass.objects.filter(pk__in=Pupil.objects.on_roll().values("school_class"))
         page = Paginator(classes.order_by("year_group", "name", "pk").values_list("pk", flat=True), CLASSES_PER_PAGE)
         page = page.get_page(class_page)
-        queryset = queryset.filter(school_class__in=list(page.object_list))
+        shown = Q(school_class__in=list(page.object_list))
+        if not page.has_next():  # pupils with no class come after the last class
+            shown |= Q(school_class__isnull=True)
+        queryset = queryset.filter(shown)
     grouped = (
         queryset.order_by()
         .values("school_class_id", "school_class__name")

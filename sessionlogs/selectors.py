@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Paginator
 from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.functional import cached_property
 
 from calls.choices import CallStatus
 from calls.gateway import platform_applies_settings
@@ -164,17 +165,30 @@ HISTORY_PAGE_SIZE = 20  # as the call lists (and R2's table)
 CALL, WELFARE = "call", "welfare"
 
 
-def _history_keys(pupil, now):
-    """(pk, at, source) of every history entry, newest first, in one UNION the paginator slices."""
+def _history_keys(pupil, now, *, ordered=True):
+    """(pk, at, source) of every history entry, newest first, in one UNION the paginator slices;
+    unordered, without the time (so without the log), for counting."""
     source = {"output_field": CharField()}
-    calls = _invitations(pupil, now).annotate(
-        at=Coalesce("call__session_log__started_at", "call__starts_at"), source=Value(CALL, **source)
-    )
-    welfare = WelfareContact.objects.for_pupil(pupil).annotate(at=F("contacted_at"), source=Value(WELFARE, **source))
-    keys = calls.order_by().values_list("pk", "at", "source").union(
-        welfare.order_by().values_list("pk", "at", "source"), all=True
-    )
+    calls = _invitations(pupil, now).annotate(source=Value(CALL, **source)).order_by()
+    welfare = WelfareContact.objects.for_pupil(pupil).annotate(source=Value(WELFARE, **source)).order_by()
+    if not ordered:
+        return calls.values_list("pk", "source").union(welfare.values_list("pk", "source"), all=True)
+    calls = calls.annotate(at=Coalesce("call__session_log__started_at", "call__starts_at"))
+    welfare = welfare.annotate(at=F("contacted_at"))
+    keys = calls.values_list("pk", "at", "source").union(welfare.values_list("pk", "at", "source"), all=True)
     return keys.order_by("-at", "-source", "-pk")
+
+
+class _HistoryPaginator(Paginator):
+    """Counts the entries on a lighter UNION than the page's (no log join, no sort)."""
+
+    def __init__(self, pupil, now, per_page):
+        super().__init__(_history_keys(pupil, now), per_page)
+        self._counted = _history_keys(pupil, now, ordered=False)
+
+    @cached_property
+    def count(self):
+        return self._counted.count()
 
 
 def _by_ids(queryset, ids):
@@ -186,7 +200,7 @@ def _by_ids(queryset, ids):
 def contact_history_page(pupil, now, number, per_page=HISTORY_PAGE_SIZE):
     """One page of the history, newest first: (page, entries). Four queries whatever the page or the
     length of the history: the count, the page's keys, then its calls and its welfare contacts."""
-    page = Paginator(_history_keys(pupil, now), per_page).get_page(number)
+    page = _HistoryPaginator(pupil, now, per_page).get_page(number)
     keys = list(page.object_list)
     ids = {CALL: [pk for pk, _, source in keys if source == CALL], WELFARE: [pk for pk, _, source in keys if source == WELFARE]}
     found = {(CALL, i.pk): _call_entry(i) for i in _by_ids(_with_outcome(_invitations(pupil, now)), ids[CALL])}

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -52,6 +53,8 @@ class Section:
     chart: str = ""
     extra_title: str = ""
     extra_rows: list = field(default_factory=list)
+    by_class: bool = False
+    page: object = None  # by class: the page of classes shown (None: every class)
 
 
 # --- The term and its weeks ----------------------------------------------------------------
@@ -121,13 +124,26 @@ def _unavailable(key, title) -> Section:
 
 
 # --- Sections ------------------------------------------------------------------------------
+#
+# Each section is a Spec: its columns, the rows it counts and the Count expressions. The week by
+# week table groups them by week (one query), the summary aggregates the same expressions over
+# the term (one query), so the two always agree. Per-class sections group by class instead.
 
 
-def calls_held(term, weeks, now) -> Section:
+@dataclass
+class Spec:
+    columns: list
+    queryset: object
+    counts: dict
+    date_field: str = ""  # weekly sections: the field the week is taken from; "" = by class
+    note: str = ""
+    more: dict = field(default_factory=dict)  # what a section's finish needs besides
+
+
+def calls_held_spec(term, now):
     Call = model_or_none("calls.Call")
-    title = "Calls held"
     if Call is None:
-        return _unavailable("calls", title)
+        return None
     start, end = term_bounds(term)
     columns = [
         Column("held", "Held", tone="good"),
@@ -135,26 +151,20 @@ def calls_held(term, weeks, now) -> Section:
         Column("cancelled", "Cancelled", tone="muted"),
         Column("unconfirmed", "Ended, not marked held", bad=True, metric="calls-unconfirmed"),
     ]
-    calls = Call.objects.filter(starts_at__gte=start, starts_at__lt=end)
-    found = weekly(
-        calls,
-        "starts_at",
-        held=Count("pk", filter=Q(status="held")),
-        upcoming=Count("pk", filter=Q(ends_at__gte=now) & ~Q(status__in=["held", "cancelled"])),
-        cancelled=Count("pk", filter=Q(status="cancelled")),
-        unconfirmed=Count("pk", filter=Q(status="scheduled", ends_at__lt=now)),
-    )
-    section = Section("calls", title, columns, weekly_rows(weeks, found, columns))
-    _chart(section)
-    return section
+    counts = {
+        "held": Count("pk", filter=Q(status="held")),
+        "upcoming": Count("pk", filter=Q(ends_at__gte=now) & ~Q(status__in=["held", "cancelled"])),
+        "cancelled": Count("pk", filter=Q(status="cancelled")),
+        "unconfirmed": Count("pk", filter=Q(status="scheduled", ends_at__lt=now)),
+    }
+    return Spec(columns, Call.objects.filter(starts_at__gte=start, starts_at__lt=end), counts, "starts_at")
 
 
-def one_to_ones(term, weeks, now) -> Section:
+def one_to_ones_spec(term, now):
     """CALL-3, CALL-4: every one-to-one should have two staff, the parent's agreement and approval."""
     Call = model_or_none("calls.Call")
-    title = "One-to-one calls: two staff, parent agreement and approval"
     if Call is None:
-        return _unavailable("one-to-ones", title)
+        return None
     start, end = term_bounds(term)
     calls = one_to_one_checks(
         Call.objects.filter(kind="one_to_one", starts_at__gte=start, starts_at__lt=end).exclude(status="cancelled")
@@ -165,12 +175,8 @@ def one_to_ones(term, weeks, now) -> Section:
         Column("incomplete", "Missing one or more", bad=True, metric="one-to-ones-incomplete"),
     ]
     complete = Q(second_staff__isnull=False, has_agreement=True, has_approval=True)
-    found = weekly(
-        calls, "starts_at", total=Count("pk"), complete=Count("pk", filter=complete), incomplete=Count("pk", filter=~complete)
-    )
-    section = Section("one-to-ones", title, columns, weekly_rows(weeks, found, columns))
-    _chart(section)
-    return section
+    counts = {"total": Count("pk"), "complete": Count("pk", filter=complete), "incomplete": Count("pk", filter=~complete)}
+    return Spec(columns, calls, counts, "starts_at")
 
 
 def one_to_one_checks(calls):
@@ -183,69 +189,58 @@ def one_to_one_checks(calls):
     )
 
 
-def single_staff(term, weeks, now) -> Section:
+def single_staff_spec(term, now):
     """CALL-2: group calls with one adult, flagged, each with its recorded reason."""
     Call = model_or_none("calls.Call")
-    title = "Group calls with one member of staff"
     if Call is None:
-        return _unavailable("single-staff", title)
+        return None
     start, end = term_bounds(term)
     calls = Call.objects.filter(kind="group", second_staff__isnull=True, starts_at__gte=start, starts_at__lt=end).exclude(
         status="cancelled"
     )
     columns = [Column("single", "With one adult", bad=True, metric="single-staff")]
-    found = weekly(calls, "starts_at", single=Count("pk"))
-    section = Section("single-staff", title, columns, weekly_rows(weeks, found, columns))
-    reasons = calls.order_by().values("single_staff_reason").annotate(n=Count("pk")).order_by("-n")[:10]
+    return Spec(columns, calls, {"single": Count("pk")}, "starts_at")
+
+
+def _single_staff_reasons(section, spec) -> None:
+    reasons = spec.queryset.order_by().values("single_staff_reason").annotate(n=Count("pk")).order_by("-n")[:10]
     section.extra_title = "Reasons given"
     section.extra_rows = [(r["single_staff_reason"] or "(no reason recorded)", r["n"]) for r in reasons]
-    _chart(section)
-    return section
 
 
-def join_refusals(term, weeks, now) -> Section:
+def join_refusals_spec(term, now):
     """CON-1, CALL-6: join links refused at the gateway, and why."""
     Attempt = model_or_none("calls.JoinAttempt")
-    title = "Join links refused"
     if Attempt is None:
-        return _unavailable("join-refused", title)
+        return None
     start, end = term_bounds(term)
-    attempts = Attempt.objects.filter(at__gte=start, at__lt=end)
     columns = [Column("let_in", "Let in", tone="good"), Column("refused", "Refused", bad=True, metric="join-refused")]
-    found = weekly(attempts, "at", let_in=Count("pk", filter=Q(allowed=True)), refused=Count("pk", filter=Q(allowed=False)))
-    section = Section("join-refused", title, columns, weekly_rows(weeks, found, columns))
-    reasons = attempts.filter(allowed=False).order_by().values("reason").annotate(n=Count("pk")).order_by("-n")[:10]
+    counts = {"let_in": Count("pk", filter=Q(allowed=True)), "refused": Count("pk", filter=Q(allowed=False))}
+    return Spec(columns, Attempt.objects.filter(at__gte=start, at__lt=end), counts, "at")
+
+
+def _refusal_reasons(section, spec) -> None:
+    reasons = spec.queryset.filter(allowed=False).order_by().values("reason").annotate(n=Count("pk")).order_by("-n")[:10]
     section.extra_title = "Why links were refused"
     section.extra_rows = [(r["reason"] or "(no reason recorded)", r["n"]) for r in reasons]
-    _chart(section)
-    return section
 
 
-def emails_failed(term, weeks, now) -> Section:
+def emails_spec(term, now):
     Outbox = model_or_none("notifications.OutboxMessage")
-    title = "Emails"
     if Outbox is None:
-        return _unavailable("emails", title)
+        return None
     start, end = term_bounds(term)
     columns = [Column("sent", "Sent", tone="good"), Column("failed", "Failed", bad=True, metric="emails-failed")]
-    found = weekly(
-        Outbox.objects.filter(created_at__gte=start, created_at__lt=end),
-        "created_at",
-        sent=Count("pk", filter=Q(state="sent")),
-        failed=Count("pk", filter=Q(state="failed")),
-    )
-    section = Section("emails", title, columns, weekly_rows(weeks, found, columns))
-    _chart(section)
-    return section
+    counts = {"sent": Count("pk", filter=Q(state="sent")), "failed": Count("pk", filter=Q(state="failed"))}
+    return Spec(columns, Outbox.objects.filter(created_at__gte=start, created_at__lt=end), counts, "created_at")
 
 
-def concerns(term, weeks, now) -> Section:
+def concerns_spec(term, now):
     """SG-1, SG-5: counts only. Late = acknowledged after the school's set time, or not yet and past it."""
     Concern = model_or_none("safeguarding.Concern")
     Entry = model_or_none("safeguarding.ConcernEntry")
-    title = "Safeguarding concerns (counts only)"
     if Concern is None or Entry is None:
-        return _unavailable("concerns", title)
+        return None
     start, end = term_bounds(term)
     allowed = dt.timedelta(minutes=SchoolSettings.load().concern_ack_minutes)
     ack_at = Subquery(Entry._base_manager.filter(concern=OuterRef("pk"), kind="acknowledged").values("recorded_at")[:1])
@@ -259,58 +254,37 @@ def concerns(term, weeks, now) -> Section:
         Column("late", "Acknowledged late", bad=True),
         Column("open", "Still open", tone="muted"),
     ]
-    found = weekly(
-        concerns_in_term,
-        "raised_at",
-        raised=Count("pk"),
-        late=Count("pk", filter=late),
-        open=Count("pk", filter=Q(is_closed=False)),
-    )
-    section = Section("concerns", title, columns, weekly_rows(weeks, found, columns))
-    section.note = "Counts only. The DSL team reads concerns in the safeguarding pages."
-    _chart(section)
-    return section
+    counts = {"raised": Count("pk"), "late": Count("pk", filter=late), "open": Count("pk", filter=Q(is_closed=False))}
+    note = "Counts only. The DSL team reads concerns in the safeguarding pages."
+    return Spec(columns, concerns_in_term, counts, "raised_at", note)
 
 
-def consent_by_class(term, weeks, now) -> Section:
+def consent_spec(term, now):
     """CON-1: per class, pupils on roll with consent given, withdrawn, never answered."""
     if model_or_none("consent.ConsentDecision") is None:
-        return _unavailable("consent", "Consent for video calls by class")
+        return None
     from consent.selectors import latest_decisions_subquery
 
-    pupils = Pupil.objects.on_roll().annotate(current=latest_decisions_subquery("video_calls"))
-    grouped = (
-        pupils.order_by()
-        .values("school_class_id", "school_class__name")
-        .annotate(
-            given=Count("pk", filter=Q(current="given")),
-            withdrawn=Count("pk", filter=Q(current="withdrawn")),
-            never=Count("pk", filter=Q(current__isnull=True)),
-        )
-        .order_by("school_class__year_group", "school_class__name")
-    )
     columns = [
         Column("given", "Given", tone="good"),
         Column("withdrawn", "Withdrawn", tone="muted", metric="consent-withdrawn"),
         Column("never", "Never answered", bad=True, metric="consent-never-answered"),
     ]
-    rows = [
-        Row(g["school_class__name"] or "No class", {c.key: g[c.key] for c in columns}, {"class": g["school_class_id"] or ""})
-        for g in grouped
-    ]
-    section = Section("consent", "Consent for video calls by class (pupils on roll, today)", columns, rows)
-    _chart(section)
-    return section
+    counts = {
+        "given": Count("pk", filter=Q(current="given")),
+        "withdrawn": Count("pk", filter=Q(current="withdrawn")),
+        "never": Count("pk", filter=Q(current__isnull=True)),
+    }
+    return Spec(columns, Pupil.objects.on_roll().annotate(current=latest_decisions_subquery("video_calls")), counts)
 
 
-def acknowledgements_by_class(term, weeks, now) -> Section:
+def acknowledgements_spec(term, now):
     """CON-7: per class, whether each pupil's current acceptable-use guidance is acknowledged
     (on the pupil's behalf) and whether a parent/carer has acknowledged theirs."""
     Document = model_or_none("consent.AcceptableUseDocument")
     Ack = model_or_none("consent.AcceptableUseAcknowledgement")
-    title = "Acceptable-use acknowledgements by class (current guidance)"
     if Document is None or Ack is None:
-        return _unavailable("acknowledgements", title)
+        return None
     current = Document.objects.current_by_audience()
     pupils_doc, parents_doc = current.get("pupils"), current.get("parents")
     pupil_ack = Exists(Ack._base_manager.filter(document=pupils_doc, pupil=OuterRef("pk"))) if pupils_doc else Q(pk__in=[])
@@ -319,32 +293,18 @@ def acknowledgements_by_class(term, weeks, now) -> Section:
         if parents_doc
         else Q(pk__in=[])
     )
-    grouped = (
-        Pupil.objects.on_roll()
-        .annotate(pupil_ack=pupil_ack, parent_ack=parent_ack)
-        .order_by()
-        .values("school_class_id", "school_class__name")
-        .annotate(
-            pupils=Count("pk"),
-            pupil_missing=Count("pk", filter=Q(pupil_ack=False)),
-            parent_missing=Count("pk", filter=Q(parent_ack=False)),
-        )
-        .order_by("school_class__year_group", "school_class__name")
-    )
     columns = [
         Column("pupils", "Pupils on roll", tone="neutral"),
         Column("pupil_missing", "Pupil's guidance not acknowledged", bad=True, metric="aup-pupil-missing"),
         Column("parent_missing", "No parent/carer acknowledgement", bad=True, metric="aup-parent-missing"),
     ]
-    rows = [
-        Row(g["school_class__name"] or "No class", {c.key: g[c.key] for c in columns}, {"class": g["school_class_id"] or ""})
-        for g in grouped
-    ]
-    section = Section("acknowledgements", title, columns, rows)
-    section.extra_title = "Staff"
-    section.extra_rows = _staff_acknowledgements(Ack, current.get("staff"))
-    _chart(section)
-    return section
+    counts = {
+        "pupils": Count("pk"),
+        "pupil_missing": Count("pk", filter=Q(pupil_ack=False)),
+        "parent_missing": Count("pk", filter=Q(parent_ack=False)),
+    }
+    pupils = Pupil.objects.on_roll().annotate(pupil_ack=pupil_ack, parent_ack=parent_ack)
+    return Spec(columns, pupils, counts, more={"Ack": Ack, "staff_document": current.get("staff")})
 
 
 def _staff_acknowledgements(Ack, staff_doc) -> list:
@@ -359,12 +319,16 @@ def _staff_acknowledgements(Ack, staff_doc) -> list:
     return [("Members of staff", counts["total"]), ("Acknowledged the current staff guidance", counts["done"])]
 
 
-def session_logs(term, weeks, now) -> Section:
+def _staff_rows(section, spec) -> None:
+    section.extra_title = "Staff"
+    section.extra_rows = _staff_acknowledgements(spec.more["Ack"], spec.more["staff_document"])
+
+
+def session_logs_spec(term, now):
     """LOG-1, LOG-4: calls that ended, and whether their session log was written on time."""
     Call = model_or_none("calls.Call")
-    title = "Calls held with a session log on time"
     if Call is None or model_or_none("sessionlogs.SessionLog") is None:
-        return _unavailable("session-logs", title)
+        return None
     start, end = term_bounds(term)
     due = dt.timedelta(hours=SchoolSettings.load().session_log_deadline_hours)
     columns = [
@@ -374,13 +338,13 @@ def session_logs(term, weeks, now) -> Section:
         Column("missing", "Log missing", bad=True, metric="logs-missing"),
     ]
     calls = Call.objects.filter(starts_at__gte=start, starts_at__lt=end, ends_at__lt=now).exclude(status="cancelled")
-    found = weekly(calls.annotate(log_due=F("ends_at") + due), "starts_at", **log_counts(now, due))
-    section = Section("session-logs", title, columns, weekly_rows(weeks, found, columns))
+    return Spec(columns, calls.annotate(log_due=F("ends_at") + due), log_counts(now, due), "starts_at")
+
+
+def _logs_note(section, spec) -> None:
     ended = sum(row.values["ended"] for row in section.rows)
     on_time = sum(row.values["on_time"] for row in section.rows)
     section.note = f"{on_time} of {ended} calls held this term had their log on time." if ended else ""
-    _chart(section)
-    return section
 
 
 def log_counts(now, due) -> dict:
@@ -392,19 +356,101 @@ def log_counts(now, due) -> dict:
     }
 
 
-SECTIONS = [
-    calls_held,
-    session_logs,
-    one_to_ones,
-    single_staff,
-    consent_by_class,
-    acknowledgements_by_class,
-    join_refusals,
-    emails_failed,
-    concerns,
+@dataclass(frozen=True)
+class SectionKind:
+    key: str
+    title: str
+    spec: object
+    finish: object = None  # (section, spec) -> None: the reasons, staff rows or note under the table
+
+
+SECTION_KINDS = [
+    SectionKind("calls", "Calls held", calls_held_spec),
+    SectionKind("session-logs", "Calls held with a session log on time", session_logs_spec, _logs_note),
+    SectionKind("one-to-ones", "One-to-one calls: two staff, parent agreement and approval", one_to_ones_spec),
+    SectionKind("single-staff", "Group calls with one member of staff", single_staff_spec, _single_staff_reasons),
+    SectionKind("consent", "Consent for video calls by class (pupils on roll, today)", consent_spec),
+    SectionKind("acknowledgements", "Acceptable-use acknowledgements by class (current guidance)", acknowledgements_spec,
+                _staff_rows),
+    SectionKind("join-refused", "Join links refused", join_refusals_spec, _refusal_reasons),
+    SectionKind("emails", "Emails", emails_spec),
+    SectionKind("concerns", "Safeguarding concerns (counts only)", concerns_spec),
 ]
+KINDS = {kind.key: kind for kind in SECTION_KINDS}
+CLASSES_PER_PAGE = 20
+
+
+def _by_class(spec, class_page=None):
+    """Rows per class (one grouped query); with `class_page`, only that page of classes (a
+    Paginator over the school's classes, so the count is cheap) and the page."""
+    from school.models import SchoolClass
+
+    queryset, page = spec.queryset, None
+    if class_page is not None:
+        classes = SchoolClass.objects.filter(pk__in=Pupil.objects.on_roll().values("school_class"))
+        page = Paginator(classes.order_by("year_group", "name", "pk").values_list("pk", flat=True), CLASSES_PER_PAGE)
+        page = page.get_page(class_page)
+        shown = Q(school_class__in=list(page.object_list))
+        if not page.has_next():  # pupils with no class come after the last class
+            shown |= Q(school_class__isnull=True)
+        queryset = queryset.filter(shown)
+    grouped = (
+        queryset.order_by()
+        .values("school_class_id", "school_class__name")
+        .annotate(**spec.counts)
+        .order_by("school_class__year_group", "school_class__name")
+    )
+    rows = [
+        Row(g["school_class__name"] or "No class", {c.key: g[c.key] for c in spec.columns}, {"class": g["school_class_id"] or ""})
+        for g in grouped
+    ]
+    return rows, page
+
+
+def build_section(key, term, now, *, class_page=None) -> Section:
+    """One section whole: week by week (bounded by the term), or by class (a page of classes when
+    `class_page` is given), with its chart and what goes under the table."""
+    kind = KINDS[key]
+    spec = kind.spec(term, now)
+    if spec is None:
+        return _unavailable(key, kind.title)
+    if spec.date_field:
+        weeks = term_weeks(term)
+        rows, page = weekly_rows(weeks, weekly(spec.queryset, spec.date_field, **spec.counts), spec.columns), None
+    else:
+        rows, page = _by_class(spec, class_page)
+    section = Section(key, kind.title, spec.columns, rows, note=spec.note, page=page, by_class=not spec.date_field)
+    if kind.finish:
+        kind.finish(section, spec)
+    _chart(section)
+    return section
+
+
+@dataclass
+class Summary:
+    key: str
+    title: str
+    columns: list = field(default_factory=list)
+    totals: dict = field(default_factory=dict)
+    available: bool = True
+    note: str = ""
+    by_class: bool = False
+
+
+def build_summary(term, now) -> list[Summary]:
+    """The term at a glance: each section's totals, one aggregate query each (the same Count
+    expressions as its weekly or per-class table, so the numbers agree)."""
+    found = []
+    for kind in SECTION_KINDS:
+        spec = kind.spec(term, now)
+        if spec is None:
+            found.append(Summary(kind.key, kind.title, available=False, note=NOT_AVAILABLE))
+            continue
+        totals = spec.queryset.order_by().aggregate(**spec.counts)
+        found.append(Summary(kind.key, kind.title, spec.columns, totals, note=spec.note, by_class=not spec.date_field))
+    return found
 
 
 def build_overview(term, now) -> list[Section]:
-    weeks = term_weeks(term)
-    return [section(term, weeks, now) for section in SECTIONS]
+    """Every section whole (the CSV): every week of the term, every class."""
+    return [build_section(kind.key, term, now) for kind in SECTION_KINDS]

@@ -25,10 +25,23 @@ def _term(request):
 
 @role_required(*OVERVIEW_ROLES)
 def overview_page(request):
+    """The term at a glance: each section's totals, red numbers linked to their lists, and a link
+    to each section's week-by-week (or class-by-class) chart and table."""
     term, terms = _term(request)
-    sections = overview.build_overview(term, timezone.now())
+    summaries = overview.build_summary(term, timezone.now())
     form = TermChoiceForm(initial={"term": str(term.pk)}, terms=terms)
-    return render(request, "governance/overview.html", {"term": term, "sections": sections, "form": form})
+    return render(request, "governance/overview.html", {"term": term, "summaries": summaries, "form": form})
+
+
+@role_required(*OVERVIEW_ROLES)
+def overview_section(request, key):
+    """One section: its chart and table, week by week for the term, or a page of classes."""
+    if key not in overview.KINDS:
+        raise Http404("No such section.")
+    term, _ = _term(request)
+    class_page = request.GET.get("page") or 1
+    section = overview.build_section(key, term, timezone.now(), class_page=class_page)
+    return render(request, "governance/overview_section.html", {"term": term, "section": section, "page": section.page})
 
 
 @role_required(*OVERVIEW_ROLES)

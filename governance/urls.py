@@ -19,5 +19,6 @@ urlpatterns = [
     path("governance/family/<int:pupil_id>/download.json", family_views.family_data_json, name="family_data_json"),
     path("governance/overview/", overview_views.overview_page, name="overview"),
     path("governance/overview/export.csv", overview_views.overview_csv, name="overview_csv"),
+    path("governance/overview/section/<slug:key>/", overview_views.overview_section, name="overview_section"),
     path("governance/overview/list/<slug:metric>/", overview_views.overview_list, name="overview_list"),
 ]

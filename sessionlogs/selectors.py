@@ -4,7 +4,10 @@ pupil's contact history. Each reader asks the database a fixed number of questio
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.functional import cached_property
 
 from calls.choices import CallStatus
 from calls.gateway import platform_applies_settings
@@ -13,12 +16,18 @@ from calls.platform_settings import ITEM_KEYS
 
 from . import policy
 from .choices import Attendance
-from .models import SessionLogPupil, WelfareContact
+from .models import SessionLog, SessionLogPupil, WelfareContact
 
 
 def calls_missing_log(now):
-    """LOG-4: calls that were scheduled (or marked held) and have ended, with no log yet."""
-    return Call.objects.filter(status__in=policy.LOGGABLE_STATUSES, ends_at__lte=now, session_log__isnull=True)
+    """LOG-4: calls that were scheduled (or marked held), started within the chase window and
+    have ended, with no log yet."""
+    return Call.objects.filter(
+        status__in=policy.LOGGABLE_STATUSES,
+        starts_at__gte=policy.chase_window_start(now=now),
+        starts_at__lte=now,
+        ends_at__lte=now,
+    ).filter(~Exists(SessionLog.objects.filter(call=OuterRef("pk"))))  # an anti-join probing the log's call index
 
 
 def logs_to_write_for(user, now):
@@ -100,29 +109,31 @@ def _staff_names(*people) -> str:
     return ", ".join(str(p) for p in people if p)
 
 
-def _call_entries(pupil, now) -> list[HistoryEntry]:
-    invitations = (
-        CallInvitation.objects.filter(pupil=pupil, call__starts_at__lte=now)
-        .exclude(call__status=CallStatus.CANCELLED)
-        .select_related("call__host", "call__second_staff", "call__session_log")
+def _invitations(pupil, now):
+    """The pupil's invitations to calls that have started (cancelled calls left out)."""
+    return CallInvitation.objects.filter(pupil=pupil, call__starts_at__lte=now).exclude(call__status=CallStatus.CANCELLED)
+
+
+def _with_outcome(invitations):
+    """Each invitation with the pupil's attendance in the call's log (None: no log, or not in it)."""
+    attended = SessionLogPupil.objects.filter(log__call=OuterRef("call"), pupil=OuterRef("pupil")).values("outcome")[:1]
+    return invitations.select_related("call__host", "call__second_staff", "call__session_log").annotate(
+        outcome=Subquery(attended)
     )
-    attended = dict(SessionLogPupil.objects.filter(pupil=pupil).values_list("log_id", "outcome"))
-    entries = []
-    for invitation in invitations:
-        call = invitation.call
-        log = getattr(call, "session_log", None)
-        if log is None:
-            outcome = "No session log yet" if invitation.removed_at is None else f"Removed: {invitation.removed_reason}"
-        else:
-            outcome = Attendance(attended[log.pk]).label if log.pk in attended else "Not invited when held"
-        entries.append(
-            HistoryEntry(
-                at=log.started_at if log else call.starts_at, kind=f"Video call ({call.get_kind_display().lower()})",
-                title=call.title, staff=_staff_names(call.host, call.second_staff), outcome=outcome,
-                details=log.notes if log else "", minutes=log.length_minutes if log else None, call_id=call.pk,
-            )
-        )
-    return entries
+
+
+def _call_entry(invitation) -> HistoryEntry:
+    call = invitation.call
+    log = getattr(call, "session_log", None)
+    if log is None:
+        outcome = "No session log yet" if invitation.removed_at is None else f"Removed: {invitation.removed_reason}"
+    else:
+        outcome = Attendance(invitation.outcome).label if invitation.outcome else "Not invited when held"
+    return HistoryEntry(
+        at=log.started_at if log else call.starts_at, kind=f"Video call ({call.get_kind_display().lower()})",
+        title=call.title, staff=_staff_names(call.host, call.second_staff), outcome=outcome,
+        details=log.notes if log else "", minutes=log.length_minutes if log else None, call_id=call.pk,
+    )
 
 
 def _welfare_details(contact) -> str:
@@ -130,20 +141,68 @@ def _welfare_details(contact) -> str:
     return " · ".join(part for part in (contact.get_number_used_display(), follow_up) if part)
 
 
-def _welfare_entries(pupil) -> list[HistoryEntry]:
-    contacts = WelfareContact.objects.for_pupil(pupil).select_related("staff", "guardian")
-    return [
-        HistoryEntry(
-            at=c.contacted_at, kind=c.get_method_display(),
-            title=f"With {c.guardian.full_name}" if c.guardian else "Nobody reached",
-            staff=str(c.staff), outcome=c.outcome, minutes=c.duration_minutes,
-            details=_welfare_details(c),
-        )
-        for c in contacts
-    ]
+def _welfare_entry(c) -> HistoryEntry:
+    return HistoryEntry(
+        at=c.contacted_at, kind=c.get_method_display(),
+        title=f"With {c.guardian.full_name}" if c.guardian else "Nobody reached",
+        staff=str(c.staff), outcome=c.outcome, minutes=c.duration_minutes,
+        details=_welfare_details(c),
+    )
+
+
+def _welfare(pupil):
+    return WelfareContact.objects.for_pupil(pupil).select_related("staff", "guardian")
 
 
 def contact_history(pupil, now) -> list[HistoryEntry]:
     """Calls the pupil was invited to that have started, with attendance from the log, and
-    welfare contacts, oldest first. Three queries whatever the length of the history."""
-    return sorted(_call_entries(pupil, now) + _welfare_entries(pupil), key=lambda e: e.at)
+    welfare contacts, oldest first: the whole history (the CSV). Two queries."""
+    calls = [_call_entry(i) for i in _with_outcome(_invitations(pupil, now))]
+    return sorted(calls + [_welfare_entry(c) for c in _welfare(pupil)], key=lambda e: e.at)
+
+
+HISTORY_PAGE_SIZE = 20  # as the call lists (and R2's table)
+CALL, WELFARE = "call", "welfare"
+
+
+def _history_keys(pupil, now, *, ordered=True):
+    """(pk, at, source) of every history entry, newest first, in one UNION the paginator slices;
+    unordered, without the time (so without the log), for counting."""
+    source = {"output_field": CharField()}
+    calls = _invitations(pupil, now).annotate(source=Value(CALL, **source)).order_by()
+    welfare = WelfareContact.objects.for_pupil(pupil).annotate(source=Value(WELFARE, **source)).order_by()
+    if not ordered:
+        return calls.values_list("pk", "source").union(welfare.values_list("pk", "source"), all=True)
+    calls = calls.annotate(at=Coalesce("call__session_log__started_at", "call__starts_at"))
+    welfare = welfare.annotate(at=F("contacted_at"))
+    keys = calls.values_list("pk", "at", "source").union(welfare.values_list("pk", "at", "source"), all=True)
+    return keys.order_by("-at", "-source", "-pk")
+
+
+class _HistoryPaginator(Paginator):
+    """Counts the entries on a lighter UNION than the page's (no log join, no sort)."""
+
+    def __init__(self, pupil, now, per_page):
+        super().__init__(_history_keys(pupil, now), per_page)
+        self._counted = _history_keys(pupil, now, ordered=False)
+
+    @cached_property
+    def count(self):
+        return self._counted.count()
+
+
+def _by_ids(queryset, ids):
+    # [0] matches no row but keeps the query: an empty list would skip it, and the page's number
+    # of queries would then depend on its mix of calls and welfare contacts.
+    return queryset.filter(pk__in=ids or [0]).order_by()
+
+
+def contact_history_page(pupil, now, number, per_page=HISTORY_PAGE_SIZE):
+    """One page of the history, newest first: (page, entries). Four queries whatever the page or the
+    length of the history: the count, the page's keys, then its calls and its welfare contacts."""
+    page = _HistoryPaginator(pupil, now, per_page).get_page(number)
+    keys = list(page.object_list)
+    ids = {CALL: [pk for pk, _, source in keys if source == CALL], WELFARE: [pk for pk, _, source in keys if source == WELFARE]}
+    found = {(CALL, i.pk): _call_entry(i) for i in _by_ids(_with_outcome(_invitations(pupil, now)), ids[CALL])}
+    found |= {(WELFARE, c.pk): _welfare_entry(c) for c in _by_ids(_welfare(pupil), ids[WELFARE])}
+    return page, [found[(source, pk)] for pk, _, source in keys if (source, pk) in found]

@@ -1,9 +1,10 @@
 """Session-log and welfare-contact pages. Each view: load through permissions -> form -> one service call."""
 
+import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import is_leadership
 from accounts.reauth import recent_authentication_required
 from calls.platform_settings import REQUIRED
-from portal.csv import csv_response
+from portal.csv import safe_cell
 from safeguarding.permissions import concerns_visible_to, receipts_of
 from school.models import SchoolSettings
 
@@ -180,11 +181,14 @@ def annotate(request, call_id):
 
 @staff_only
 def pupil_history(request, pupil_id):
-    """A pupil's calls, session logs and welfare contacts in date order (staff entitled to the pupil)."""
+    """A pupil's calls, session logs and welfare contacts, newest first, a page at a time (staff
+    entitled to the pupil). The CSV holds the whole history."""
     pupil = permissions.get_pupil_for_staff(request.user, pupil_id)
+    page, entries = selectors.contact_history_page(pupil, timezone.now(), request.GET.get("page"))
     context = {
         "pupil": pupil,
-        "entries": selectors.contact_history(pupil, timezone.now()),
+        "page": page,
+        "entries": entries,
         "preference": ContactPreference.objects.filter(pupil=pupil).select_related("updated_by").first(),
     }
     return render(request, "sessionlogs/pupil_history.html", context)
@@ -196,12 +200,35 @@ def pupil_history_csv(request, pupil_id):
     """The same history as a spreadsheet; cells that would run as formulas are neutralised (portal.csv)."""
     pupil = permissions.get_pupil_for_staff(request.user, pupil_id)
     header = ["Date", "Time (UK)", "Kind", "What", "Staff", "Outcome", "Length (minutes)", "Details"]
-    rows = [
+    rows = (
         [timezone.localtime(e.at).strftime("%d/%m/%Y"), timezone.localtime(e.at).strftime("%H:%M"), e.kind, e.title, e.staff,
          e.outcome, "" if e.minutes is None else e.minutes, e.details]
         for e in selectors.contact_history(pupil, timezone.now())
-    ]
-    return csv_response(f"contact-history-{pupil.mis_id}.csv", header, rows)
+    )
+    return _streamed_csv(f"contact-history-{pupil.mis_id}.csv", header, rows)
+
+
+class _Line:
+    """A file-like object whose write() hands the CSV line back, so the rows stream out one by one."""
+
+    def write(self, value):
+        return value
+
+
+def _streamed_csv(filename, header, rows) -> StreamingHttpResponse:
+    """A CSV download written as it is sent (a long history is never held whole in the response);
+    every cell made safe against spreadsheet formulas (portal.csv.safe_cell)."""
+    writer = csv.writer(_Line())
+
+    def lines():
+        yield "\ufeff"  # so Excel reads UTF-8 names correctly
+        yield writer.writerow([safe_cell(h) for h in header])
+        for row in rows:
+            yield writer.writerow([safe_cell(cell) for cell in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @staff_only

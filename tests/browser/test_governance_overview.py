@@ -1,5 +1,5 @@
-"""GOV-1 end to end: head@ opens the compliance overview, sees the charts for the demo term and
-follows a red number to the list behind it; teacher1 is refused (403)."""
+"""GOV-1 end to end: head@ opens the compliance overview, sees the term's summary, follows a red
+number to the list behind it and opens a section's charted weeks; teacher1 is refused (403)."""
 
 import pytest
 from django.utils import timezone
@@ -18,7 +18,7 @@ def test_head_follows_a_red_number_and_a_teacher_is_refused(portal, settings):
     assert portal.page.get_by_test_id("review-overdue").is_visible()  # the 2020 policy's review is overdue
     portal.goto("/governance/overview/")
     assert portal.page.get_by_role("heading", name="Is the policy being kept?").is_visible()
-    assert portal.page.locator("svg.overview-chart").count() >= 3
+    assert portal.page.get_by_test_id("overview-summary").is_visible()
     red = portal.page.locator("main a.text-danger").first  # the demo has unanswered consent and a single-staff call
     red_number = int(red.inner_text())
     red.click()
@@ -27,6 +27,12 @@ def test_head_follows_a_red_number_and_a_teacher_is_refused(portal, settings):
 
     assert portal.page.get_by_role("link", name="Back to the overview").is_visible()
     assert portal.page.get_by_test_id("overview-list").locator("tbody tr").count() == min(red_number, 50)
+    portal.page.get_by_role("link", name="Back to the overview").click()
+    portal.page.get_by_role("link", name="Calls held: week by week").click()
+    portal.page.wait_for_load_state()
+    portal.audit()
+    assert portal.page.locator("svg.overview-chart").count() == 1
+    assert portal.page.get_by_test_id("overview-section").is_visible()
     portal.sign_out()
 
     portal.sign_in("teacher1@demo.egps.test", DEMO_PASSWORD)

@@ -124,6 +124,7 @@ def test_only_head_and_deputy_see_the_overview(client, request, autumn, who, sta
     assert client.get(reverse("governance:overview"), {"term": autumn.pk}).status_code == status
     assert client.get(reverse("governance:overview_csv"), {"term": autumn.pk}).status_code == status
     assert client.get(reverse("governance:overview_list", args=["single-staff"]), {"term": autumn.pk}).status_code == status
+    assert client.get(reverse("governance:overview_section", args=["calls"]), {"term": autumn.pk}).status_code == status
 
 
 def test_every_red_number_links_to_the_list_behind_it(client, head, teacher, dsl, autumn):
@@ -131,14 +132,67 @@ def test_every_red_number_links_to_the_list_behind_it(client, head, teacher, dsl
     client.force_login(head)
     week = overview.term_weeks(autumn)[1]
 
-    page = client.get(reverse("governance:overview"), {"term": autumn.pk})
+    summary = client.get(reverse("governance:overview"), {"term": autumn.pk})
+    section = client.get(reverse("governance:overview_section", args=["single-staff"]), {"term": autumn.pk})
     listed = client.get(reverse("governance:overview_list", args=["single-staff"]), {"term": autumn.pk, "week": week.isoformat()})
+    whole_term = client.get(reverse("governance:overview_list", args=["single-staff"]), {"term": autumn.pk})
 
-    assert f"single-staff/?term={autumn.pk}&amp;week={week.isoformat()}".encode() in page.content
+    assert f"single-staff/?term={autumn.pk}\"".encode() in summary.content  # the term's total, linked
+    assert f"section/single-staff/?term={autumn.pk}".encode() in summary.content
+    assert f"single-staff/?term={autumn.pk}&amp;week={week.isoformat()}".encode() in section.content
     assert listed.status_code == 200
     assert listed.context["page"].paginator.count == 1
+    assert whole_term.context["page"].paginator.count == 11
     assert b"Colleague ill" in listed.content
-    assert b"<svg" in page.content
+    assert b"<svg" in section.content
+
+
+def test_the_summary_totals_agree_with_the_weekly_and_class_tables(head, teacher, dsl, autumn):
+    fill(2, teacher=teacher, dsl=dsl, autumn=autumn)
+
+    summaries = {s.key: s for s in overview.build_summary(autumn, NOW)}
+    sections = {s.key: s for s in overview.build_overview(autumn, NOW)}
+
+    for key, summary in summaries.items():
+        for column in summary.columns:
+            assert summary.totals[column.key] == sum(row.values[column.key] for row in sections[key].rows), (key, column.key)
+    assert summaries["single-staff"].totals == {"single": 22}
+
+
+def test_a_class_by_class_section_shows_a_page_of_classes_with_page_links(client, head, autumn):
+    from governance.overview import CLASSES_PER_PAGE
+
+    for n in range(CLASSES_PER_PAGE + 1):
+        PupilFactory(school_class=SchoolClassFactory(name=f"Class {n:02}"))
+    PupilFactory(school_class=None)
+    client.force_login(head)
+    url = reverse("governance:overview_section", args=["consent"])
+
+    first = client.get(url, {"term": autumn.pk})
+    second = client.get(url, {"term": autumn.pk, "page": 2})
+
+    assert len(first.context["section"].rows) == CLASSES_PER_PAGE
+    assert b"Page 1 of 2" in first.content
+    assert f"?term={autumn.pk}&amp;page=2".encode() in first.content  # the term is kept
+    assert "No class" in [row.label for row in second.context["section"].rows]
+    assert "No class" not in [row.label for row in first.context["section"].rows]
+    assert client.get(reverse("governance:overview_section", args=["nothing"]), {"term": autumn.pk}).status_code == 404
+
+
+@pytest.mark.parametrize("key", ["calls", "consent"])
+def test_a_section_page_asks_the_same_number_of_queries_at_any_size(client, head, teacher, dsl, autumn, key):
+    client.force_login(head)
+    url = reverse("governance:overview_section", args=[key])
+    fill(1, teacher=teacher, dsl=dsl, autumn=autumn)
+    client.get(url, {"term": autumn.pk})
+
+    with CaptureQueriesContext(connection) as small:
+        client.get(url, {"term": autumn.pk})
+    fill(10, teacher=teacher, dsl=dsl, autumn=autumn)
+    with CaptureQueriesContext(connection) as large:
+        client.get(url, {"term": autumn.pk})
+
+    assert len(large) == len(small)
 
 
 def test_unknown_list_is_404(client, head, autumn):

@@ -169,7 +169,8 @@ def test_the_history_csv_has_one_row_per_entry(client, school_week, group_call, 
     at(after_call)
     client.force_login(teacher)
 
-    rows = client.get(reverse("sessionlogs:pupil_history_csv", args=[child_a.pk])).content.decode("utf-8-sig").splitlines()
+    response = client.get(reverse("sessionlogs:pupil_history_csv", args=[child_a.pk]))
+    rows = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
 
     assert rows[0].startswith("Date,Time (UK),Kind")
     assert rows[1].startswith("10/11/2026,10:00,Video call (group lesson),Year 3 phonics")
@@ -200,3 +201,17 @@ def test_an_office_member_cannot_write_a_log(group_call, log_input, after_call):
 
     with pytest.raises(services.LogError):
         services.write_session_log(call=group_call, written_by=office, now=after_call, content=log_input(group_call))
+
+
+@pytest.mark.policy("LOG-4")
+def test_a_call_older_than_the_chase_window_is_no_longer_chased_or_listed(group_call):
+    from sessionlogs import policy
+
+    just_ended = group_call.ends_at + dt.timedelta(minutes=1)
+    window_passed = group_call.starts_at + policy.CHASE_WINDOW + dt.timedelta(minutes=1)
+
+    assert list(selectors.calls_missing_log(just_ended)) == [group_call]
+    assert list(selectors.missing_past_deadline(window_passed - dt.timedelta(minutes=2), 24)) == [group_call]
+    assert not selectors.calls_missing_log(window_passed).exists()
+    assert services.chase_missing_logs(now=window_passed) == 0
+    assert policy.chase_window_start(now=window_passed) > group_call.starts_at

@@ -198,7 +198,7 @@ def test_pupil_pages_are_404_for_parents_and_teachers_of_other_classes(client, c
             assert client.get(reverse(f"sessionlogs:{name}", args=[child_a.pk])).status_code == 404, name
 
 
-def test_the_history_lists_calls_and_welfare_contacts_in_date_order(client, school_week, group_call, teacher, child_a,
+def test_the_history_lists_calls_and_welfare_contacts_newest_first(client, school_week, group_call, teacher, child_a,
                                                                     guardian_a, log_input, after_call, at):
     services.write_session_log(call=group_call, written_by=teacher, now=after_call, content=log_input(group_call))
     services.record_welfare_contact(
@@ -211,7 +211,7 @@ def test_the_history_lists_calls_and_welfare_contacts_in_date_order(client, scho
     entries = client.get(reverse("sessionlogs:pupil_history", args=[child_a.pk])).context["entries"]
 
     assert [(e.kind, e.outcome) for e in entries] == [
-        ("Home visit", "Dropped off a reading book"), ("Video call (group lesson)", "Admitted")
+        ("Video call (group lesson)", "Admitted"), ("Home visit", "Dropped off a reading book")
     ]
 
 
@@ -225,7 +225,7 @@ def test_the_history_csv_neutralises_formula_cells(client, school_week, child_a,
 
     response = client.get(reverse("sessionlogs:pupil_history_csv", args=[child_a.pk]))
 
-    body = response.content.decode("utf-8-sig")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv")
     assert "'=HYPERLINK" in body
     assert ",=HYPERLINK" not in body
@@ -250,3 +250,26 @@ def test_someone_other_than_the_author_is_not_offered_the_correction_form(client
 
     assert response.status_code == 302
     assert response.url == reverse("sessionlogs:call_log", args=[group_call.pk])
+
+
+def test_the_history_is_paginated_newest_first_and_the_csv_keeps_it_whole(client, school_week, child_a, teacher,
+                                                                          after_call, at, settings):
+    from sessionlogs import selectors
+
+    for day in range(3):
+        services.record_welfare_contact(
+            pupil=child_a, recorded_by=teacher, now=after_call, method=ContactMethod.HOME_VISIT, outcome=f"Visit {day}",
+            contacted_at=TUESDAY_10AM - dt.timedelta(days=7 * day), duration_minutes=15,
+        )
+    at(after_call)
+    client.force_login(teacher)
+    url = reverse("sessionlogs:pupil_history", args=[child_a.pk])
+
+    first, _ = selectors.contact_history_page(child_a, after_call, 1, per_page=2)
+    second, entries = selectors.contact_history_page(child_a, after_call, 2, per_page=2)
+    page = client.get(url)
+    csv_rows = b"".join(client.get(reverse("sessionlogs:pupil_history_csv", args=[child_a.pk])).streaming_content)
+
+    assert (first.paginator.num_pages, [e.outcome for e in entries]) == (2, ["Visit 2"])
+    assert [e.outcome for e in page.context["entries"]] == ["Visit 0", "Visit 1", "Visit 2"]
+    assert len(csv_rows.decode("utf-8-sig").splitlines()) == 4

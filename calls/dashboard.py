@@ -52,7 +52,7 @@ def _single_staffed(now) -> Panel:
 
 def _family(user, now) -> Panel:
     calls = list(
-        permissions.family_calls_for(user).filter(ends_at__gt=now).exclude(status=CallStatus.CANCELLED)
+        permissions.family_calls_for(user).not_ended(now).exclude(status=CallStatus.CANCELLED)
         .select_related("host").order_by("starts_at")[:SHOWN]
     )
     waiting = [c for c in calls if c.status == CallStatus.AWAITING_PARENT]

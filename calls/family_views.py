@@ -22,7 +22,7 @@ def family(request):
     """A parent's children's calls, soonest first, with the reporting routes (COM-2, COM-8)."""
     calls = (
         permissions.family_calls_for(request.user)
-        .filter(ends_at__gt=timezone.now())
+        .not_ended(timezone.now())
         .select_related("host", "second_staff")
         .order_by("starts_at", "pk")
     )

@@ -43,7 +43,7 @@ def may_start_as_host(user, call) -> bool:
 
 def family_calls_for(user):
     """A parent's children's calls (active invitations only)."""
-    return Call.objects.for_pupils(children_of(user).values_list("pk", flat=True))
+    return Call.objects.for_pupils(children_of(user).values("pk"))
 
 
 def get_family_call(user, call_id) -> Call:

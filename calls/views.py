@@ -2,7 +2,8 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -31,9 +32,17 @@ def _page(request, queryset):
 
 
 def _with_list_columns(queryset):
-    """Everything a list row shows, in a fixed number of queries whatever the number of calls."""
+    """Everything a list row shows, in a fixed number of queries whatever the number of calls.
+
+    The pupil count is a correlated subquery, worked out for the page's rows only: a Count over a
+    join would make the paginator's COUNT and the page query aggregate every matching call.
+    """
+    invited = (
+        CallInvitation.objects.filter(call=OuterRef("pk"), removed_at__isnull=True)
+        .order_by().values("call").annotate(n=Count("pk")).values("n")
+    )
     return queryset.select_related("host", "second_staff", "school_class").annotate(
-        invitee_count=Count("invitations", filter=Q(invitations__removed_at__isnull=True))
+        invitee_count=Coalesce(Subquery(invited), 0)
     )
 
 
@@ -49,9 +58,9 @@ def call_list(request):
         if data["single_staff"]:
             calls = calls.filter(kind="group", second_staff__isnull=True)
         if not data["past"]:
-            calls = calls.filter(ends_at__gt=now)
+            calls = calls.not_ended(now)
     else:
-        calls = calls.filter(ends_at__gt=now)
+        calls = calls.not_ended(now)
     page = _page(request, _with_list_columns(calls).order_by("starts_at", "pk"))
     params = request.GET.copy()
     params.pop("page", None)

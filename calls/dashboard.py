@@ -25,7 +25,7 @@ def panels(request, now):
 
 
 def _my_calls(user, now) -> Panel:
-    calls = Call.objects.with_staff(user).upcoming(now).select_related("host").distinct().order_by("starts_at")[:SHOWN]
+    calls = Call.objects.with_staff(user).upcoming(now).order_by("starts_at", "pk")[:SHOWN]
     return Panel("Your next calls", "calls/panels/my_calls.html", {"calls": list(calls)}, order=20)
 
 

@@ -92,6 +92,13 @@ class Call(models.Model):
             # The list's order (starts_at, pk) with LIMIT, and "not yet ended" (lists, panels, calendar feeds).
             models.Index(fields=["starts_at", "id"], name="calls_call_starts_id_idx"),
             models.Index(fields=["ends_at"], name="calls_call_ends_at_idx"),
+            # "Booked by me" beside the host and second-staff indexes, so "my calls" is three index ranges.
+            models.Index(fields=["booked_by", "starts_at"], name="calls_call_booked_starts_idx"),
+            # CALL-2's flag on the head's dashboard and the list's "one member of staff" filter.
+            models.Index(
+                fields=["starts_at"], condition=Q(kind=CallKind.GROUP, second_staff__isnull=True),
+                name="calls_call_single_staffed",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="call_ends_after_start"),

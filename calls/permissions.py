@@ -18,7 +18,8 @@ def calls_visible_to(user):
 
 
 def get_call_for_staff(user, call_id) -> Call:
-    return get_object_or_404(calls_visible_to(user), pk=call_id)
+    # The call page names all three people: one join instead of three lookups.
+    return get_object_or_404(calls_visible_to(user).select_related("host", "second_staff", "booked_by"), pk=call_id)
 
 
 def may_see_meeting_details(user, call) -> bool:

@@ -1,7 +1,6 @@
 """Staff pages: book, list, approve, and the call page. Load via permissions -> form -> one service."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -21,14 +20,17 @@ from .choices import CallStatus
 from .emails import dsl_contacts
 from .forms import BookingForm, CallFilterForm, ChangeTimeForm, DecisionForm, MeetingDetailsForm, ReasonForm
 from .models import CallInvitation
+from .pagination import page_of
 from .platform_settings import APPLIED_BY_BIGBLUEBUTTON, recording_item_label, settings_for
 from .policy import host_start_refusal, is_single_staffed
 
 PAGE_SIZE = 20
+# Each approval is a card with its own decision form: ten make a page that is quick to read and to serve.
+APPROVALS_PAGE_SIZE = 10
 
 
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request, queryset, size=PAGE_SIZE):
+    return page_of(request, queryset, size)
 
 
 def _with_list_columns(queryset):
@@ -79,7 +81,7 @@ def approvals(request):
                                    to_attr="active_invitations"))
         .order_by("starts_at")
     )
-    page = _page(request, queue)
+    page = _page(request, queue, APPROVALS_PAGE_SIZE)
     return render(request, "calls/approvals.html", {"page": page, "form": DecisionForm()})
 
 

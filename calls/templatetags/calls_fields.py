@@ -20,11 +20,12 @@ def _chosen(bound_field) -> set[str]:
 
 
 def _choices(field):
-    """(value, label) pairs; a model field's queryset is read in one plain query (no server-side cursor)."""
+    """(value, label) pairs; a model field's queryset is read in one plain query (no server-side cursor),
+    or not at all when the form has already read it into `choice_rows`."""
     if hasattr(field, "queryset"):
-        if field.empty_label is not None:
+        if getattr(field, "empty_label", None) is not None:
             yield "", field.empty_label
-        for obj in field.queryset:
+        for obj in getattr(field, "choice_rows", None) or field.queryset:
             yield obj.pk, field.label_from_instance(obj)
     else:
         yield from field.choices

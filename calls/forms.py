@@ -15,7 +15,11 @@ from .policy import LONDON
 
 
 def staff_queryset():
-    return User.objects.filter(staff_roles__isnull=False, is_active=True).distinct().order_by("last_name", "first_name")
+    # Only what a choice label (str(user)) needs: the lists run to every member of staff in the trust.
+    return (
+        User.objects.filter(staff_roles__isnull=False, is_active=True).distinct().order_by("last_name", "first_name")
+        .only("first_name", "last_name", "email")
+    )
 
 
 class PupilChoiceField(SafeModelMultipleChoiceField):

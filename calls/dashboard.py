@@ -25,7 +25,7 @@ def panels(request, now):
 
 
 def _my_calls(user, now) -> Panel:
-    calls = Call.objects.with_staff(user).upcoming(now).select_related("host").distinct().order_by("starts_at")[:SHOWN]
+    calls = Call.objects.with_staff(user).upcoming(now).order_by("starts_at", "pk")[:SHOWN]
     return Panel("Your next calls", "calls/panels/my_calls.html", {"calls": list(calls)}, order=20)
 
 
@@ -52,7 +52,7 @@ def _single_staffed(now) -> Panel:
 
 def _family(user, now) -> Panel:
     calls = list(
-        permissions.family_calls_for(user).filter(ends_at__gt=now).exclude(status=CallStatus.CANCELLED)
+        permissions.family_calls_for(user).not_ended(now).exclude(status=CallStatus.CANCELLED)
         .select_related("host").order_by("starts_at")[:SHOWN]
     )
     waiting = [c for c in calls if c.status == CallStatus.AWAITING_PARENT]

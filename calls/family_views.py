@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +14,7 @@ from school.permissions import children_of, guardian_of
 from . import permissions, services
 from .choices import CallStatus
 from .emails import staff_names
+from .pagination import page_of
 
 
 @login_required
@@ -22,11 +22,11 @@ def family(request):
     """A parent's children's calls, soonest first, with the reporting routes (COM-2, COM-8)."""
     calls = (
         permissions.family_calls_for(request.user)
-        .filter(ends_at__gt=timezone.now())
+        .not_ended(timezone.now())
         .select_related("host", "second_staff")
         .order_by("starts_at", "pk")
     )
-    page = Paginator(calls, 20).get_page(request.GET.get("page"))
+    page = page_of(request, calls, 20)
     children = {c.pk: c for c in children_of(request.user)}
     rows = _family_rows(page.object_list, children)
     return render(request, "calls/family.html", {"page": page, "rows": rows, "settings_row": SchoolSettings.load()})

@@ -9,58 +9,73 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from icalendar import Calendar, Event
 
-from accounts.permissions import is_staff_member
+from accounts.models import StaffRole
 from school.permissions import children_of
 
-from . import services
-from .choices import CallStatus
+from . import ics, services
+from .choices import CallStatus, Platform
 from .emails import staff_names
-from .models import CalendarFeed, Call
+from .models import CalendarFeed, Call, CallInvitation
 
-# How far back a feed reaches: recent history helps, a year of it does not.
+# The window a feed covers: recent history helps, a year of it does not; and about a term ahead
+# (a call booked later appears once it comes within 16 weeks: calendar apps fetch feeds daily).
 FEED_HISTORY = dt.timedelta(days=30)
+FEED_AHEAD = dt.timedelta(weeks=16)
+# Labels looked up once: get_FOO_display() costs more than the rest of an event's text.
+PLATFORMS, STATUSES = dict(Platform.choices), dict(CallStatus.choices)
 
 
 def calls_for_feed(user, now):
-    """A member of staff's own calls and, for a parent, their children's calls (a person may be both)."""
-    mine = Q(pk__in=Call.objects.with_staff(user).values("pk")) if is_staff_member(user) else Q(pk__in=[])
-    children = Q(pk__in=Call.objects.for_pupils(children_of(user).values_list("pk", flat=True)).values("pk"))
+    """A member of staff's own calls and, for a parent, their children's calls (a person may be both).
+
+    One query: "is staff" (accounts.permissions.is_staff_member: any staff role) is asked inside it
+    rather than through user.roles, which would cost two more.
+    """
+    is_staff = Exists(StaffRole.objects.filter(user=user))
+    mine = (Q(host=user) | Q(second_staff=user) | Q(booked_by=user)) & is_staff
+    children = Q(pk__in=CallInvitation.objects.filter(
+        pupil__in=children_of(user).values("pk"), removed_at__isnull=True
+    ).values("call_id"))
     return (
-        Call.objects.filter(mine | children, ends_at__gte=now - FEED_HISTORY)
+        Call.objects.ended_since(now - FEED_HISTORY).filter(starts_at__lt=now + FEED_AHEAD).filter(mine | children)
         .select_related("host", "second_staff")
-        .order_by("starts_at")
+        .only(
+            "title", "activity", "platform", "starts_at", "ends_at", "status", "version",
+            "host__first_name", "host__last_name", "host__email",
+            "second_staff__first_name", "second_staff__last_name", "second_staff__email",
+        )
+        .order_by("starts_at", "pk")
     )
 
 
 def build_calendar(user, now) -> bytes:
-    cal = Calendar()
-    cal.add("prodid", "-//EGPS Portal//Calls//EN")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", "School video calls")
-    for call in calls_for_feed(user, now):
-        cal.add_component(_event(call, now))
-    return cal.to_ical()
+    stamp = ics.utc(now)
+    return ics.calendar(
+        [("VERSION", "2.0"), ("PRODID", "-//EGPS Portal//Calls//EN"), ("X-WR-CALNAME", "School video calls")],
+        [_event(call, stamp) for call in calls_for_feed(user, now)],
+    )
 
 
-def _event(call, now) -> Event:
-    event = Event()
-    event.add("uid", f"call-{call.pk}@egps-portal")
-    event.add("dtstamp", now)
-    event.add("dtstart", call.starts_at)
-    event.add("dtend", call.ends_at)
-    event.add("summary", f"{call.title} ({call.get_platform_display()})")
-    event.add("description", f"{call.activity}\n\nStaff: {', '.join(staff_names(call))}\nStatus: {call.get_status_display()}")
-    event.add("sequence", call.version)
-    event.add("status", "CANCELLED" if call.status == CallStatus.CANCELLED else "CONFIRMED")
-    return event
+def _event(call, stamp) -> list[tuple[str, str]]:
+    """What, when and with whom; never the meeting link or passcode (COM-4)."""
+    description = f"{call.activity}\n\nStaff: {', '.join(staff_names(call))}\nStatus: {STATUSES[call.status]}"
+    return [
+        ("UID", f"call-{call.pk}@egps-portal"),
+        ("DTSTAMP", stamp),
+        ("DTSTART", ics.utc(call.starts_at)),
+        ("DTEND", ics.utc(call.ends_at)),
+        ("SUMMARY", ics.text(f"{call.title} ({PLATFORMS[call.platform]})")),
+        ("DESCRIPTION", ics.text(description)),
+        ("SEQUENCE", str(call.version)),
+        ("STATUS", "CANCELLED" if call.status == CallStatus.CANCELLED else "CONFIRMED"),
+    ]
 
 
 def feed(request, token):

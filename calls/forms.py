@@ -15,7 +15,11 @@ from .policy import LONDON
 
 
 def staff_queryset():
-    return User.objects.filter(staff_roles__isnull=False, is_active=True).distinct().order_by("last_name", "first_name")
+    # Only what a choice label (str(user)) needs: the lists run to every member of staff in the trust.
+    return (
+        User.objects.filter(staff_roles__isnull=False, is_active=True).distinct().order_by("last_name", "first_name")
+        .only("first_name", "last_name", "email")
+    )
 
 
 class PupilChoiceField(SafeModelMultipleChoiceField):
@@ -74,13 +78,18 @@ class BookingForm(WhenFields):
     def __init__(self, *args, pupils, classes, **kwargs):
         super().__init__(*args, **kwargs)
         staff = staff_queryset()
-        self.fields["host"].queryset = staff
-        self.fields["second_staff"].queryset = staff
+        staff_rows = list(staff)  # one read for both lists
+        for name in ("host", "second_staff"):
+            self.fields[name].queryset = staff
+            self.fields[name].choice_rows = staff_rows
         self.fields["school_class"].queryset = classes
         pupils = pupils.on_roll().select_related("school_class").order_by("school_class__year_group", "last_name")
-        ids = list(pupils.values_list("pk", flat=True))
         field = self.fields["pupils"]
         field.queryset = pupils
+        # Read once for both the consent labels and the page (calls_fields renders from `choice_rows`);
+        # validation still asks the database through the queryset.
+        field.choice_rows = list(pupils)
+        ids = [p.pk for p in field.choice_rows]
         field.video_ids = consenting_pupil_ids(ids, Scope.VIDEO_CALLS)
         field.recording_ids = consenting_pupil_ids(ids, Scope.RECORDING)
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from .choices import LIVE_STATUSES, AgreementDecision, ApprovalDecision, CallKind, CallStatus, Platform
+from .policy import MAX_DURATION
 
 
 class CallQuerySet(models.QuerySet):
@@ -19,16 +20,32 @@ class CallQuerySet(models.QuerySet):
         return self.filter(status__in=LIVE_STATUSES)
 
     def upcoming(self, now):
-        return self.live().filter(ends_at__gt=now)
+        return self.live().not_ended(now)
+
+    def not_ended(self, now):
+        """Calls still going on or still to come.
+
+        No call is longer than MAX_DURATION (a constraint below), so the bound on starts_at says
+        nothing new but lets PostgreSQL start its (starts_at, id) index scan at the right place
+        instead of reading every past call before the first one that has not ended.
+        """
+        return self.filter(ends_at__gt=now, starts_at__gt=now - MAX_DURATION)
+
+    def ended_since(self, moment):
+        """Calls that ended at or after `moment` (and any later ones), with the same index bound."""
+        return self.filter(ends_at__gte=moment, starts_at__gte=moment - MAX_DURATION)
 
     def overlapping(self, starts_at, ends_at):
-        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at, starts_at__gt=starts_at - MAX_DURATION)
 
     def with_staff(self, user):
         return self.filter(Q(host=user) | Q(second_staff=user) | Q(booked_by=user))
 
     def for_pupils(self, pupil_ids):
-        return self.filter(invitations__pupil_id__in=list(pupil_ids), invitations__removed_at__isnull=True).distinct()
+        """Calls any of these pupils is invited to (active invitations). `pupil_ids`: ids, or a values()
+        queryset, which stays a subquery (a semi-join: no DISTINCT over the calls, no extra query)."""
+        invited = CallInvitation.objects.filter(pupil_id__in=pupil_ids, removed_at__isnull=True).values("call_id")
+        return self.filter(pk__in=invited)
 
 
 class Call(models.Model):
@@ -72,9 +89,23 @@ class Call(models.Model):
             models.Index(fields=["status", "starts_at"]),
             models.Index(fields=["host", "starts_at"]),
             models.Index(fields=["second_staff", "starts_at"]),
+            # The list's order (starts_at, pk) with LIMIT, and "not yet ended" (lists, panels, calendar feeds).
+            models.Index(fields=["starts_at", "id"], name="calls_call_starts_id_idx"),
+            models.Index(fields=["ends_at"], name="calls_call_ends_at_idx"),
+            # "Booked by me" beside the host and second-staff indexes, so "my calls" is three index ranges.
+            models.Index(fields=["booked_by", "starts_at"], name="calls_call_booked_starts_idx"),
+            # CALL-2's flag on the head's dashboard and the list's "one member of staff" filter.
+            models.Index(
+                fields=["starts_at"], condition=Q(kind=CallKind.GROUP, second_staff__isnull=True),
+                name="calls_call_single_staffed",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="call_ends_after_start"),
+            # The policy's longest call, held by the database too: CallQuerySet.not_ended relies on it.
+            models.CheckConstraint(
+                condition=Q(ends_at__lte=models.F("starts_at") + MAX_DURATION), name="call_at_most_max_duration"
+            ),
             # CALL-3 at the database level too: host and second staff differ.
             models.CheckConstraint(
                 condition=Q(second_staff__isnull=True) | ~Q(second_staff=models.F("host")), name="call_two_different_staff"
@@ -108,7 +139,11 @@ class CallInvitation(models.Model):
     class Meta:
         ordering = ["call", "pupil__last_name", "pupil__first_name"]
         constraints = [models.UniqueConstraint(fields=["call", "pupil"], name="one_invitation_per_call_pupil")]
-        indexes = [models.Index(fields=["pupil", "removed_at"])]
+        indexes = [
+            models.Index(fields=["pupil", "removed_at"]),
+            # A child's calls (family pages, the parent's panel, calendar feeds): read from the index alone.
+            models.Index(fields=["pupil", "call"], condition=Q(removed_at__isnull=True), name="calls_inv_active_pupil_call"),
+        ]
 
     def __str__(self):
         return f"{self.pupil} in {self.call}"

@@ -18,7 +18,8 @@ def calls_visible_to(user):
 
 
 def get_call_for_staff(user, call_id) -> Call:
-    return get_object_or_404(calls_visible_to(user), pk=call_id)
+    # The call page names all three people: one join instead of three lookups.
+    return get_object_or_404(calls_visible_to(user).select_related("host", "second_staff", "booked_by"), pk=call_id)
 
 
 def may_see_meeting_details(user, call) -> bool:
@@ -43,7 +44,7 @@ def may_start_as_host(user, call) -> bool:
 
 def family_calls_for(user):
     """A parent's children's calls (active invitations only)."""
-    return Call.objects.for_pupils(children_of(user).values_list("pk", flat=True))
+    return Call.objects.for_pupils(children_of(user).values("pk"))
 
 
 def get_family_call(user, call_id) -> Call:

@@ -101,6 +101,21 @@ def test_the_list_pages_keep_filters_across_pages(as_user, head, teacher, dsl, c
     assert "?kind=group&amp;page=2" in page
 
 
+def test_a_long_list_counts_only_a_few_pages_ahead_and_still_offers_the_next(as_user, head, teacher, dsl, child_a, monkeypatch):
+    from calls.pagination import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "LOOKAHEAD", 0)
+    make_calls(25, host=teacher, second=dsl, pupil=child_a)
+
+    first = as_user(head).get(reverse("calls:list"), {"past": "on"}).content.decode()
+    second = as_user(head).get(reverse("calls:list"), {"past": "on", "page": "2"})
+
+    assert "Page 1 of more than 1" in first
+    assert "?past=on&amp;page=2" in first
+    assert len(second.context["page"].object_list) == 5
+    assert "Page 2 of 2" in second.content.decode()
+
+
 @pytest.mark.policy("CALL-1")
 def test_a_refused_booking_shows_the_problem_next_to_the_field(as_user, teacher, consented, class_a):
     response = as_user(teacher).post(

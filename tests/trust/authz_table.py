@@ -95,6 +95,7 @@ ARGS = {
     "notifications:retry": {"message_id": "failed_message.pk"},
     "notifications:staff_message": {"message_id": "staff_message.pk"},
     "calls:feed": {"token": "feed_token"},
+    "governance:overview_section": {"key": "=consent"},  # a per-class section: children's data
 }
 
 SIGNED_IN_PAGE = GET(SIGNED_IN)
@@ -162,6 +163,7 @@ TABLE = {
     "governance:overview": [GET(HEAD)],
     "governance:overview_csv": [GET(HEAD)],
     "governance:overview_list": [GET(HEAD)],
+    "governance:overview_section": [GET(HEAD)],
     # --- school directory -----------------------------------------------------------------------
     "school:children": [SIGNED_IN_PAGE],
     "school:child": [GET({"parent_a"}, denied=NOT_FOUND)],

@@ -7,6 +7,7 @@ kept here as an independent second implementation to check the stored state agai
 import contextlib
 import datetime as dt
 import importlib
+from collections import Counter
 
 import pytest
 from django.db import connection
@@ -18,7 +19,7 @@ from consent.choices import Decision, Scope
 from consent.models import ConsentDecision, CurrentConsent
 from governance import retention
 from school import services as school_services
-from school.models import Guardianship
+from school.models import Guardianship, Pupil
 from tests.factories import PupilFactory, parent_of
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +149,18 @@ def test_refreshing_many_pupils_costs_the_same_queries_as_one(django_assert_num_
         services.refresh_current_consent([p.pk for p in pupils])
 
     assert selectors.consenting_pupil_ids([p.pk for p in pupils]) == {p.pk for p in pupils}
+
+
+def test_dashboard_counts_agree_with_each_pupils_state(class_a, class_b, now):
+    pupils = PupilFactory.create_batch(3, school_class=class_a) + PupilFactory.create_batch(2, school_class=class_b)
+    guardian = parent_of(*pupils)
+    services.give_consent(pupil=pupils[0], guardian=guardian, scope=Scope.VIDEO_CALLS, decided_by=guardian.user, now=now)
+    services.withdraw_consent(pupil=pupils[3], guardian=guardian, scope=Scope.VIDEO_CALLS, decided_by=guardian.user, now=now)
+    services.give_consent(pupil=pupils[4], guardian=guardian, scope=Scope.RECORDING, decided_by=guardian.user, now=now)
+    everyone = Pupil.objects.filter(pk__in=[p.pk for p in pupils])
+
+    counts = selectors.video_state_counts(everyone)
+
+    assert counts == Counter((class_id, state) for _pk, class_id, state in selectors.video_states(everyone))
+    assert counts == {(class_a.pk, "given"): 1, (class_a.pk, "never_answered"): 2, (class_b.pk, "withdrawn"): 1,
+                      (class_b.pk, "never_answered"): 1}

@@ -142,10 +142,11 @@ def test_refreshing_many_pupils_costs_the_same_queries_as_one(django_assert_num_
     for pupil in pupils:
         services.give_consent(pupil=pupil, guardian=guardian, scope=Scope.VIDEO_CALLS, decided_by=guardian.user, now=now)
 
-    # Savepoint, lock, read, delete, insert, release: whatever the number of pupils.
-    with django_assert_num_queries(6):
+    # Savepoint, lock (PostgreSQL only), read, delete, insert, release: whatever the number of pupils.
+    expected = 6 if connection.vendor == "postgresql" else 5
+    with django_assert_num_queries(expected):
         services.refresh_current_consent([pupils[0].pk])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(expected):
         services.refresh_current_consent([p.pk for p in pupils])
 
     assert selectors.consenting_pupil_ids([p.pk for p in pupils]) == {p.pk for p in pupils}

@@ -28,6 +28,7 @@ from calls.choices import AgreementDecision, CallKind, CallStatus, Platform
 from calls.models import Call, CallInvitation, ParentAgreement
 from consent.choices import Decision, Method, Scope
 from consent.models import ConsentDecision
+from consent.services import refresh_current_consent
 from portal.demo import CLASSES, DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, demo_email, seed_demo_school
 from safeguarding.choices import ConcernKind, EntryKind, Outcome
 from safeguarding.models import Concern, ConcernEntry, ConcernPupil
@@ -231,6 +232,7 @@ class UnitSeeder:
         for pupil_id, guardian_id, scope in self.demo.demo_streams:
             rows += self._history(pupil_id, guardian_id, scope, self.unit.demo_history_pairs, final=False, years_back=4)
         _bulk(ConsentDecision, rows)
+        refresh_current_consent({row.pupil_id for row in rows})  # the decision in force, as the services store it
 
     def _history(self, pupil_id, guardian_id, scope, rounds, *, final, years_back=3):
         at = self.now - dt.timedelta(days=365 * years_back + self.k)

@@ -52,10 +52,11 @@ def _teacher_panel(user) -> Panel | None:
     classes = list(classes_visible_to(user))
     if not classes:
         return None
+    counts = selectors.video_state_counts(Pupil.objects.on_roll().filter(school_class__in=classes))
     lacking = {c.pk: 0 for c in classes}
-    for _pk, class_id, state in selectors.video_states(Pupil.objects.on_roll().filter(school_class__in=classes)):
+    for (class_id, state), n in counts.items():
         if state != ConsentState.GIVEN:
-            lacking[class_id] += 1
+            lacking[class_id] += n
     rows = [{"school_class": c, "lacking": lacking[c.pk], "url": reverse("consent:class", args=[c.pk])} for c in classes]
     return Panel(
         title="Consent in your classes",
@@ -68,8 +69,8 @@ def _teacher_panel(user) -> Panel | None:
 
 def _school_panel(user) -> Panel:
     counts = {state: 0 for state in ConsentState.values}
-    for _pk, _class_id, state in selectors.video_states(Pupil.objects.on_roll()):
-        counts[state] += 1
+    for (_class_id, state), n in selectors.video_state_counts(Pupil.objects.on_roll()).items():
+        counts[state] += n
     waiting = FamilyQuestion.objects.filter(replies__isnull=True).count()
     context = {
         "given": counts[ConsentState.GIVEN],

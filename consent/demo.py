@@ -4,7 +4,8 @@ their named parent. Idempotent: a pupil with any decision already is left alone.
 
 Decisions are written directly rather than through services: seeding must not email every
 demo family the guidance or run the calls app's withdrawal handlers. They are still
-append-only rows with the current policy and guidance versions, as the services write them.
+append-only rows with the current policy and guidance versions, as the services write them,
+and the decision in force is stored for them as every service does (refresh_current_consent).
 """
 
 import datetime as dt
@@ -16,6 +17,7 @@ from school.models import Guardianship
 
 from .choices import Audience, Decision, Method, Scope
 from .models import AcceptableUseAcknowledgement, AcceptableUseDocument, ConsentDecision, FamilyQuestion
+from .services import refresh_current_consent
 
 NAMED_PARENTS = {"DEMO-P028": "parent1", "DEMO-P046": "parent1", "DEMO-P002": "parent3"}
 
@@ -59,6 +61,7 @@ def seed(now) -> None:
     for link in chosen.values():
         if link.pupil_id not in decided:
             _decide(link, office, now, versions)
+    refresh_current_consent([link.pupil_id for link in chosen.values()])
     _acknowledgements(now)
     _question(now)
 

@@ -104,6 +104,31 @@ class ConsentDecision(AppendOnlyModel):
         return self.method != Method.ONLINE
 
 
+class CurrentConsent(models.Model):
+    """The decision in force for one pupil and scope (CON-5), derived from ConsentDecision so
+    every reader (the call gate, dashboards, class and family pages) reads one row per pupil
+    instead of searching each pupil's history. No row: nobody with parental responsibility
+    has ever answered.
+
+    Written only by consent.services.refresh_current_consent, in the transaction that changes
+    what it derives from: a decision recorded, a guardian's parental responsibility changed,
+    decisions removed by the retention sweep. selectors.decisions_in_force is the definition.
+    """
+
+    pupil = models.ForeignKey("school.Pupil", on_delete=models.CASCADE, related_name="current_consents")
+    scope = models.CharField(max_length=20, choices=Scope.choices)
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    decided_at = models.DateTimeField()
+    # The decision in force itself (who decided, who entered it, the versions shown).
+    consent_decision = models.ForeignKey(ConsentDecision, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pupil", "scope"], name="one_current_consent_per_pupil_scope")]
+
+    def __str__(self):
+        return f"{self.get_scope_display()} {self.get_decision_display().lower()} for {self.pupil_id}"
+
+
 class AcceptableUseAcknowledgement(AppendOnlyModel):
     """Someone acknowledged one version of the guidance, for themselves or (a guardian) on
     behalf of a child (CON-7). Append-only: a new version needs a new acknowledgement."""

@@ -6,11 +6,20 @@ records past their retention period to be removed on schedule, so the trigger le
 through only inside this block. Use it around raw deletes of expired rows, nothing else.
 """
 
+from contextlib import contextmanager
+
 from portal.db import transaction_setting
 
 SWITCH = "consent.retention_sweep"
 
 
+@contextmanager
 def retention_delete_allowed():
-    """Within this block the database accepts DELETEs of consent history; updates stay refused."""
-    return transaction_setting(SWITCH)
+    """Within this block the database accepts DELETEs of consent history; updates stay refused.
+    On leaving it, the decision in force (CurrentConsent) is recomputed for every pupil whose
+    stored decision went, in the same transaction."""
+    from .services import refresh_after_removal
+
+    with transaction_setting(SWITCH):
+        yield
+        refresh_after_removal()

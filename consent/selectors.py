@@ -1,34 +1,56 @@
 """Reading consent state. The gate every call uses (CON-1, CON-6).
 
-Every reader here asks the database a fixed number of questions, whatever the number of
-pupils: the current state is a correlated subquery, never a loop over pupils.
+The decision in force per pupil and scope is stored in CurrentConsent (one row each), kept by
+consent.services.refresh_current_consent from decisions_in_force below, which is CON-5's
+definition. Every reader here asks a fixed number of questions, whatever the number of pupils,
+and reads those rows, never a pupil's whole history.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 
 from school.models import Pupil
 
 from . import policy
 from .choices import Decision, Scope
-from .models import AcceptableUseAcknowledgement, AcceptableUseDocument, ConsentDecision
+from .models import AcceptableUseAcknowledgement, AcceptableUseDocument, ConsentDecision, CurrentConsent
 
 
-def _latest_decisions(scope: str, pupil_ref):
-    """Decisions for `pupil_ref` in `scope` by a guardian who holds parental responsibility
-    now, newest first (CON-5). A guardian who lost it no longer counts."""
-    return ConsentDecision.objects.filter(
-        pupil=pupil_ref,
-        scope=scope,
-        guardian__guardianships__pupil=pupil_ref,
+def decisions_in_force(pupil_ids=None):
+    """CON-5, the definition: for each pupil and scope, the latest decision (by decided_at, then
+    insertion) by a guardian who holds parental responsibility for that pupil NOW; a guardian who
+    lost it no longer counts. Rows (pupil_id, scope, decision, decided_at, decision pk) for
+    `pupil_ids` (every pupil if None), one query: a window over their histories."""
+    decisions = ConsentDecision.objects.filter(
+        # One filter() call: the same guardianship row links the decider to THIS pupil with responsibility.
+        guardian__guardianships__pupil=F("pupil"),
         guardian__guardianships__parental_responsibility=True,
-    ).order_by("-decided_at", "-pk")
+    )
+    if pupil_ids is not None:
+        decisions = decisions.filter(pupil_id__in=list(pupil_ids))
+    ranked = decisions.annotate(
+        rank=Window(RowNumber(), partition_by=[F("pupil_id"), F("scope")], order_by=[F("decided_at").desc(), F("pk").desc()])
+    )
+    return ranked.filter(rank=1).values_list("pupil_id", "scope", "decision", "decided_at", "pk").order_by()
 
 
 def latest_decisions_subquery(scope: str, field: str = "decision"):
-    """The latest decision per pupil in `scope` by a guardian with parental responsibility."""
-    return Subquery(_latest_decisions(scope, OuterRef("pk")).values(field)[:1])
+    """The decision in force (or its `field`: decision, decided_at) per pupil in `scope`, for
+    annotating a Pupil queryset; None when nobody has answered."""
+    return Subquery(CurrentConsent.objects.filter(pupil=OuterRef("pk"), scope=scope).values(field)[:1])
+
+
+def with_decision_in_force(pupils, scope: str, name: str = "current"):
+    """`pupils` annotated with `name`: the decision in force in `scope` (None when nobody has
+    answered), read by a join, the cheapest way when counting or filtering a whole school."""
+    joined = f"{name}_in_force"
+    condition = Q(**{"current_consents__scope": scope})
+    return pupils.alias(**{joined: FilteredRelation("current_consents", condition=condition)}).annotate(
+        **{name: F(f"{joined}__decision")}
+    )
 
 
 def consenting_pupil_ids(pupil_ids, scope: str = Scope.VIDEO_CALLS) -> set[int]:
@@ -36,12 +58,8 @@ def consenting_pupil_ids(pupil_ids, scope: str = Scope.VIDEO_CALLS) -> set[int]:
     ids = list(pupil_ids)
     if not ids:
         return set()
-    return set(
-        Pupil.objects.filter(pk__in=ids)
-        .annotate(current=latest_decisions_subquery(scope))
-        .filter(current=Decision.GIVEN)
-        .values_list("pk", flat=True)
-    )
+    given = CurrentConsent.objects.filter(pupil_id__in=ids, scope=scope, decision=Decision.GIVEN)
+    return set(given.values_list("pupil_id", flat=True))
 
 
 def has_consent(pupil, scope: str = Scope.VIDEO_CALLS) -> bool:
@@ -59,21 +77,10 @@ def recording_allowed_for(pupil_ids) -> bool:
 
 def latest_decisions_for(pupil_ids) -> dict[tuple[int, str], ConsentDecision]:
     """{(pupil_id, scope): the decision in force} for a family's children, with who decided and
-    who entered it. One query; families have few children, so reading their history is cheap."""
-    decisions = (
-        ConsentDecision.objects.filter(
-            pupil_id__in=list(pupil_ids),
-            # One filter() call: the same guardianship row links the decider to THIS pupil with responsibility.
-            guardian__guardianships__pupil=F("pupil"),
-            guardian__guardianships__parental_responsibility=True,
-        )
-        .select_related("guardian", "entered_by")
-        .order_by("-decided_at", "-pk")
-    )
-    found: dict[tuple[int, str], ConsentDecision] = {}
-    for decision in decisions:
-        found.setdefault((decision.pupil_id, decision.scope), decision)
-    return found
+    who entered it. One query."""
+    in_force = CurrentConsent.objects.filter(pupil_id__in=list(pupil_ids)).values("consent_decision_id")
+    decisions = ConsentDecision.objects.filter(pk__in=in_force).select_related("guardian", "entered_by").order_by()
+    return {(decision.pupil_id, decision.scope): decision for decision in decisions}
 
 
 def guardian_gave_before(*, pupil, guardian, scope: str) -> bool:
@@ -120,9 +127,24 @@ def class_consent_rows(pupils, pupils_document: AcceptableUseDocument | None) ->
 
 
 def video_states(pupils) -> list[tuple[int, int | None, str]]:
-    """[(pupil_id, class_id, state)] for dashboards' counts. One query."""
+    """[(pupil_id, class_id, state)] for each of `pupils`. One query."""
     rows = pupils.annotate(video=latest_decisions_subquery(Scope.VIDEO_CALLS)).values_list("pk", "school_class_id", "video")
     return [(pk, class_id, policy.current_state(video)) for pk, class_id, video in rows]
+
+
+def video_state_counts(pupils) -> Counter:
+    """{(class_id, state): number of pupils} for dashboards and the class list: counted by the
+    database (one query, a join and GROUP BY), so a whole school costs what one class does."""
+    rows = (
+        with_decision_in_force(pupils, Scope.VIDEO_CALLS, "video")
+        .order_by()
+        .values_list("school_class_id", "video")
+        .annotate(n=Count("pk"))
+    )
+    counts: Counter = Counter()
+    for class_id, decision, n in rows:
+        counts[(class_id, policy.current_state(decision))] += n
+    return counts
 
 
 def current_documents() -> dict[str, AcceptableUseDocument]:

@@ -2,8 +2,8 @@
 registered in apps.py, writes it in the same transaction) and queues email through notify()."""
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Exists, Max, OuterRef
 from django.urls import reverse
 
 from governance.models import PolicyVersion
@@ -19,6 +19,7 @@ from .models import (
     ConsentDecision,
     ConsentReminder,
     ConsentRequest,
+    CurrentConsent,
     FamilyQuestion,
     FamilyQuestionReply,
 )
@@ -54,7 +55,7 @@ def _record(*, pupil, guardian, scope, decision, decided_by, now, method, policy
                 current_guidance_id=getattr(current_guidance, "pk", None),
             )
         )
-    return ConsentDecision.objects.create(
+    recorded = ConsentDecision.objects.create(
         pupil=pupil,
         guardian=guardian,
         scope=scope,
@@ -65,6 +66,48 @@ def _record(*, pupil, guardian, scope, decision, decided_by, now, method, policy
         policy_version=current_policy,
         guidance_version=current_guidance,
     )
+    refresh_current_consent([pupil.pk])
+    return recorded
+
+
+# A key of its own for PostgreSQL's transaction-level advisory locks: (this number, pupil id).
+CURRENT_CONSENT_LOCK = 7_301
+
+
+@transaction.atomic
+def refresh_current_consent(pupil_ids) -> None:
+    """CON-5: store the decision in force for these pupils (CurrentConsent), recomputed from
+    their decisions and guardianships as they are now (selectors.decisions_in_force), a fixed
+    number of queries for any number of pupils.
+
+    Every change to what the state derives from calls this in its own transaction: a decision
+    recorded (here), a guardian's parental responsibility changed (school's guardian import),
+    decisions removed (consent.retention). Refreshes of one pupil take turns (an advisory lock
+    held to commit, not a row lock, so it never meets the calls app's call-then-pupil locks):
+    the last to commit reads every change committed before it, so the stored state is always
+    the definition's.
+    """
+    ids = sorted(set(pupil_ids))
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        # In ascending pupil order (unnest keeps the sorted list's order), so two refreshes never deadlock.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, n) FROM unnest(%s::integer[]) AS n", [CURRENT_CONSENT_LOCK, ids])
+    # After the lock: in READ COMMITTED this query sees every refresh that committed before ours.
+    in_force = list(selectors.decisions_in_force(ids))
+    CurrentConsent.objects.filter(pupil_id__in=ids).delete()
+    CurrentConsent.objects.bulk_create(
+        CurrentConsent(pupil_id=pupil_id, scope=scope, decision=decision, decided_at=decided_at, consent_decision_id=pk)
+        for pupil_id, scope, decision, decided_at, pk in in_force
+    )
+
+
+def refresh_after_removal() -> None:
+    """After decisions were deleted (the retention sweep, GOV-4): refresh the pupils whose
+    stored decision in force is gone. One query when nothing is."""
+    gone = CurrentConsent.objects.filter(~Exists(ConsentDecision.objects.filter(pk=OuterRef("consent_decision_id"))))
+    refresh_current_consent(set(gone.values_list("pupil_id", flat=True)))
 
 
 def _family_guardian(pupil, guardian) -> Guardian | None:

@@ -28,10 +28,10 @@ def classes(request):
     visible = list(permissions.consent_classes_for(request.user))
     if not visible:
         raise PermissionDenied
-    states = selectors.video_states(Pupil.objects.on_roll().filter(school_class__in=visible))
+    states = selectors.video_state_counts(Pupil.objects.on_roll().filter(school_class__in=visible))
     counts = {c.pk: {state: 0 for state in ConsentState.values} for c in visible}
-    for _pk, class_id, state in states:
-        counts[class_id][state] += 1
+    for (class_id, state), n in states.items():
+        counts[class_id][state] += n
     rows = [{"school_class": c, **counts[c.pk]} for c in visible]
     return render(request, "consent/staff/classes.html", {"rows": rows, "may_request": _may_request(request.user)})
 

@@ -3,6 +3,7 @@ requests, question queue). Each view: load through permissions -> form -> one se
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,11 +32,13 @@ def _guardian_or_404(user):
 def family(request):
     """CON-2, COM-3, COM-8: each child's consent, one button per scope, the guidance and where to get help."""
     guardian = _guardian_or_404(request.user)
-    children = list(children_of(request.user).select_related("school_class").order_by("first_name"))
-    decisions = selectors.latest_decisions_for([c.pk for c in children])
-    responsible = set(
-        Guardianship.objects.filter(guardian=guardian, parental_responsibility=True).values_list("pupil_id", flat=True)
+    # CON-5: whether this guardian may decide for each child, read with the children.
+    may_decide = Exists(Guardianship.objects.filter(pupil=OuterRef("pk"), guardian=guardian, parental_responsibility=True))
+    children = list(
+        children_of(request.user).select_related("school_class").annotate(may_decide=may_decide).order_by("first_name")
     )
+    decisions = selectors.latest_decisions_for([c.pk for c in children])
+    responsible = {c.pk for c in children if c.may_decide}
     documents = selectors.current_documents()
     wanted = [d.pk for a, d in documents.items() if a in (Audience.PARENTS, Audience.PUPILS)]
     acknowledged = selectors.acknowledged_document_keys(request.user, wanted)

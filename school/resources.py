@@ -170,6 +170,10 @@ class GuardianResource(DirectoryResource):
             pupil=row["_pupil"],
             defaults={"relationship": row["_relationship"], "parental_responsibility": row["_responsibility"]},
         )
+        # Whose decisions count for this child may have changed (CON-5): consent's stored state follows.
+        from consent.services import refresh_current_consent
+
+        refresh_current_consent([row["_pupil"].pk])
         if self._needs_account(instance):
             self._give_account(instance, row_number, dry_run=dry_run, **kwargs)
 

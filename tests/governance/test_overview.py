@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accounts.choices import Role
 from consent.models import ConsentDecision
+from consent.services import refresh_current_consent
 from governance import overview
 from notifications.models import OutboxMessage
 from school.models import TermDate
@@ -43,6 +44,7 @@ def fill(size, *, teacher, dsl, autumn):
         decided_at=NOW - dt.timedelta(days=90),
         entered_by=guardian.user,
     )
+    refresh_current_consent([pupil.pk])  # the decision in force, stored as consent's services store it
     for week in overview.term_weeks(autumn)[1:12]:
         for n in range(size):
             starts = dt.datetime.combine(week + dt.timedelta(days=1), dt.time(10, 0), tzinfo=overview.LONDON)

@@ -263,7 +263,7 @@ def consent_spec(term, now):
     """CON-1: per class, pupils on roll with consent given, withdrawn, never answered."""
     if model_or_none("consent.ConsentDecision") is None:
         return None
-    from consent.selectors import latest_decisions_subquery
+    from consent.selectors import with_decision_in_force
 
     columns = [
         Column("given", "Given", tone="good"),
@@ -275,7 +275,7 @@ def consent_spec(term, now):
         "withdrawn": Count("pk", filter=Q(current="withdrawn")),
         "never": Count("pk", filter=Q(current__isnull=True)),
     }
-    return Spec(columns, Pupil.objects.on_roll().annotate(current=latest_decisions_subquery("video_calls")), counts)
+    return Spec(columns, with_decision_in_force(Pupil.objects.on_roll(), "video_calls"), counts)
 
 
 def acknowledgements_spec(term, now):

@@ -145,9 +145,9 @@ def _pupil_row(pupil):
 
 def _consent(state_filter, title):
     def build(term, params, now):
-        from consent.selectors import latest_decisions_subquery
+        from consent.selectors import with_decision_in_force
 
-        pupils = _pupils_in_class(params).annotate(current=latest_decisions_subquery("video_calls")).filter(state_filter)
+        pupils = with_decision_in_force(_pupils_in_class(params), "video_calls").filter(state_filter)
         return title, ["Pupil", "Class"], pupils, _pupil_row
 
     return build

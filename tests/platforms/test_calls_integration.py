@@ -17,6 +17,7 @@ from calls import services
 from calls.choices import CallKind, CallStatus, Platform
 from calls.models import JoinAttempt
 from consent.choices import Scope
+from consent.services import refresh_current_consent
 from platforms.base import get_adapter
 from platforms.gateway import SETTINGS_NEED_CHECKING, meeting_id_for_call, spec_for_call
 from platforms.policy import STAFF_NOT_READY
@@ -185,6 +186,8 @@ def test_recording_is_asked_of_bigbluebutton_only_when_every_invitee_has_permiss
         # Consent stops being in force without a withdrawal (the guardian no longer has parental
         # responsibility), so call.record is still True: the check at the moment of joining decides.
         Guardianship.objects.filter(guardian=guardian_b, pupil=child_b).update(parental_responsibility=False)
+        # What the guardian import (the one writer of responsibility) does after such a change.
+        refresh_current_consent([child_b.pk])
 
     outcome = services.open_join_link(token=token_for(guardian_a), now=JOIN_AT)
 

@@ -22,10 +22,14 @@ from .models import SessionLog, SessionLogPupil, WelfareContact
 def calls_missing_log(now):
     """LOG-4: calls that were scheduled (or marked held), started within the chase window and
     have ended, with no log yet."""
+    window_start = policy.chase_window_start(now=now)
     return Call.objects.filter(
         status__in=policy.LOGGABLE_STATUSES,
-        starts_at__gte=policy.chase_window_start(now=now),
+        starts_at__gte=window_start,
         starts_at__lte=now,
+        # Implied by the start (a call ends after it starts), said again so the lists ordered by
+        # their end read only the window's range of the ends_at index, not every call ever held.
+        ends_at__gte=window_start,
         ends_at__lte=now,
     ).filter(~Exists(SessionLog.objects.filter(call=OuterRef("pk"))))  # an anti-join probing the log's call index
 

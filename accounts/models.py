@@ -110,7 +110,7 @@ def _role_facts_sql() -> str:
     totp, totp_type = Authenticator._meta.db_table, Authenticator.Type.TOTP.value
     # Table names, marker rows and the TOTP type are the code's own constants; the user id is a parameter.
     return (
-        f"SELECT role FROM {roles} WHERE user_id = %s"  # noqa: S608
+        f"SELECT role FROM {roles} WHERE user_id = %s"  # noqa: S608  # nosec B608
         f" UNION ALL SELECT '{PARENT}' WHERE EXISTS (SELECT 1 FROM {guardian} WHERE user_id = %s)"
         f" UNION ALL SELECT '{_HAS_CHILDREN}' WHERE EXISTS (SELECT 1 FROM {link} INNER JOIN {guardian}"
         f" ON {guardian}.id = {link}.guardian_id WHERE {guardian}.user_id = %s)"

@@ -62,10 +62,10 @@ def field_errors(bound_field):
 
 @register.simple_tag
 def checked(bound_field):
-    return mark_safe(" checked") if bound_field.value() else ""  # noqa: S308 - a fixed string
+    return mark_safe(" checked") if bound_field.value() else ""  # noqa: S308  # nosec B308 - a fixed string
 
 
 @register.simple_tag
 def required(bound_field):
     """` required` where Django's own widget would say so (not on a select without an empty choice)."""
-    return mark_safe(" required") if bound_field.build_widget_attrs({}).get("required") else ""  # noqa: S308 - fixed
+    return mark_safe(" required") if bound_field.build_widget_attrs({}).get("required") else ""  # noqa: S308  # nosec B308 - a fixed string

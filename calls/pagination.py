@@ -32,6 +32,11 @@ class CappedPaginator(Paginator):
         """With `capped`: there are more pages than this."""
         return (self.limit - 1) // self.per_page
 
+    @property
+    def pages_label(self) -> str:
+        """How many pages, as templates/includes/pagination.html says it: "7", or "more than 5"."""
+        return f"more than {self.pages_known}" if self.capped else str(self.num_pages)
+
 
 def page_of(request, queryset, per_page):
     """The page named by ?page= (1 if missing or not a number; the last counted page if beyond it)."""

@@ -72,11 +72,7 @@ def call_list(request):
     else:
         calls = calls.not_ended(now)
     page = _page(request, _with_list_columns(calls).only(*LIST_COLUMNS).order_by("starts_at", "pk"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(request, "calls/list.html", {
-        "page": page, "form": form, "everyone": is_leadership(request.user), "querystring": params.urlencode(),
-    })
+    return render(request, "calls/list.html", {"page": page, "form": form, "everyone": is_leadership(request.user)})
 
 
 @role_required(*LEADERSHIP)

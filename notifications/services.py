@@ -143,7 +143,7 @@ def _next_ids(count: int) -> list[int]:
 
 def _notify_one(notice: Notice) -> OutboxMessage:
     """The row for one notice, written in its own savepoint unless its key exists already."""
-    found = OutboxMessage.objects.filter(dedupe_key=notice.dedupe_key).first()
+    found = _existing_rows([notice.dedupe_key]).get(notice.dedupe_key)
     if found is not None:
         return found
     row = _row(notice)

@@ -1,10 +1,9 @@
 """Session-log and welfare-contact pages. Each view: load through permissions -> form -> one service call."""
 
-import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import is_leadership
 from accounts.reauth import recent_authentication_required
 from calls.platform_settings import REQUIRED
-from portal.csv import safe_cell
+from portal.csv import streamed_csv_response
 from safeguarding.permissions import concerns_visible_to, receipts_of
 from school.models import SchoolSettings
 
@@ -205,30 +204,7 @@ def pupil_history_csv(request, pupil_id):
          e.outcome, "" if e.minutes is None else e.minutes, e.details]
         for e in selectors.contact_history(pupil, timezone.now())
     )
-    return _streamed_csv(f"contact-history-{pupil.mis_id}.csv", header, rows)
-
-
-class _Line:
-    """A file-like object whose write() hands the CSV line back, so the rows stream out one by one."""
-
-    def write(self, value):
-        return value
-
-
-def _streamed_csv(filename, header, rows) -> StreamingHttpResponse:
-    """A CSV download written as it is sent (a long history is never held whole in the response);
-    every cell made safe against spreadsheet formulas (portal.csv.safe_cell)."""
-    writer = csv.writer(_Line())
-
-    def lines():
-        yield "\ufeff"  # so Excel reads UTF-8 names correctly
-        yield writer.writerow([safe_cell(h) for h in header])
-        for row in rows:
-            yield writer.writerow([safe_cell(cell) for cell in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return streamed_csv_response(f"contact-history-{pupil.mis_id}.csv", header, rows)
 
 
 @staff_only

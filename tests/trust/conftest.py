@@ -10,7 +10,6 @@ same for every role and every example.
 import contextlib
 import datetime as dt
 import re
-import time
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -266,17 +265,12 @@ def world(django_db_setup, django_db_blocker):
             cache.clear()
 
 
-def signed_in(user, *, recently=True) -> Client:
-    """A client signed in as `user`, with allauth's record of a password sign-in just now (re-auth windows)."""
+def signed_in(user) -> Client:
+    """A client signed in as `user`; tests/conftest.py makes force_login a password sign-in just
+    now, as allauth records it (re-authentication windows)."""
     client = Client()
-    if user is None:
-        return client
-    client.force_login(user)
-    if recently:
-        session = client.session
-        session["account_authentication_methods"] = [{"method": "password", "at": time.time()}]
-        session["account_authentication_methods_user"] = str(user.pk)
-        session.save()
+    if user is not None:
+        client.force_login(user)
     return client
 
 

@@ -1,7 +1,9 @@
 """Staff must use multi-factor sign-in when PORTAL_ENFORCE_STAFF_MFA is on.
 
 allauth's MFA has no per-role switch, so this middleware sends a member of staff who has no
-authenticator yet to set one up before any other page. Parents are not asked.
+authenticator yet to set one up before any other page. Parents are not asked. Anyone who may
+use the Django admin (is_staff or is_superuser) counts as staff here even with no school role:
+the admin sees every account (issue 16).
 """
 
 from django.conf import settings
@@ -28,4 +30,4 @@ class StaffMFAMiddleware:
         if not user.is_authenticated or request.path.startswith(ALLOWED_PREFIXES):
             return False
         # Read with the roles, in the same query (accounts.models.User._role_facts).
-        return user.is_school_staff and not user.has_totp
+        return (user.is_school_staff or user.is_staff or user.is_superuser) and not user.has_totp

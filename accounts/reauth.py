@@ -31,16 +31,21 @@ def last_authenticated_at(request) -> float | None:
     return max(times) if times else None
 
 
+def recently_authenticated(request) -> bool:
+    """Whether this session proved who it is within ACCOUNT_REAUTHENTICATION_TIMEOUT (PORTAL_REAUTH_SECONDS)."""
+    return not needs_reauthentication(
+        last_authenticated_at=last_authenticated_at(request),
+        now=time.time(),
+        window_seconds=settings.ACCOUNT_REAUTHENTICATION_TIMEOUT,
+    )
+
+
 def recent_authentication_required(view):
     """View decorator: allauth's re-authentication page first when the last sign-in is too old."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if needs_reauthentication(
-            last_authenticated_at=last_authenticated_at(request),
-            now=time.time(),
-            window_seconds=settings.ACCOUNT_REAUTHENTICATION_TIMEOUT,
-        ):
+        if not recently_authenticated(request):
             raise ReauthenticationRequired
         return view(request, *args, **kwargs)
 

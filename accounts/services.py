@@ -11,13 +11,18 @@ from django.urls import reverse
 from notifications.services import notify
 from school.models import SchoolSettings
 
+from . import policy
 from .audit import acting_as
-from .choices import DIRECTORY_KEEPERS, Role
+from .choices import DIRECTORY_KEEPERS, DSL_TEAM, Role
 from .models import StaffRole, User
 
 
 class AccountError(Exception):
     """A refusal whose text is safe to show to the person who asked."""
+
+
+class FreshSignInNeeded(AccountError):
+    """The change is allowed once the person has signed in again (views hand over to allauth)."""
 
 
 def invitation_link(user: User) -> str:
@@ -66,13 +71,14 @@ def create_account(*, email: str, first_name: str, last_name: str, created_by: U
 
 
 @transaction.atomic
-def create_staff_account(*, email, first_name, last_name, roles, created_by, now) -> User:
-    """A member of staff with `roles`, invited by email."""
+def create_staff_account(*, email, first_name, last_name, roles, created_by, now, recently_signed_in=False) -> User:
+    """A member of staff with `roles`, invited by email. Each role passes the same rule as the
+    roles page (accounts.policy): the office cannot make a new DSL either."""
     if not roles:
         raise AccountError("Choose at least one role for a member of staff.")
     user = create_account(email=email, first_name=first_name, last_name=last_name, created_by=created_by, now=now)
     for role in roles:
-        assign_role(user=user, role=role, assigned_by=created_by)
+        assign_role(user=user, role=role, assigned_by=created_by, now=now, recently_signed_in=recently_signed_in)
     return user
 
 
@@ -84,25 +90,69 @@ def resend_invitation(*, user: User, invited_by: User, now: dt.datetime):
     return send_invitation(user=user, invited_by=invited_by, now=now, resend=True)
 
 
+def _check_role_change(*, user: User, role: str, changed_by: User, recently_signed_in: bool) -> None:
+    refusal = policy.role_change_refusal(
+        changed_by_id=changed_by.pk, changed_by_roles=StaffRole.objects.filter(user=changed_by).values_list("role", flat=True),
+        person_id=user.pk, role=role, recently_signed_in=recently_signed_in,
+    )
+    if refusal == policy.FRESH_SIGN_IN_NEEDED:
+        raise FreshSignInNeeded(refusal)
+    if refusal:
+        raise AccountError(refusal)
+
+
 @transaction.atomic
-def assign_role(*, user: User, role: str, assigned_by: User) -> StaffRole:
-    """Give `user` a staff role (no change if they hold it already)."""
-    if role not in Role.values:
-        raise AccountError("That is not a staff role.")
+def assign_role(*, user: User, role: str, assigned_by: User, now: dt.datetime, recently_signed_in: bool = False) -> StaffRole:
+    """Give `user` a staff role (no change if they hold it already). GOV-2, SG-3: only the head
+    gives the leadership and DSL roles, nobody to themselves; the DSL team is told of a new member."""
+    # The acting person's roles are read from the table, not their cached `roles`: a role
+    # removed a moment ago in another request no longer counts.
+    _check_role_change(user=user, role=role, changed_by=assigned_by, recently_signed_in=recently_signed_in)
     with acting_as(assigned_by):
-        found, _ = StaffRole.objects.get_or_create(user=user, role=role, defaults={"assigned_by": assigned_by})
+        found, created = StaffRole.objects.get_or_create(user=user, role=role, defaults={"assigned_by": assigned_by})
+    if created and policy.tells_the_dsl_team(role):
+        _tell_the_dsl_team(person=user, role=role, added=True, changed_by=assigned_by, now=now, change_id=found.pk)
     return found
 
 
 @transaction.atomic
-def remove_role(*, user: User, role: str, removed_by: User) -> None:
-    """Take a staff role from `user`. Someone must always be left to keep the directory."""
+def remove_role(*, user: User, role: str, removed_by: User, now: dt.datetime, recently_signed_in: bool = False) -> None:
+    """Take a staff role from `user`. Someone must always be left to keep the directory; the
+    same rule as assign_role says who may; the DSL team is told when one of them leaves it."""
     # Lock the keepers' rows so two people removing each other at once cannot both succeed.
     keepers = list(StaffRole.objects.select_for_update().filter(role__in=DIRECTORY_KEEPERS).values_list("user_id", flat=True))
+    _check_role_change(user=user, role=role, changed_by=removed_by, recently_signed_in=recently_signed_in)
     held = StaffRole.objects.filter(user=user, role=role).first()
     if held is None:
         return
     if role in DIRECTORY_KEEPERS and set(keepers) == {user.pk}:
         raise AccountError("Someone must keep the directory: give another person the Headteacher or Office role first.")
+    change_id = held.pk
     with acting_as(removed_by):
         held.delete()
+    if policy.tells_the_dsl_team(role):
+        _tell_the_dsl_team(person=user, role=role, added=False, changed_by=removed_by, now=now, change_id=change_id)
+
+
+def _dsl_team_and_heads(person: User) -> list[User]:
+    """Everyone told of a change to the DSL team: the team as it now stands, the headteachers,
+    and the person who joined or left it."""
+    told = User.objects.filter(is_active=True, staff_roles__role__in=DSL_TEAM | {Role.HEAD}).distinct()
+    return sorted({*told, person}, key=lambda u: u.email)
+
+
+def _tell_the_dsl_team(*, person, role, added, changed_by, now, change_id) -> None:
+    """SG-3: an unexpected member of the DSL team is noticed at once by the people it matters to.
+    The outbox publishes after commit, so a refused change tells nobody."""
+    action = "added" if added else "removed"
+    for recipient in _dsl_team_and_heads(person):
+        notify(
+            to=recipient.email,
+            kind="dsl-team-changed",
+            context={
+                "name": recipient.get_full_name() or recipient.email, "person": person, "role": Role(role).label,
+                "added": added, "changed_by": changed_by, "changed_at": now, "school": SchoolSettings.load(),
+            },
+            dedupe_key=f"dsl-team:{action}:{change_id}:{now.timestamp():.0f}:{recipient.pk}",
+            user=recipient,
+        )

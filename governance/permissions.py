@@ -1,8 +1,13 @@
 """Who may use the governance pages (GOV-2). Views ask here, never check roles themselves."""
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
+
 from accounts.choices import DSL_TEAM, LEADERSHIP, Role
 from accounts.permissions import has_any_role, is_dsl_team
 from school.permissions import get_child_for_guardian
+from sessionlogs.models import WelfareContact
 
 # The compliance overview: headteacher and deputy (not other staff).
 OVERVIEW_ROLES = LEADERSHIP
@@ -43,7 +48,19 @@ def audit_entries_visible_to(user, entries):
         return entries.none()
     if may_see_safeguarding_audit(user):
         return entries
-    return entries.exclude(content_type__app_label__in=DSL_ONLY_AUDIT_APPS)
+    return without_safeguarding_entries(entries)
+
+
+def without_safeguarding_entries(entries):
+    """SG-3, GOV-3: audit entries with no safeguarding content, for anyone outside the DSL team
+    (the audit viewer, the Django admin): no entry of a safeguarding model, and of welfare
+    contacts only the ordinary ones. A DSL's safeguarding follow-up shows its outcome in its
+    entry; an entry whose contact is gone (retention) cannot be told apart, so it is left out."""
+    welfare = ContentType.objects.get_for_model(WelfareContact)
+    ordinary = WelfareContact.objects.without_safeguarding_follow_ups().values(text_pk=Cast("pk", CharField()))
+    return entries.exclude(content_type__app_label__in=DSL_ONLY_AUDIT_APPS).exclude(
+        Q(content_type=welfare) & ~Q(object_pk__in=ordinary)
+    )
 
 
 def get_child_for_family_data(user, pupil_id):

@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from accounts.choices import Role
 from accounts.models import User
+from accounts.policy import roles_offered_to
 
 from .models import Pupil, SchoolSettings, Weekday
 
@@ -31,6 +32,11 @@ class StaffAccountForm(PersonForm):
         choices=Role.choices, widget=forms.CheckboxSelectMultiple, help_text="Choose every role this person holds."
     )
 
+    def __init__(self, *args, offered_by, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the roles this person may give (accounts.policy); the service checks again.
+        self.fields["roles"].choices = roles_offered_to(offered_by.roles)
+
 
 class GuardianAccountForm(PersonForm):
     phone = forms.CharField(max_length=40, required=False)
@@ -52,6 +58,13 @@ class RoleForm(forms.Form):
         empty_label="Choose a person",
     )
     role = forms.ChoiceField(choices=Role.choices)
+
+    def __init__(self, *args, offered_by, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the roles this person may give, and never to themselves (accounts.policy); the
+        # service checks again.
+        self.fields["role"].choices = roles_offered_to(offered_by.roles)
+        self.fields["person"].queryset = self.fields["person"].queryset.exclude(pk=offered_by.pk)
 
 
 class ImportForm(forms.Form):

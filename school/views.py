@@ -1,6 +1,7 @@
 """Directory pages. Office pages are for the head and office (403 for anyone else); a parent's
 pages load children through school.permissions, so another family's child is a 404."""
 
+from allauth.core.exceptions import ReauthenticationRequired
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,11 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts import policy as account_policy
 from accounts import services as account_services
 from accounts.choices import Role
 from accounts.models import StaffRole, User
 from accounts.permissions import is_directory_keeper, is_staff_member, staff_required
-from accounts.reauth import recent_authentication_required
+from accounts.reauth import recent_authentication_required, recently_authenticated
 from portal.csv import csv_response
 from portal.registry import child_sections_for
 
@@ -150,10 +152,15 @@ def pupil(request, pupil_id):
 
 @keeper_required
 def staff_create(request):
-    form = StaffAccountForm(request.POST or None)
+    form = StaffAccountForm(request.POST or None, offered_by=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            user = account_services.create_staff_account(created_by=request.user, now=timezone.now(), **form.cleaned_data)
+            user = account_services.create_staff_account(
+                created_by=request.user, now=timezone.now(), recently_signed_in=recently_authenticated(request),
+                **form.cleaned_data,
+            )
+        except account_services.FreshSignInNeeded:
+            raise ReauthenticationRequired from None  # allauth asks for the password, then replays this POST
         except account_services.AccountError as e:
             form.add_error(None, str(e))
         else:
@@ -197,16 +204,36 @@ def invite(request, user_id):
     return redirect("school:guardians" if request.POST.get("back") == "guardians" else "school:staff")
 
 
+def _may_remove(request, held) -> bool:
+    """Whether the Remove button is shown (the service decides again when it is pressed)."""
+    refusal = account_policy.role_change_refusal(
+        changed_by_id=request.user.pk, changed_by_roles=request.user.roles, person_id=held.user_id, role=held.role,
+        recently_signed_in=True,
+    )
+    return refusal is None
+
+
 @keeper_required
 def roles(request):
-    form = RoleForm(request.POST or None)
+    """GOV-2, SG-3: give a role. Only the head gives leadership and DSL roles (the office is not
+    offered them), nobody gives themselves one, and a DSL-team change asks for the password again."""
+    form = RoleForm(request.POST or None, offered_by=request.user)
     if request.method == "POST" and form.is_valid():
         person, role = form.cleaned_data["person"], form.cleaned_data["role"]
-        account_services.assign_role(user=person, role=role, assigned_by=request.user)
-        messages.success(request, f"{person} now holds the role {Role(role).label}.")
-        return redirect("school:roles")
+        try:
+            account_services.assign_role(
+                user=person, role=role, assigned_by=request.user, now=timezone.now(),
+                recently_signed_in=recently_authenticated(request),
+            )
+        except account_services.FreshSignInNeeded:
+            raise ReauthenticationRequired from None  # allauth asks for the password, then replays this POST
+        except account_services.AccountError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, f"{person} now holds the role {Role(role).label}.")
+            return redirect("school:roles")
     holders = StaffRole.objects.select_related("user").order_by("role", "user__last_name")
-    by_role = [(role, [h for h in holders if h.role == role.value]) for role in Role]
+    by_role = [(role, [(h, _may_remove(request, h)) for h in holders if h.role == role.value]) for role in Role]
     return render(request, "school/roles.html", {"form": form, "by_role": by_role})
 
 
@@ -215,7 +242,12 @@ def roles(request):
 def role_remove(request, role_id):
     held = get_object_or_404(StaffRole.objects.select_related("user"), pk=role_id)
     try:
-        account_services.remove_role(user=held.user, role=held.role, removed_by=request.user)
+        account_services.remove_role(
+            user=held.user, role=held.role, removed_by=request.user, now=timezone.now(),
+            recently_signed_in=recently_authenticated(request),
+        )
+    except account_services.FreshSignInNeeded:
+        raise ReauthenticationRequired from None
     except account_services.AccountError as e:
         messages.error(request, str(e))
     else:

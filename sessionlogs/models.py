@@ -144,6 +144,10 @@ class WelfareContactQuerySet(models.QuerySet):
     def for_pupil(self, pupil):
         return self.filter(pupil=pupil)
 
+    def without_safeguarding_follow_ups(self):
+        """SG-3: what staff outside the DSL team may see (a DSL's follow-up is safeguarding content)."""
+        return self.filter(safeguarding_follow_up=False)
+
 
 class WelfareContact(models.Model):
     """LOG-5: a phone call or home visit to check on a child's welfare."""

@@ -66,6 +66,12 @@ def may_mark_safeguarding_follow_up(user) -> bool:
     return is_dsl_team(user)
 
 
+def sees_safeguarding_follow_ups(user) -> bool:
+    """SG-3: a welfare contact marked as a safeguarding follow-up is read only by the DSL team,
+    like the concern it follows up (issue 16: its outcome had reached every teacher)."""
+    return is_dsl_team(user)
+
+
 def staff_only(view):
     """View decorator: signed in and a member of staff; parents and others get 404, as if nothing were here."""
 

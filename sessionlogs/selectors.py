@@ -154,27 +154,34 @@ def _welfare_entry(c) -> HistoryEntry:
     )
 
 
-def _welfare(pupil):
-    return WelfareContact.objects.for_pupil(pupil).select_related("staff", "guardian")
+def _welfare_contacts(pupil, include_follow_ups: bool):
+    """SG-3: a safeguarding follow-up is part of the history only for the DSL team
+    (sessionlogs.permissions.sees_safeguarding_follow_ups); left out of every row and count otherwise."""
+    contacts = WelfareContact.objects.for_pupil(pupil)
+    return contacts if include_follow_ups else contacts.without_safeguarding_follow_ups()
 
 
-def contact_history(pupil, now) -> list[HistoryEntry]:
+def _welfare(pupil, include_follow_ups: bool):
+    return _welfare_contacts(pupil, include_follow_ups).select_related("staff", "guardian")
+
+
+def contact_history(pupil, now, *, include_follow_ups: bool = False) -> list[HistoryEntry]:
     """Calls the pupil was invited to that have started, with attendance from the log, and
     welfare contacts, oldest first: the whole history (the CSV). Two queries."""
     calls = [_call_entry(i) for i in _with_outcome(_invitations(pupil, now))]
-    return sorted(calls + [_welfare_entry(c) for c in _welfare(pupil)], key=lambda e: e.at)
+    return sorted(calls + [_welfare_entry(c) for c in _welfare(pupil, include_follow_ups)], key=lambda e: e.at)
 
 
 HISTORY_PAGE_SIZE = 20  # as the call lists (and R2's table)
 CALL, WELFARE = "call", "welfare"
 
 
-def _history_keys(pupil, now, *, ordered=True):
+def _history_keys(pupil, now, *, include_follow_ups, ordered=True):
     """(pk, at, source) of every history entry, newest first, in one UNION the paginator slices;
     unordered, without the time (so without the log), for counting."""
     source = {"output_field": CharField()}
     calls = _invitations(pupil, now).annotate(source=Value(CALL, **source)).order_by()
-    welfare = WelfareContact.objects.for_pupil(pupil).annotate(source=Value(WELFARE, **source)).order_by()
+    welfare = _welfare_contacts(pupil, include_follow_ups).annotate(source=Value(WELFARE, **source)).order_by()
     if not ordered:
         return calls.values_list("pk", "source").union(welfare.values_list("pk", "source"), all=True)
     calls = calls.annotate(at=Coalesce("call__session_log__started_at", "call__starts_at"))
@@ -186,9 +193,9 @@ def _history_keys(pupil, now, *, ordered=True):
 class _HistoryPaginator(Paginator):
     """Counts the entries on a lighter UNION than the page's (no log join, no sort)."""
 
-    def __init__(self, pupil, now, per_page):
-        super().__init__(_history_keys(pupil, now), per_page)
-        self._counted = _history_keys(pupil, now, ordered=False)
+    def __init__(self, pupil, now, per_page, include_follow_ups):
+        super().__init__(_history_keys(pupil, now, include_follow_ups=include_follow_ups), per_page)
+        self._counted = _history_keys(pupil, now, include_follow_ups=include_follow_ups, ordered=False)
 
     @cached_property
     def count(self):
@@ -201,12 +208,12 @@ def _by_ids(queryset, ids):
     return queryset.filter(pk__in=ids or [0]).order_by()
 
 
-def contact_history_page(pupil, now, number, per_page=HISTORY_PAGE_SIZE):
+def contact_history_page(pupil, now, number, per_page=HISTORY_PAGE_SIZE, *, include_follow_ups: bool = False):
     """One page of the history, newest first: (page, entries). Four queries whatever the page or the
     length of the history: the count, the page's keys, then its calls and its welfare contacts."""
-    page = _HistoryPaginator(pupil, now, per_page).get_page(number)
+    page = _HistoryPaginator(pupil, now, per_page, include_follow_ups).get_page(number)
     keys = list(page.object_list)
     ids = {CALL: [pk for pk, _, source in keys if source == CALL], WELFARE: [pk for pk, _, source in keys if source == WELFARE]}
     found = {(CALL, i.pk): _call_entry(i) for i in _by_ids(_with_outcome(_invitations(pupil, now)), ids[CALL])}
-    found |= {(WELFARE, c.pk): _welfare_entry(c) for c in _by_ids(_welfare(pupil), ids[WELFARE])}
+    found |= {(WELFARE, c.pk): _welfare_entry(c) for c in _by_ids(_welfare(pupil, include_follow_ups), ids[WELFARE])}
     return page, [found[(source, pk)] for pk, _, source in keys if (source, pk) in found]

@@ -183,7 +183,10 @@ def pupil_history(request, pupil_id):
     """A pupil's calls, session logs and welfare contacts, newest first, a page at a time (staff
     entitled to the pupil). The CSV holds the whole history."""
     pupil = permissions.get_pupil_for_staff(request.user, pupil_id)
-    page, entries = selectors.contact_history_page(pupil, timezone.now(), request.GET.get("page"))
+    page, entries = selectors.contact_history_page(
+        pupil, timezone.now(), request.GET.get("page"),
+        include_follow_ups=permissions.sees_safeguarding_follow_ups(request.user),
+    )
     context = {
         "pupil": pupil,
         "page": page,
@@ -202,7 +205,9 @@ def pupil_history_csv(request, pupil_id):
     rows = (
         [timezone.localtime(e.at).strftime("%d/%m/%Y"), timezone.localtime(e.at).strftime("%H:%M"), e.kind, e.title, e.staff,
          e.outcome, "" if e.minutes is None else e.minutes, e.details]
-        for e in selectors.contact_history(pupil, timezone.now())
+        for e in selectors.contact_history(
+            pupil, timezone.now(), include_follow_ups=permissions.sees_safeguarding_follow_ups(request.user)
+        )
     )
     return streamed_csv_response(f"contact-history-{pupil.mis_id}.csv", header, rows)
 

@@ -4,6 +4,7 @@ accounts.models.User.roles): built cheaply, and never stale about who may do wha
 import pytest
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.choices import PARENT, Role
@@ -27,10 +28,10 @@ def test_a_role_given_or_taken_through_the_service_shows_on_the_very_next_reques
     approvals = f'href="{reverse("calls:approvals")}"'
     assert approvals not in _menu(client)
 
-    accounts_services.assign_role(user=teacher, role=Role.DEPUTY, assigned_by=head)
+    accounts_services.assign_role(user=teacher, role=Role.DEPUTY, assigned_by=head, now=timezone.now())
     assert approvals in _menu(client)
 
-    accounts_services.remove_role(user=teacher, role=Role.DEPUTY, removed_by=head)
+    accounts_services.remove_role(user=teacher, role=Role.DEPUTY, removed_by=head, now=timezone.now())
     assert approvals not in _menu(client)
 
 

@@ -179,12 +179,12 @@ def test_office_creates_a_staff_account_which_is_invited(client, office, django_
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("school:staff_create"),
-            {"first_name": "Nia", "last_name": "New", "email": "Nia@Example.test", "roles": [Role.TEACHER, Role.DSL]},
+            {"first_name": "Nia", "last_name": "New", "email": "Nia@Example.test", "roles": [Role.TEACHER, Role.OFFICE]},
         )
 
     assert response.status_code == 302
     nia = User.objects.get(email="nia@example.test")
-    assert nia.roles == {Role.TEACHER, Role.DSL}
+    assert nia.roles == {Role.TEACHER, Role.OFFICE}
     assert OutboxMessage.objects.filter(kind="account-invitation", recipient_email="nia@example.test").exists()
 
 
@@ -339,14 +339,15 @@ def test_an_unreadable_file_is_refused_next_to_the_file_field(client, office):
     assert "school_import" not in client.session
 
 
-def test_the_roles_form_offers_staff_and_new_accounts_but_not_parents(client, office, teacher, parent_a):
+def test_the_roles_form_offers_staff_and_new_accounts_but_not_parents(client, office, head, teacher, parent_a):
     newcomer = User.objects.create_user(email="newcomer@example.test")
     client.force_login(office)
 
     offered = set(client.get(reverse("school:roles")).context["form"].fields["person"].queryset)
 
-    assert {office, teacher, newcomer} <= offered
+    assert {head, teacher, newcomer} <= offered
     assert parent_a not in offered
+    assert office not in offered  # nobody changes their own roles
 
 
 def test_the_staff_pupil_page_offers_the_office_a_link_to_add_a_parent(client, office, teacher, child_a):

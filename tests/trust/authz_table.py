@@ -115,6 +115,12 @@ ADMIN_EXCEPTIONS = {
     "admin:platforms_meetingreport_add": GET((), denied=ADMIN_LOGIN, anonymous=ADMIN_LOGIN, superuser=FORBIDDEN),
     "admin:platforms_meetingreport_delete": GET((), denied=ADMIN_LOGIN, anonymous=ADMIN_LOGIN, superuser=FORBIDDEN),
     "admin:safeguarding_dslabsence_add": GET((), denied=ADMIN_LOGIN, anonymous=ADMIN_LOGIN, superuser=FORBIDDEN),
+    # Issue 16: no secret or address typed in for someone else; the head, deputy and DSL team's
+    # accounts (the first stored user is the head) are not changed or deleted in the admin.
+    "admin:mfa_authenticator_add": GET((), denied=ADMIN_LOGIN, anonymous=ADMIN_LOGIN, superuser=FORBIDDEN),
+    "admin:account_emailaddress_add": GET((), denied=ADMIN_LOGIN, anonymous=ADMIN_LOGIN, superuser=FORBIDDEN),
+    "admin:auth_user_password_change": GET((), denied=ADMIN_LOGIN, anonymous=ADMIN_LOGIN, superuser=FORBIDDEN),
+    "admin:accounts_user_delete": GET((), denied=ADMIN_LOGIN, anonymous=ADMIN_LOGIN, superuser=FORBIDDEN),
     "admin:autocomplete": GET((), denied=ADMIN_LOGIN, anonymous=ADMIN_LOGIN, superuser=FORBIDDEN),
     # Pupils have no public page to jump to.
     "admin:view_on_site": GET((), denied=ADMIN_LOGIN, anonymous=ADMIN_LOGIN, superuser=NOT_FOUND),

@@ -28,6 +28,8 @@ BOOKED_AT = dt.datetime(2026, 11, 9, 8, 0, tzinfo=LONDON)
 CALL_STARTS = dt.datetime(2026, 11, 10, 10, 0, tzinfo=LONDON)
 # Text only a concern holds: it must never appear in a page shown to anyone outside the DSL team.
 CONCERN_MARKER = "Zebra-crossing-disclosure-7731"
+# Text only a DSL's safeguarding follow-up (a welfare contact) holds: the same rule (issue 16).
+FOLLOW_UP_MARKER = "Kestrel-home-visit-follow-up-4417"
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 
 # The nine people of the matrix, in the order their results are reported.
@@ -77,6 +79,7 @@ class World:
     parents_document: object
     pending_call: object
     unlogged_call: object
+    follow_up: object = None
 
     def __getattr__(self, name):
         people = self.__dict__.get("people", {})
@@ -195,6 +198,18 @@ def _concern(people, child_a, call, now):
     return concern, entry, absence
 
 
+def _follow_up(people, child_a, now):
+    """A home visit the DSL logged as a safeguarding follow-up, an hour ago (may be out of hours)."""
+    from sessionlogs.choices import ContactMethod
+    from sessionlogs.services import record_welfare_contact
+
+    return record_welfare_contact(
+        pupil=child_a, recorded_by=people["dsl"], now=now, method=ContactMethod.HOME_VISIT,
+        contacted_at=now - dt.timedelta(hours=1), duration_minutes=20, staff=people["dsl"],
+        outcome=f"Visited. {FOLLOW_UP_MARKER}", safeguarding_follow_up=True,
+    )  # fmt: skip
+
+
 def _messages(people, child_a, guardian_a, now):
     from notifications.models import OutboxMessage, OutboxState
     from notifications.services import notify, send_staff_message
@@ -246,7 +261,7 @@ def build_world(now) -> World:
         policy_draft=draft, published_policy=published,
         teacher_role=StaffRole.objects.get(user=people["teacher"], role=Role.TEACHER), term=term, closure=closure,
         absence=absence, parents_document=AcceptableUseDocument.objects.current(Audience.PARENTS),
-        pending_call=pending_call, unlogged_call=unlogged_call,
+        pending_call=pending_call, unlogged_call=unlogged_call, follow_up=_follow_up(people, child_a, now),
     )  # fmt: skip
 
 

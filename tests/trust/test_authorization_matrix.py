@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from . import authz_table as table
-from .conftest import CONCERN_MARKER, ROLES, client_for, rolled_back
+from .conftest import CONCERN_MARKER, FOLLOW_UP_MARKER, ROLES, client_for, rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -130,11 +130,12 @@ def test_every_url_answers_each_role_as_the_table_says(world, role):
             expected = row["expected"][role]
             if not outcome_matches(expected, response):
                 wrong.append(f"{row['method']} {name} {url}: expected {expected}, got {describe(response)}")
-            if role not in table.DSL_TEAM and CONCERN_MARKER.encode() in _body(response):
+            body = _body(response)
+            if role not in table.DSL_TEAM and (CONCERN_MARKER.encode() in body or FOLLOW_UP_MARKER.encode() in body):
                 leaks.append(f"{row['method']} {name} {url}")
 
     assert wrong == [], f"{role}: {len(wrong)} answers differ from the table:\n" + "\n".join(wrong)
-    assert leaks == [], f"{role} saw concern content on: {leaks}"
+    assert leaks == [], f"{role} saw concern or safeguarding follow-up content on: {leaks}"
     assert checked >= EXPECTED_URL_COUNT
 
 
@@ -146,6 +147,19 @@ def test_the_dsl_team_does_read_the_concern(world, role):
 
     assert response.status_code == 200
     assert CONCERN_MARKER.encode() in response.content
+
+
+@pytest.mark.policy("SG-3")
+@pytest.mark.parametrize("role", ["dsl", "ddsl"])
+def test_the_dsl_team_does_read_the_safeguarding_follow_up(world, role):
+    """The follow-up marker is searched for above only because it shows where it should (issue 16)."""
+    client = client_for(world, role)
+
+    page = client.get(reverse("sessionlogs:pupil_history", args=[world.child_a.pk]))
+    audit = client.get(reverse("governance:audit"))
+
+    assert FOLLOW_UP_MARKER.encode() in page.content
+    assert FOLLOW_UP_MARKER.encode() in audit.content
 
 
 @pytest.mark.policy("SG-3")

@@ -23,6 +23,8 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, transaction
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import policy
@@ -178,6 +180,27 @@ class WelfareContacts(RecordType):
     model_label = "sessionlogs.WelfareContact"
     date_field = "contacted_at"
 
+    def expired_in(self, model, now):
+        # A DSL's safeguarding follow-up is a safeguarding record: SafeguardingFollowUps keeps it.
+        return super().expired_in(model, now).filter(safeguarding_follow_up=False)
+
+
+class SafeguardingFollowUps(RecordType):
+    """A DSL's safeguarding follow-up (issue 16): kept as the concerns are, until the pupil's 25th birthday."""
+
+    key = "safeguarding_follow_ups"
+    setting = "safeguarding"
+    label = "Safeguarding follow-up contacts"
+    model_label = "sessionlogs.WelfareContact"
+    date_field = "contacted_at"
+
+    def expired_in(self, model, now):
+        born_before = policy.add_years(timezone.localdate(now), -self.period()["until_age"])
+        return model._default_manager.filter(safeguarding_follow_up=True, pupil__date_of_birth__lte=born_before)
+
+    def describe(self, row):
+        return f"Safeguarding follow-up {row.pk}"  # the head and office see the report: no pupil, no outcome
+
 
 class ConsentHistory(RecordType):
     key = "consent_history"
@@ -261,7 +284,13 @@ class AuditHistory(RecordType):
     date_field = "timestamp"
 
     def expired_in(self, model, now):
-        return super().expired_in(model, now).exclude(content_type__app_label="safeguarding")
+        # Safeguarding history (and a follow-up's) follows the safeguarding rule: it goes with its record.
+        expired = super().expired_in(model, now).exclude(content_type__app_label="safeguarding")
+        follow_ups = model_or_none("sessionlogs.WelfareContact")
+        if follow_ups is None:
+            return expired
+        kept = follow_ups._default_manager.filter(safeguarding_follow_up=True).values(text_pk=Cast("pk", CharField()))
+        return expired.exclude(content_type=ContentType.objects.get_for_model(follow_ups), object_pk__in=kept)
 
     def describe(self, row):
         return f"{row.get_action_display()} {row.content_type.app_label}.{row.content_type.model} {row.object_pk}"
@@ -282,6 +311,7 @@ RECORD_TYPES = [
     JoinRecords(),
     SessionLogs(),
     WelfareContacts(),
+    SafeguardingFollowUps(),
     Calls(),
     ConsentHistory(),
     PupilAcknowledgements(),

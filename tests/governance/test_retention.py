@@ -198,3 +198,34 @@ def test_an_expired_safeguarding_file_is_removed_through_the_retention_opening(d
     assert (row["action"], row["count"]) == ("deleted", 1)
     assert not Concern.objects.filter(pk=concern.pk).exists()
     assert not ConcernEntry.objects.filter(concern_id=concern.pk).exists()
+
+
+@pytest.mark.policy("GOV-4")
+@pytest.mark.policy("SG-3")
+def test_a_safeguarding_follow_up_is_kept_as_a_safeguarding_record_not_as_a_welfare_contact(dsl, teacher, class_a):
+    """Issue 16: a DSL's follow-up is safeguarding content. Three years do not remove it (nor its
+    audit history); the pupil's 25th birthday does, and the report shown to the head and office
+    names neither the pupil nor the outcome."""
+    from sessionlogs.models import WelfareContact
+
+    young = PupilFactory(school_class=class_a, date_of_birth=dt.date(2015, 1, 1))
+    adult = PupilFactory(school_class=class_a, date_of_birth=dt.date(2001, 1, 1), left_on=dt.date(2012, 7, 20))
+    made = {}
+    for name, pupil, follow_up in (("ordinary", young, False), ("follow_up", young, True), ("adult", adult, True)):
+        contact = WelfareContact.objects.create(
+            pupil=pupil, method="home_visit", contacted_at=london(2020, 3, 2, 18, 0), duration_minutes=20, staff=dsl,
+            outcome=f"Outcome {name} 6161", safeguarding_follow_up=follow_up, recorded_by=dsl, recorded_at=london(2020, 3, 2, 19),
+        )  # fmt: skip
+        LogEntry.objects.filter(object_pk=str(contact.pk)).update(timestamp=london(2019, 3, 2, 19))  # older than 6 years
+        made[name] = contact
+
+    candidates = [c for c in retention.dry_run(NOW) if c.model_label == "sessionlogs.WelfareContact"]
+    services.run_retention(now=NOW, by=None)
+
+    assert {(c.record_type, c.pk) for c in candidates} == {
+        ("welfare_contacts", made["ordinary"].pk), ("safeguarding_follow_ups", made["adult"].pk),
+    }
+    assert all("6161" not in c.description for c in candidates)
+    assert all(str(adult) not in c.description for c in candidates)
+    assert set(WelfareContact.objects.values_list("pk", flat=True)) == {made["follow_up"].pk}
+    assert LogEntry.objects.filter(object_pk=str(made["follow_up"].pk), changes__icontains="6161").exists()

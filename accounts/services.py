@@ -156,3 +156,20 @@ def _tell_the_dsl_team(*, person, role, added, changed_by, now, change_id) -> No
             dedupe_key=f"dsl-team:{action}:{change_id}:{now.timestamp():.0f}:{recipient.pk}",
             user=recipient,
         )
+
+
+@transaction.atomic
+def appoint_first_headteacher(*, email: str, first_name: str, last_name: str, now: dt.datetime) -> User:
+    """A new school's first headteacher, from the server (manage.py first_headteacher): the one
+    role change outside the roles page, refused once any headteacher exists, because from then on
+    only a headteacher gives the role (accounts.policy). An existing account is given the role;
+    a new one is created and invited."""
+    # Lock the head rows so two operators running the command at once appoint one head.
+    if StaffRole.objects.select_for_update().filter(role=Role.HEAD).exists():
+        raise AccountError("The school already has a headteacher: they give roles on the Staff roles page.")
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        user = User.objects.create_user(email=email.strip(), first_name=first_name, last_name=last_name)
+        send_invitation(user=user, invited_by=user, now=now)
+    StaffRole.objects.create(user=user, role=Role.HEAD)
+    return user

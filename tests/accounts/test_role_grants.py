@@ -361,3 +361,22 @@ def test_a_role_taken_from_the_office_a_moment_ago_no_longer_lets_it_act(office,
 
     with pytest.raises(services.AccountError):
         services.assign_role(user=teacher, role=Role.OFFICE, assigned_by=office, now=now)
+
+
+# --- a new school's first headteacher (the one change made from the server) -----------------------------
+
+
+def test_the_first_headteacher_is_appointed_from_the_server_once(office, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("first_headteacher", "new.head@example.test", "--first-name", "Nina", stdout=StringIO())
+    with pytest.raises(CommandError, match="already has a headteacher"):
+        call_command("first_headteacher", office.email, stdout=StringIO())
+
+    head = User.objects.get(email="new.head@example.test")
+    assert _roles(head) == {Role.HEAD}
+    assert _roles(office) == {Role.OFFICE}
+    assert OutboxMessage.objects.filter(kind="account-invitation", recipient_email=head.email).exists()

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import staff_required
 from portal.forms import MAX_ID
 from school.models import Pupil, SchoolSettings
+from sessionlogs.selectors import safeguarding_follow_ups_of
 
 from . import policy, selectors, services
 from .choices import ConcernKind, EntryKind
@@ -243,7 +244,9 @@ def pupil_chronology(request, pupil_id):
     page = Paginator(selectors.chronology_events(pupil), CHRONOLOGY_PAGE_SIZE).get_page(request.GET.get("page"))
     events = services.read_pupil_chronology(events=page, user=request.user, now=timezone.now())
     exports = PupilFileExport.objects.filter(pupil=pupil).select_related("exported_by")
-    context = {"pupil": pupil, "events": events, "page": page, "exports": exports}
+    # Issue 16: the DSL team's own follow-up contacts belong with the pupil's safeguarding story.
+    follow_ups = safeguarding_follow_ups_of(pupil)
+    context = {"pupil": pupil, "events": events, "page": page, "exports": exports, "follow_ups": follow_ups}
     return render(request, "safeguarding/chronology.html", context)
 
 

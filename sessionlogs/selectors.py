@@ -165,6 +165,12 @@ def _welfare(pupil, include_follow_ups: bool):
     return _welfare_contacts(pupil, include_follow_ups).select_related("staff", "guardian")
 
 
+def safeguarding_follow_ups_of(pupil):
+    """SG-3: a pupil's safeguarding follow-ups, newest first, for the DSL team's chronology page only
+    (the caller has already checked the reader is on the DSL team)."""
+    return WelfareContact.objects.for_pupil(pupil).filter(safeguarding_follow_up=True).select_related("staff", "guardian")
+
+
 def contact_history(pupil, now, *, include_follow_ups: bool = False) -> list[HistoryEntry]:
     """Calls the pupil was invited to that have started, with attendance from the log, and
     welfare contacts, oldest first: the whole history (the CSV). Two queries."""

@@ -168,3 +168,19 @@ def test_a_teacher_cannot_mark_a_follow_up_to_hide_or_widen_a_contact(client, sc
     })  # fmt: skip
 
     assert WelfareContact.objects.get().safeguarding_follow_up is False
+
+
+@pytest.mark.policy("SG-3")
+@pytest.mark.policy("SG-4")
+def test_the_follow_up_sits_in_the_pupils_safeguarding_chronology_for_the_dsl_team(client, contacts, ddsl, head):
+    url = reverse("safeguarding:chronology", args=[contacts.pk])
+    client.force_login(ddsl)
+
+    page = client.get(url)
+    client.force_login(head)
+    refused = client.get(url)
+
+    assert page.status_code == 200
+    assert FOLLOW_UP in page.content.decode()
+    assert ORDINARY not in page.content.decode()  # an ordinary contact is not safeguarding
+    assert refused.status_code == 404

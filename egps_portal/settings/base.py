@@ -369,6 +369,8 @@ DJANGO_BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
 if DJANGO_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1)
+# Where collectstatic puts the files WhiteNoise serves (the image: /app/staticfiles, built in).
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(STATIC_ROOT)))
 # The container health check calls /healthz over plain HTTP inside the container; it must get the
 # answer, not a redirect to HTTPS.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -127,16 +127,20 @@ def service_env(compose, secret_files, service: str, *, database_url: str, redis
     env["DATABASE_URL"] = database_url
     env["REDIS_URL"] = redis_url
     env.update(overrides)
-    # A clean process environment, as in the container: nothing of pytest's (its settings module,
-    # its DATABASE_URL) leaks in. The interpreter's folder first, as the image's PATH has pip's scripts.
-    base = {
+    base = service_env_base()
+    return {**base, **{k: v for k, v in env.items() if v is not None}}
+
+
+def service_env_base() -> dict:
+    """A clean process environment, as in the container: nothing of pytest's (its settings module,
+    its DATABASE_URL) leaks in. The interpreter's folder first, as the image's PATH has pip's scripts."""
+    return {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "HOME": os.environ.get("HOME", "/tmp"),
         "LANG": "C.UTF-8",
         "PYTHONUNBUFFERED": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    return {**base, **{k: v for k, v in env.items() if v is not None}}
 
 
 def stop(process: subprocess.Popen, timeout: float = 30) -> int:

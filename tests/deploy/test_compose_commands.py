@@ -16,6 +16,7 @@ import contextlib
 import http.client
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -276,3 +277,46 @@ def test_beat_starts_with_production_settings_and_stops_cleanly(compose, migrate
         code = beat.stop()
     assert code == 0, beat.log()[-3000:]
     assert "Traceback" not in beat.log()
+
+
+def test_through_caddy_a_client_cannot_forge_https_and_uploads_are_served(web, tmp_path):
+    """The real Caddyfile in front of the compose web service, over plain HTTP (no certificate can
+    be had here): only the site address, the upstream's address and the media folder are local."""
+    if not shutil.which("caddy"):
+        if os.environ.get("EGPS_REQUIRE_CADDY") == "1":
+            pytest.fail("EGPS_REQUIRE_CADDY=1 but caddy is not installed (apt-get install caddy)")
+        pytest.skip("caddy is not installed (apt-get install caddy)")
+    _server, web_port = web
+    caddy_port = free_port()
+    media = tmp_path / "media"
+    (media / "school").mkdir(parents=True)
+    (media / "school" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n logo")
+    text = (REPO / "Caddyfile").read_text()
+    for real, local in (
+        ("{$PORTAL_DOMAIN} {", f"http://{DOMAIN}:{caddy_port} {{"),
+        ("reverse_proxy web:8000", f"reverse_proxy 127.0.0.1:{web_port}"),
+        ("root * /srv/media", f"root * {media}"),
+    ):
+        assert text.count(real) == 1, real
+        text = text.replace(real, local)
+    config = tmp_path / "Caddyfile"
+    config.write_text(f"{{\n\tadmin off\n\tstorage file_system {tmp_path / 'caddy-data'}\n}}\n\n{text}")
+    caddy = Process(["caddy", "run", "--config", str(config), "--adapter", "caddyfile"], service_env_base()).start()
+    try:
+        wait_for(lambda: caddy.alive() and _answers(caddy_port), timeout=30, what="caddy to listen")
+        host = {"Host": f"{DOMAIN}:{caddy_port}"}
+        # A plain-HTTP client claiming HTTPS: Caddy replaces the header, the portal redirects.
+        forged = get(caddy_port, "/accounts/login/", {**host, "X-Forwarded-Proto": "https"})
+        assert forged.status == 301
+        assert forged.getheader("Location") == f"https://{DOMAIN}:{caddy_port}/accounts/login/"
+        assert get(caddy_port, "/healthz", host).status == 200
+        logo = get(caddy_port, "/media/school/logo.png", host)
+        assert logo.status == 200
+        assert logo.getheader("Content-Type") == "image/png"
+        assert logo.getheader("X-Content-Type-Options") == "nosniff"
+        # Nothing beside the media folder can be reached through it.
+        (tmp_path / "beside-media.txt").write_text("not public")
+        for path in ("/media/../beside-media.txt", "/media/%2e%2e/beside-media.txt", "/media/..%2fbeside-media.txt"):
+            assert get(caddy_port, path, host).status != 200, path
+    finally:
+        caddy.stop()

@@ -120,3 +120,10 @@ def test_the_dockerfile_copies_the_context_into_a_pinned_image_run_by_an_unprivi
     # The media folder exists in the image, owned by that user, so the media volume starts writable.
     assert "mkdir -p /app/var/media" in text
     assert "chown -R portal:portal /app/var" in text
+
+
+def test_the_operators_files_are_ignored_by_git_too():
+    # A `git add -A` on the server must not commit the secrets beside docker-compose.yml.
+    names = [".env", "secrets/django_secret_key", "secrets/postgres_password", "var/db.sqlite3"]
+    result = subprocess.run(["git", "check-ignore", "--no-index", *names], cwd=REPO, capture_output=True, text=True)
+    assert sorted(result.stdout.split()) == sorted(names)

@@ -1,8 +1,8 @@
 # The one image of the portal: docker-compose.yml builds it once and runs it as migrate, web
 # (gunicorn), worker and beat (Celery). What goes into the build context is listed in
 # .dockerignore (an allowlist: no .env, secrets/, var/ or .git can reach a layer).
-# Pinned by exact version; raise it deliberately (docs/deployment.md, Updating).
-FROM python:3.11.14-slim-bookworm
+# Pinned by exact version and digest; raise both deliberately (docs/deployment.md, Updating).
+FROM python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c85c1e69fa184956261b4301ebaf6dbb0a3543d
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app

@@ -7,12 +7,14 @@ variables documented in README.md; bad values fail loudly at start-up.
 
 from pathlib import Path
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from egps_portal.envfiles import PortalEnv
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-env = environ.Env()
+# Every variable below may also come from a file named by NAME_FILE (secrets; docs/deployment.md).
+env = PortalEnv()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
@@ -247,7 +249,6 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = False
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -357,3 +358,29 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS
 # sign-in (docs/readme-trust.md).
 SESSION_ENGINE = "accounts.sessions"
 MIDDLEWARE.insert(MIDDLEWARE.index("accounts.middleware.StaffMFAMiddleware"), "accounts.sessions.SessionSecurityMiddleware")
+
+# --- deployment ---
+# X-Forwarded-Proto is proof of HTTPS only when a reverse proxy in front of gunicorn sets it and
+# overwrites whatever the client sent (Caddy in docker-compose.yml). Without one, any client could
+# send the header over plain HTTP and be treated as secure, so it is trusted only when the operator
+# says the portal is behind such a proxy. The same proxy's X-Forwarded-For then gives allauth's
+# sign-in rate limits the real client address instead of the proxy's.
+DJANGO_BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+if DJANGO_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1)
+# Where collectstatic puts the files WhiteNoise serves (the image: /app/staticfiles, built in).
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(STATIC_ROOT)))
+# The container health check calls /healthz over plain HTTP inside the container; it must get the
+# answer, not a redirect to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The database password may come apart from DATABASE_URL (POSTGRES_PASSWORD or
+# POSTGRES_PASSWORD_FILE, the same secret file the postgres container reads), so the URL holds no
+# secret and the password needs no URL-escaping.
+_database_password = env.str("POSTGRES_PASSWORD", default="")
+if env.str("POSTGRES_PASSWORD_FILE", default="") and not _database_password:
+    raise ImproperlyConfigured("POSTGRES_PASSWORD_FILE names an empty file: put the database password in it.")
+if _database_password and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if DATABASES["default"].get("PASSWORD") not in (None, "", _database_password):
+        raise ImproperlyConfigured("DATABASE_URL has a password and POSTGRES_PASSWORD is another: set one.")
+    DATABASES["default"]["PASSWORD"] = _database_password

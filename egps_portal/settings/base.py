@@ -209,7 +209,9 @@ ACCOUNT_RATE_LIMITS = {
     "login": "1000/m/ip",
     "login_failed": "200/10m/ip,5/5m/key",
     "reset_password": "20/m/ip,5/m/key",
-    "reset_password_from_key": "20/m/ip",
+    # Where an invitation link lands: on invitation day a whole carrier address of families sets
+    # passwords at once; the key itself is unguessable, so this only guards against floods.
+    "reset_password_from_key": "300/m/ip",
 }
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("PORTAL_REAUTH_SECONDS", default=15 * 60)
 LOGIN_REDIRECT_URL = "/"

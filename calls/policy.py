@@ -173,7 +173,8 @@ NOT_YOUR_LINK = (
 )
 LINK_IN_USE_ELSEWHERE = (
     "This join link has already been used in another browser, and each link works in one browser only. "
-    "If it is your link (a new phone or computer, or cookies cleared), please contact the school office. "
+    "If it is your link (a new phone or computer, or cookies cleared), please contact the school: "
+    "they can send you a new link. "
     "The call's host has been told."
 )
 

@@ -386,6 +386,34 @@ def _tell_host_link_misused(link, holder: JoinHolder, now) -> None:
     )
 
 
+@transaction.atomic
+def send_new_join_link(*, link: JoinLink, sent_by, now) -> JoinLink:
+    """Issue 16: a family whose link is held by another browser (a new phone, cookies cleared) gets
+    a fresh one, sent to the school's address for them; the old link stops working at once.
+
+    Only the call's own staff and leadership may do this, and only while join details may still
+    go out and the link is in force. The new link is free until a browser joins with it.
+    """
+    call = _locked(link.call)
+    if sent_by.pk not in call.staff_ids() and not is_leadership(sent_by):
+        raise CallError("Only the call's staff or the headteacher and deputy can send a family a new join link.")
+    link = JoinLink.objects.select_for_update().select_related("guardian", "pupil").get(pk=link.pk)
+    if link.revoked_at is not None or not policy.join_details_may_go_out(kind=call.kind, status=call.status):
+        raise CallError("That join link is no longer in force, so no new one can be sent for it.")
+    if now >= call.starts_at + policy.LATE_LOCK:
+        raise CallError("This call is locked, so nobody else can join it.")
+    _revoke_links(JoinLink.objects.filter(pk=link.pk), now=now, reason="Replaced by a new link sent by the school")
+    token, token_hash = _new_token()
+    fresh = JoinLink.objects.create(call=call, guardian=link.guardian, pupil=link.pupil, token_hash=token_hash, created_at=now)
+    guardian = link.guardian
+    notify(
+        to=guardian.email, user=guardian.user, kind="call-join",
+        context={**emails.family_context(call, guardian, [link.pupil]), "join_url": emails.absolute(f"/calls/join/{token}/")},
+        dedupe_key=f"call-join:{fresh.pk}",
+    )
+    return fresh
+
+
 def host_join_link(*, call, user, now) -> str:
     """CALL-6: the MODERATOR link for the call's host or second member of staff, built at this moment
     (it creates the meeting with the policy's settings). Raises CallError with the reason otherwise."""

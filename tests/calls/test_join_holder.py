@@ -248,3 +248,59 @@ def test_a_misused_link_mail_reads_cleanly_for_the_host(token, parent_b, teacher
     assert "Someone else tried to use a family's join link" in parsed["Subject"]
     assert str(parent_b) in message.body_text
 
+
+
+# --- the family on a new device: the call's staff send a new link to the school's address -------------
+
+
+@pytest.mark.policy("COM-4")
+def test_the_host_sends_the_family_a_new_link_and_the_old_one_stops_working(paper_token, paper_family, teacher):
+    _, guardian = paper_family
+    old_phone, new_phone = Client(), Client()
+    press_join(old_phone, paper_token)
+    refused = press_join(new_phone, paper_token)
+    host = Client()
+    host.force_login(teacher)
+    link = JoinLink.objects.get(guardian=guardian, revoked_at__isnull=True)
+
+    page = host.get(reverse("calls:detail", args=[link.call_id])).content.decode()
+    with time_machine.travel(INSIDE_WINDOW, tick=False):
+        sent = host.post(reverse("calls:new_join_link", args=[link.call_id]), {"link": link.pk}, follow=True)
+    new_token = join_token(outbox("call-join", to=guardian.email)[-1])
+
+    assert refused_with(refused, "please contact the school")
+    assert 'data-testid="held-links"' in page
+    assert "A new join link is on its way" in sent.content.decode()
+    assert new_token != paper_token
+    assert refused_with(press_join(old_phone, paper_token), "This join link has been cancelled")
+    assert admitted(press_join(new_phone, new_token))
+    assert refused_with(press_join(old_phone, new_token), "already been used in another browser")
+
+
+@pytest.mark.parametrize(("who", "status"), [("parent_b", 403), ("teacher_b", 404)])
+def test_only_the_calls_staff_can_send_a_new_link(request, paper_token, paper_family, who, status):
+    _, guardian = paper_family
+    press_join(Client(), paper_token)
+    link = JoinLink.objects.get(guardian=guardian)
+    other = Client()
+    other.force_login(request.getfixturevalue(who))
+
+    response = other.post(reverse("calls:new_join_link", args=[link.call_id]), {"link": link.pk})
+
+    assert response.status_code == status
+    assert JoinLink.objects.get(pk=link.pk).revoked_at is None
+    assert len(outbox("call-join", to=guardian.email)) == 1
+
+
+@pytest.mark.parametrize("posted", ["", "abc", "-1", "99999999999999999999", "1; DROP TABLE"])
+def test_a_bad_link_id_is_a_message_and_changes_nothing(paper_token, paper_family, teacher, posted):
+    _, guardian = paper_family
+    host = Client()
+    host.force_login(teacher)
+    link = JoinLink.objects.get(guardian=guardian)
+
+    response = host.post(reverse("calls:new_join_link", args=[link.call_id]), {"link": posted}, follow=True)
+
+    assert response.status_code == 200
+    assert "Choose one of this call&#x27;s join links." in response.content.decode()
+    assert JoinLink.objects.get(pk=link.pk).revoked_at is None

@@ -213,6 +213,10 @@ ACCOUNT_RATE_LIMITS = {
     # passwords at once; the key itself is unguessable, so this only guards against floods.
     "reset_password_from_key": "300/m/ip",
 }
+# The per-IP limits need each person's own address. Behind a reverse proxy set this to the number
+# of proxies you run (allauth then reads X-Forwarded-For from the right); left at 0 the header is
+# ignored, so nobody escapes the limits by sending their own.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("PORTAL_REAUTH_SECONDS", default=15 * 60)
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"

@@ -138,3 +138,35 @@ def test_thirty_families_accepting_their_invitations_from_one_address_within_a_m
         assert chosen.status_code == 302, f"{user.email} could not choose a password"
 
     assert all(signed_in(sign_in(user.email, "a-long-new-password-42")) for user in invited)
+
+
+def test_a_sprayer_cannot_escape_the_per_address_limit_by_sending_forwarded_for_headers(settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0  # no proxy of ours in front: the header is the caller's own
+    failures_allowed = next(r for r in parse_rates(allauth_settings.RATE_LIMITS["login_failed"]) if r.per == "ip").amount
+    victims = [UserFactory(email=f"spray{n}@example.test") for n in range(failures_allowed // 4 + 1)]
+    spray = [v.email for v in victims for _ in range(4)][:failures_allowed]
+
+    for n, email in enumerate(spray):
+        browser = Client(REMOTE_ADDR="192.0.2.66", HTTP_X_FORWARDED_FOR=f"10.9.{n // 250}.{n % 250}")
+        browser.post(reverse("account_login"), {"login": email, "password": "Winter2026!"})
+
+    assert locked_out(sign_in(victims[-1].email, ip="192.0.2.66"))
+
+
+def test_behind_the_schools_own_proxy_a_sprayer_is_stopped_at_their_own_address_only(settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1  # PORTAL_TRUSTED_PROXY_COUNT=1: one reverse proxy of ours
+    proxy = "10.0.0.2"
+    failures_allowed = next(r for r in parse_rates(allauth_settings.RATE_LIMITS["login_failed"]) if r.per == "ip").amount
+    victims = [UserFactory(email=f"proxied{n}@example.test") for n in range(failures_allowed // 4 + 1)]
+    spray = [v.email for v in victims for _ in range(4)][:failures_allowed]
+    for email in spray:
+        Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="192.0.2.66").post(
+            reverse("account_login"), {"login": email, "password": "Autumn2026!"}
+        )
+
+    sprayer = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="192.0.2.66")
+    parent = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=SCHOOL_NETWORK)
+    login = {"login": victims[-1].email, "password": PASSWORD}
+
+    assert locked_out(sprayer.post(reverse("account_login"), login))
+    assert signed_in(parent.post(reverse("account_login"), login))

@@ -31,14 +31,25 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         html = next((body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"), "")
         # The rendered text holds any one-time key: a retried request dedupes, a new request does not.
         digest = hashlib.sha256(f"{template_prefix}|{email}|{message.subject}|{message.body}".encode()).hexdigest()[:32]
+        # The account the mail is about, as allauth names it; never found by the address string
+        # (issue 16), so a message shows in an inbox only when it was written for that account.
+        user = context.get("user")
         with transaction.atomic():
             notify(
                 to=email,
                 kind="account-message",
                 context={"subject": message.subject, "body_text": message.body, "body_html": html},
                 dedupe_key=f"allauth:{template_prefix.rsplit('/', 1)[-1]}:{digest}",
-                user=User.objects.filter(email__iexact=email).first(),
+                user=user if isinstance(user, User) and user.pk and user.email.lower() == email.lower() else None,
             )
+
+    def send_notification_mail(self, template_prefix, user, context=None, email=None):
+        """allauth's security notices name their account, so send_mail files them under it."""
+        super().send_notification_mail(template_prefix, user, {**(context or {}), "user": user}, email)
+
+    def can_delete_email(self, email_address):
+        """Addresses are the school's records: nobody removes (or, accounts.views, adds) their own."""
+        return False
 
     def get_reset_password_from_key_url(self, key):
         """Links in email use the portal's public address, never the request's Host header."""

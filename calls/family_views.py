@@ -1,9 +1,13 @@
 """Family pages: their children's calls, agreeing a one-to-one's time, and the join gateway."""
 
+import secrets
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -83,19 +87,45 @@ def answer(request, call_id):
     return redirect("calls:family_call", call_id=call.pk)
 
 
+JOIN_COOKIE = "egps_join"  # this browser's join key (calls.services.JoinHolder.browser)
+JOIN_COOKIE_DAYS = 60  # outlives any link: links are sent days, not months, before a call
+
+
 @never_cache
 def join(request, token):
     """COM-4, CON-1, CALL-6: a family's personal join link.
 
     GET shows what the link is for and changes nothing (mail scanners open links); pressing
     the button (POST) is the attempt: checked at that moment, recorded, and only if allowed
-    does the page hand over the platform link and the child's real name to use.
+    does the page hand over the platform link and the child's real name to use. The link is
+    not a bearer token (issue 16): a guardian with an account must be signed in as themselves,
+    and one without is held to the first browser it admitted (the join cookie set here).
     """
     try:
         link = services.find_join_link(token)
     except services.JoinLinkNotFound:
         raise Http404 from None
+    context = {
+        "link": link, "call": link.call, "pupil": link.pupil, "outcome": None, "sign_in_first": _sign_in_first(request, link),
+    }
     if request.method != "POST":
-        return render(request, "calls/join.html", {"link": link, "call": link.call, "pupil": link.pupil, "outcome": None})
-    outcome = services.open_join_link(token=token, now=timezone.now())
-    return render(request, "calls/join.html", {"link": link, "call": outcome.call, "pupil": outcome.pupil, "outcome": outcome})
+        return render(request, "calls/join.html", context)
+    browser = request.COOKIES.get(JOIN_COOKIE) or secrets.token_urlsafe(32)
+    holder = services.JoinHolder(user=request.user, browser=browser)
+    outcome = services.open_join_link(token=token, now=timezone.now(), holder=holder)
+    response = render(request, "calls/join.html", {**context, "call": outcome.call, "pupil": outcome.pupil, "outcome": outcome})
+    response.set_cookie(
+        JOIN_COOKIE, browser, max_age=JOIN_COOKIE_DAYS * 24 * 60 * 60, path=_join_cookie_path(),
+        secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+    )
+    return response
+
+
+def _join_cookie_path() -> str:
+    """The cookie goes back only to join pages: /calls/join/."""
+    return reverse("calls:join", args=["x"]).removesuffix("x/")
+
+
+def _sign_in_first(request, link) -> bool:
+    """The link's guardian has an account and nobody is signed in here: the page asks them to sign in."""
+    return link.guardian.user_id is not None and not request.user.is_authenticated

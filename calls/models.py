@@ -212,6 +212,10 @@ class JoinLink(models.Model):
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=200, blank=True, default="")
+    # Issue 16: a guardian without an account is held to the first browser the link admitted
+    # (a hash of that browser's join cookie); any other browser is refused and the host told.
+    held_by = models.CharField(max_length=64, blank=True, default="")
+    held_since = models.DateTimeField(null=True, blank=True)
 
     objects = JoinLinkQuerySet.as_manager()
 

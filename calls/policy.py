@@ -165,6 +165,43 @@ def join_details_due(*, starts_at: dt.datetime, now: dt.datetime, lead_hours: in
     return starts_at - dt.timedelta(hours=lead_hours) <= now < starts_at + LATE_LOCK
 
 
+# Why a join link refuses the person holding it (issue 16: a join link is not a bearer token).
+SIGN_IN_TO_JOIN = "This link is for a parent or carer with a portal account: please sign in to the portal, then press Join again."
+NOT_YOUR_LINK = (
+    "This join link was sent to another parent or carer, so it does not work for the account signed in here. "
+    "The call's host has been told."
+)
+LINK_IN_USE_ELSEWHERE = (
+    "This join link has already been used in another browser, and each link works in one browser only. "
+    "If it is your link (a new phone or computer, or cookies cleared), please contact the school: "
+    "they can send you a new link. "
+    "The call's host has been told."
+)
+
+
+def join_holder_refusal(
+    *, guardian_user_id: int | None, signed_in_user_id: int | None, held_by: str, this_browser: str
+) -> str | None:
+    """COM-4, CON-1: who may use a family's join link, or None if the person holding it may.
+
+    A link is one guardian's: where they have an account, only that account, signed in, may
+    use it; where they have none, only the first browser it admitted (`held_by` is that
+    browser's key, "" until then). Anyone else holding the link is refused.
+    """
+    if guardian_user_id is not None:
+        if signed_in_user_id is None:
+            return SIGN_IN_TO_JOIN
+        return None if signed_in_user_id == guardian_user_id else NOT_YOUR_LINK
+    if held_by and held_by != this_browser:
+        return LINK_IN_USE_ELSEWHERE
+    return None
+
+
+def host_told_of_refusal(reason: str | None) -> bool:
+    """Whether a refusal means someone other than the family holds their link (the host is told)."""
+    return reason in (NOT_YOUR_LINK, LINK_IN_USE_ELSEWHERE)
+
+
 def join_refusal(
     *,
     now: dt.datetime,

@@ -291,6 +291,15 @@ class JoinOutcome:
     platform_url: str = ""
 
 
+@dataclass(frozen=True)
+class JoinHolder:
+    """Who pressed the join button: the signed-in account (None if signed out) and this
+    browser's join key (the secret in its join cookie, made by the view; never empty)."""
+
+    user: User | None
+    browser: str
+
+
 class JoinLinkNotFound(Exception):
     """No link has this token (the view answers 404, as for any unknown address)."""
 
@@ -304,9 +313,12 @@ def find_join_link(token: str) -> JoinLink:
     return link
 
 
-def open_join_link(*, token, now) -> JoinOutcome:
-    """CON-1, CALL-4, CALL-6: check at this moment whether the family may join; record the attempt.
+def open_join_link(*, token, now, holder: JoinHolder) -> JoinOutcome:
+    """CON-1, CALL-4, CALL-6, COM-4: check at this moment whether this person may join; record the attempt.
 
+    First who holds the link (issue 16: one holder per link, never a bearer token): the
+    guardian's own account, signed in, or for a guardian without an account the first browser
+    it admitted. Someone else holding it is refused and the host is told. Then the call's rules.
     Only an allowed attempt hands over the platform link, asked of calls.gateway at this moment
     and only after the portal's own checks pass (so outside the window no platform is asked at
     all). No transaction is open while the platform answers (a slow server must not hold a
@@ -314,13 +326,16 @@ def open_join_link(*, token, now) -> JoinOutcome:
     """
     link = find_join_link(token)
     call, pupil = link.call, link.pupil
-    refusal = policy.join_refusal(
+    browser = hash_token(holder.browser)
+    refusal = _holder_refusal(link, holder, browser) or policy.join_refusal(
         now=now, starts_at=call.starts_at, window_minutes=SchoolSettings.load().join_window_minutes, kind=call.kind,
         status=call.status, consent_in_force=pupil.pk in consenting_pupil_ids([pupil.pk]),
         still_invited=CallInvitation.objects.filter(call=call, pupil=pupil, removed_at__isnull=True).exists(),
         link_revoked=link.revoked_at is not None,
         guardian_entitled=any(g.pk == link.guardian_id for g in family_recipients(pupil)),
     )
+    if refusal is None and link.guardian.user_id is None:
+        refusal = _hold_for_browser(link, browser, now)
     url = ""
     if refusal is None:
         answer = gateway.platform_link_for(call, pupil, now=now)
@@ -329,8 +344,74 @@ def open_join_link(*, token, now) -> JoinOutcome:
         refusal = "The staff have not added the meeting link yet. Please try again in a minute or contact the school office."
     url = url if refusal is None else ""
     reason = (refusal or "")[: JoinAttempt._meta.get_field("reason").max_length]
-    JoinAttempt.objects.create(link=link, call=call, at=now, allowed=refusal is None, reason=reason)
+    with transaction.atomic():
+        JoinAttempt.objects.create(link=link, call=call, at=now, allowed=refusal is None, reason=reason)
+        if policy.host_told_of_refusal(refusal):
+            _tell_host_link_misused(link, holder, now)
     return JoinOutcome(allowed=refusal is None, reason=refusal or "", call=call, pupil=pupil, platform_url=url)
+
+
+def _holder_refusal(link, holder: JoinHolder, browser: str) -> str | None:
+    user = holder.user if holder.user is not None and holder.user.is_authenticated else None
+    return policy.join_holder_refusal(
+        guardian_user_id=link.guardian.user_id, signed_in_user_id=user.pk if user else None,
+        held_by=link.held_by, this_browser=browser,
+    )
+
+
+def _hold_for_browser(link, browser: str, now) -> str | None:
+    """The first browser admitted holds the link. A conditional UPDATE, so of two browsers
+    pressing at the same moment exactly one wins; the other is refused as any later one is."""
+    if link.held_by == browser:
+        return None
+    taken = JoinLink.objects.filter(pk=link.pk, held_by="").update(held_by=browser, held_since=now)
+    if taken:
+        link.held_by, link.held_since = browser, now
+        return None
+    link.refresh_from_db(fields=["held_by", "held_since"])
+    return policy.join_holder_refusal(guardian_user_id=None, signed_in_user_id=None, held_by=link.held_by, this_browser=browser)
+
+
+def _tell_host_link_misused(link, holder: JoinHolder, now) -> None:
+    """Once per link: the host hears that someone other than the family tried to use it."""
+    call = link.call
+    signed_in = holder.user if holder.user is not None and holder.user.is_authenticated else None
+    notify(
+        to=call.host.email, user=call.host, kind="call-join-link-misused",
+        context=emails.staff_context(
+            call, pupil=link.pupil, guardian=link.guardian.full_name, at=f"{policy.local(now):%H:%M on %d/%m/%Y}",
+            signed_in_as=str(signed_in) if signed_in else "",
+        ),
+        dedupe_key=f"call-join-link-misused:{link.pk}",
+    )
+
+
+@transaction.atomic
+def send_new_join_link(*, link: JoinLink, sent_by, now) -> JoinLink:
+    """Issue 16: a family whose link is held by another browser (a new phone, cookies cleared) gets
+    a fresh one, sent to the school's address for them; the old link stops working at once.
+
+    Only the call's own staff and leadership may do this, and only while join details may still
+    go out and the link is in force. The new link is free until a browser joins with it.
+    """
+    call = _locked(link.call)
+    if sent_by.pk not in call.staff_ids() and not is_leadership(sent_by):
+        raise CallError("Only the call's staff or the headteacher and deputy can send a family a new join link.")
+    link = JoinLink.objects.select_for_update().select_related("guardian", "pupil").get(pk=link.pk)
+    if link.revoked_at is not None or not policy.join_details_may_go_out(kind=call.kind, status=call.status):
+        raise CallError("That join link is no longer in force, so no new one can be sent for it.")
+    if now >= call.starts_at + policy.LATE_LOCK:
+        raise CallError("This call is locked, so nobody else can join it.")
+    _revoke_links(JoinLink.objects.filter(pk=link.pk), now=now, reason="Replaced by a new link sent by the school")
+    token, token_hash = _new_token()
+    fresh = JoinLink.objects.create(call=call, guardian=link.guardian, pupil=link.pupil, token_hash=token_hash, created_at=now)
+    guardian = link.guardian
+    notify(
+        to=guardian.email, user=guardian.user, kind="call-join",
+        context={**emails.family_context(call, guardian, [link.pupil]), "join_url": emails.absolute(f"/calls/join/{token}/")},
+        dedupe_key=f"call-join:{fresh.pk}",
+    )
+    return fresh
 
 
 def host_join_link(*, call, user, now) -> str:

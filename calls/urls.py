@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:call_id>/decide/", views.decide, name="decide"),
     path("<int:call_id>/checklist/", views.tick, name="tick"),
     path("<int:call_id>/meeting/", views.meeting_details, name="meeting_details"),
+    path("<int:call_id>/new-join-link/", views.new_join_link, name="new_join_link"),
     path("<int:call_id>/start/", views.start_as_host, name="start_as_host"),
     path("<int:call_id>/time/", views.change_time, name="change_time"),
     path("<int:call_id>/cancel/", views.cancel, name="cancel"),

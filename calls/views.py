@@ -213,6 +213,8 @@ def detail(request, call_id):
         "agreements": call.agreements.select_related("guardian"),
         "approvals": call.approvals.select_related("approver"),
         "attempts": call.join_attempts.select_related("link__guardian", "link__pupil")[:50],
+        # Issue 16: links held by one browser, which the call's staff can replace for the family.
+        "held_links": call.join_links.active().exclude(held_by="").select_related("guardian", "pupil"),
         "meeting_form": MeetingDetailsForm(initial={"meeting_url": call.meeting_url, "passcode": call.passcode}),
     })
 
@@ -257,6 +259,27 @@ def tick(request, call_id):
     except services.CallError as error:
         messages.error(request, str(error))
     return redirect(f"{reverse('calls:detail', args=[call.pk])}#checklist")
+
+
+@require_POST
+@staff_required
+def new_join_link(request, call_id):
+    """Issue 16: send a family a new join link (their old one is held by another browser)."""
+    call = permissions.get_call_for_staff(request.user, call_id)
+    link_id = request.POST.get("link", "")
+    link = call.join_links.active().filter(pk=int(link_id)).first() if link_id.isdigit() else None
+    if link is None:
+        messages.error(request, "Choose one of this call's join links.")
+        return redirect(f"{reverse('calls:detail', args=[call.pk])}#attempts-heading")
+    try:
+        services.send_new_join_link(link=link, sent_by=request.user, now=timezone.now())
+    except services.CallError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"A new join link is on its way to {link.guardian} for {link.pupil.full_name}; the old one no longer works."
+        )
+    return redirect(f"{reverse('calls:detail', args=[call.pk])}#attempts-heading")
 
 
 @require_POST

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as account_views
 from portal import views as portal_views
 
 # The Django admin signs in through allauth, so its login is rate-limited and MFA-aware.
@@ -12,6 +13,8 @@ admin.site.site_header = "EGPS Portal administration"
 urlpatterns = [
     path("", portal_views.home, name="home"),
     path("healthz", portal_views.healthz, name="healthz"),
+    # Before allauth's URLs: addresses are the school's records, never changed by their holder (issue 16).
+    path("accounts/email/", account_views.email_address, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("", include("governance.urls")),
     path("school/", include("school.urls")),

@@ -134,9 +134,8 @@ def messages_to(user, guardian) -> dict:
     model = model_or_none("notifications.OutboxMessage")
     if model is None:
         return _section("Emails the portal sent you", available=False)
+    # The account's own mail only: an address string is no proof of whose mail it was (issue 16).
     condition = Q(recipient_user=user)
-    if guardian.email:
-        condition |= Q(recipient_email__iexact=guardian.email)
     rows = [
         {
             "subject": m.subject,

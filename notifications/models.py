@@ -24,8 +24,12 @@ class OutboxQuerySet(models.QuerySet):
         return self.filter(state__in=[OutboxState.FAILED, OutboxState.PENDING, OutboxState.SENDING])
 
     def sent_to(self, user):
-        """Messages the portal sent (or will send) to this person: their account or their address."""
-        return self.filter(Q(recipient_user=user) | Q(recipient_email__iexact=user.email))
+        """Messages the portal sent (or will send) to this person's account.
+
+        Matched on the account, never on an address string: whoever holds an address on their
+        account must not read mail the school wrote to that address for someone else (issue 16).
+        """
+        return self.filter(recipient_user=user)
 
 
 class OutboxMessage(models.Model):

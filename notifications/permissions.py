@@ -20,7 +20,7 @@ def can_manage_outbox(user) -> bool:
 
 
 def messages_sent_to(user):
-    """The emails the portal sent this person, and nothing else: their account or their address."""
+    """The emails the portal sent this person's account, and nothing else (never matched by address)."""
     if not user.is_authenticated:
         return OutboxMessage.objects.none()
     return OutboxMessage.objects.sent_to(user)

@@ -31,7 +31,7 @@ OUTBOX_LIMIT = 200
 
 @login_required
 def inbox(request):
-    """Every email the portal sent this person (their account or their address), newest first."""
+    """Every email the portal sent this person's account, newest first."""
     page = Paginator(messages_sent_to(request.user).order_by("-created_at"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "notifications/inbox.html", {"page": page, "can_manage_outbox": can_manage_outbox(request.user)})
 

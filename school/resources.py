@@ -178,21 +178,27 @@ class GuardianResource(DirectoryResource):
             self._give_account(instance, row_number, dry_run=dry_run, **kwargs)
 
     def _give_account(self, guardian, row_number, *, dry_run, imported_by=None, now=None, **kwargs):
+        """A new account for the guardian, invited to the school's address for them; never an existing one.
+
+        An account that already signs in with this address is NOT attached (issue 16): the address
+        alone proves nothing about who holds that account (a member of staff, another family, a
+        parent who claimed it). The guardian is imported without an account and the office is
+        asked to resolve it; the rest of the file imports as normal.
+        """
         from accounts.models import User
         from accounts.services import send_invitation
 
-        user = User.objects.filter(email__iexact=guardian.email).first()
-        if user is not None:
-            other = Guardian.objects.filter(user=user).exclude(pk=guardian.pk).first()
-            if other is not None:
-                raise ValidationError(
-                    {"email": f"{guardian.email} already signs in as another guardian (MIS id {other.mis_id})."}
-                )
-            self.note(row_number, "Linked to the existing account for this email (no invitation)")
-        else:
-            user = User.objects.create_user(email=guardian.email, first_name=guardian.first_name, last_name=guardian.last_name)
-            self.note(row_number, "New account: an invitation email will be sent")
-            if not dry_run:
-                send_invitation(user=user, invited_by=imported_by, now=now)
+        if User.objects.filter(email__iexact=guardian.email).exists():
+            self.note(
+                row_number,
+                f"Needs the office: {guardian.email} already signs in to another account, so this guardian was"
+                " imported without an account and nothing was linked. Check the address with the family, correct"
+                " it in the MIS and import again.",
+            )
+            return
+        user = User.objects.create_user(email=guardian.email, first_name=guardian.first_name, last_name=guardian.last_name)
+        self.note(row_number, "New account: an invitation email will be sent")
+        if not dry_run:
+            send_invitation(user=user, invited_by=imported_by, now=now)
         guardian.user = user
         guardian.save(update_fields=["user"])

@@ -74,3 +74,10 @@ def parent_of(*pupils, email=None, parental_responsibility=True) -> Guardian:
     for pupil in pupils:
         GuardianshipFactory(guardian=guardian, pupil=pupil, parental_responsibility=parental_responsibility)
     return guardian
+
+
+def family_holder(token, *, browser="the-family-browser"):
+    """The family's own side of a join link (issue 16): its guardian's account, signed in, in one browser."""
+    from calls import services
+
+    return services.JoinHolder(user=services.find_join_link(token).guardian.user, browser=browser)

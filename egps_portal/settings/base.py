@@ -203,12 +203,22 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[EGPS Portal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PORTAL_BASE_URL.startswith("https") else "http"
-# Failed sign-ins: 5 per account per 5 minutes (and a wider per-IP cap).
+# Failed sign-ins: 5 per account per 5 minutes. Per IP address only far above what a whole
+# school behind one address (the school network, a mobile carrier) reaches in normal use, so a
+# guesser there cannot lock everyone else out (issue 16); correct sign-ins per IP are capped only
+# as a flood guard (allauth's default "login" of 30/m/ip counted every sign-in, right ones too).
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "20/m/ip,5/5m/key",
+    "login": "1000/m/ip",
+    "login_failed": "200/10m/ip,5/5m/key",
     "reset_password": "20/m/ip,5/m/key",
-    "reset_password_from_key": "20/m/ip",
+    # Where an invitation link lands: on invitation day a whole carrier address of families sets
+    # passwords at once; the key itself is unguessable, so this only guards against floods.
+    "reset_password_from_key": "300/m/ip",
 }
+# The per-IP limits need each person's own address. Behind a reverse proxy set this to the number
+# of proxies you run (allauth then reads X-Forwarded-For from the right); left at 0 the header is
+# ignored, so nobody escapes the limits by sending their own.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("PORTAL_REAUTH_SECONDS", default=15 * 60)
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"

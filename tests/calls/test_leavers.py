@@ -11,6 +11,7 @@ from calls.models import CallInvitation, JoinLink
 from governance import hooks
 from governance.services import mark_pupil_left
 from tests.calls.conftest import NOW, TUESDAY_10, join_token, outbox
+from tests.factories import family_holder
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_a_leaver_leaves_upcoming_calls_and_their_familys_links_stop_working(gro
     assert CallInvitation.objects.get(call=group_call, pupil=child_b).removed_at is None
     assert not JoinLink.objects.active().filter(call=group_call, pupil=child_a).exists()
     assert JoinLink.objects.active().filter(call=group_call, pupil=child_b).exists()
-    refused = services.open_join_link(token=token, now=TUESDAY_10)
+    refused = services.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
     assert refused.allowed is False
     assert "cancelled" in refused.reason
 

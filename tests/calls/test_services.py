@@ -13,7 +13,7 @@ from consent.choices import Scope
 from consent.services import withdraw_consent
 from school.models import Closure, SchoolSettings
 from tests.calls.conftest import NOW, TUESDAY_10, consent, join_token, london, outbox
-from tests.factories import PupilFactory, parent_of
+from tests.factories import PupilFactory, family_holder, parent_of
 
 pytestmark = pytest.mark.django_db
 
@@ -340,9 +340,9 @@ def test_opening_a_link_is_checked_at_that_moment_and_recorded(book, consented, 
     book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk])
     token = join_token(outbox("call-join")[0])
 
-    early = services.open_join_link(token=token, now=TUESDAY_10 - dt.timedelta(minutes=16))
-    inside = services.open_join_link(token=token, now=TUESDAY_10 - dt.timedelta(minutes=10))
-    locked = services.open_join_link(token=token, now=TUESDAY_10 + dt.timedelta(minutes=5))
+    early = services.open_join_link(token=token, now=TUESDAY_10 - dt.timedelta(minutes=16), holder=family_holder(token))
+    inside = services.open_join_link(token=token, now=TUESDAY_10 - dt.timedelta(minutes=10), holder=family_holder(token))
+    locked = services.open_join_link(token=token, now=TUESDAY_10 + dt.timedelta(minutes=5), holder=family_holder(token))
 
     assert (early.allowed, inside.allowed, locked.allowed) == (False, True, False)
     assert inside.platform_url == "https://teams.example.test/meet/abc"
@@ -359,10 +359,10 @@ def test_the_platform_link_comes_from_the_gateway_at_join_time(book, consented, 
     token = join_token(outbox("call-join")[0])
     # monkeypatch puts back the provider CallsConfig.ready() registered, for the tests that follow.
     monkeypatch.setitem(gateway._providers, Platform.BIGBLUEBUTTON, lambda call, pupil, now: f"https://bbb.example.test/{pupil.pk}")
-    outcome = services.open_join_link(token=token, now=TUESDAY_10)
+    outcome = services.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
     refusal = gateway.PlatformAnswer(url="https://bbb.example.test/x", refusal="Two staff must be in the call first.")
     monkeypatch.setitem(gateway._providers, Platform.BIGBLUEBUTTON, lambda call, pupil, now: refusal)
-    refused = services.open_join_link(token=token, now=TUESDAY_10)
+    refused = services.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
 
     assert outcome.platform_url == f"https://bbb.example.test/{child_a.pk}"
     assert not refused.allowed
@@ -373,7 +373,8 @@ def test_the_platform_link_comes_from_the_gateway_at_join_time(book, consented, 
 def test_no_meeting_link_yet_is_a_plain_refusal(book, consented, child_a):
     book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk], meeting_url="")
 
-    outcome = services.open_join_link(token=join_token(outbox("call-join")[0]), now=TUESDAY_10)
+    token = join_token(outbox("call-join")[0])
+    outcome = services.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
 
     assert not outcome.allowed
     assert "not added the meeting link" in outcome.reason
@@ -385,7 +386,7 @@ def test_a_guardian_who_loses_parental_responsibility_cannot_use_their_link(book
     token = join_token(outbox("call-join")[0])
     guardian_a.guardianships.update(parental_responsibility=False)
 
-    outcome = services.open_join_link(token=token, now=TUESDAY_10)
+    outcome = services.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
 
     assert not outcome.allowed
     assert "no longer receives join details" in outcome.reason
@@ -393,7 +394,7 @@ def test_a_guardian_who_loses_parental_responsibility_cannot_use_their_link(book
 
 def test_an_unknown_token_is_not_found(db):
     with pytest.raises(services.JoinLinkNotFound):
-        services.open_join_link(token="nope", now=NOW)
+        services.open_join_link(token="nope", now=NOW, holder=family_holder("nope"))
 
 
 # --- consent withdrawn: CON-3 -------------------------------------------------------------------
@@ -414,7 +415,7 @@ def test_withdrawal_removes_the_pupil_revokes_links_and_tells_the_host(book, con
     assert not JoinLink.objects.active().filter(pupil=child_a).exists()
     assert JoinLink.objects.active().filter(pupil=child_b).exists()
     assert "Amelia Adams" in outbox("call-pupil-removed", to=teacher.email)[0].body_text
-    refused = services.open_join_link(token=token, now=TUESDAY_10)
+    refused = services.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
     assert not refused.allowed
 
 
@@ -462,7 +463,8 @@ def test_moving_a_group_call_tells_every_family_and_replaces_join_links(book, co
     assert [m.recipient_email for m in outbox("call-changed")] == [guardian_a.email]
     assert "11:00 to 11:45" in outbox("call-changed")[0].body_text
     assert len(outbox("call-join")) == 2
-    assert not services.open_join_link(token=old_token, now=TUESDAY_10 + dt.timedelta(hours=1)).allowed
+    later = TUESDAY_10 + dt.timedelta(hours=1)
+    assert not services.open_join_link(token=old_token, now=later, holder=family_holder(old_token)).allowed
 
 
 @pytest.mark.policy("CALL-1")

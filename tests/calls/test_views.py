@@ -15,7 +15,7 @@ from calls.models import Call, CallInvitation, JoinAttempt
 from consent.choices import Scope
 from consent.services import withdraw_consent
 from tests.calls.conftest import NOW, TUESDAY_10, consent, join_token, outbox
-from tests.factories import PupilFactory, parent_of
+from tests.factories import PupilFactory, family_holder, parent_of
 
 pytestmark = pytest.mark.django_db
 
@@ -274,6 +274,8 @@ def test_a_parent_agrees_in_the_portal(as_user, one_to_one, parent_a, parent_b):
 
 
 def open_link(client, token):
+    """The family presses Join, signed in as the guardian the link was sent to (issue 16)."""
+    client.force_login(family_holder(token).user)
     return client.post(reverse("calls:join", args=[token]))
 
 

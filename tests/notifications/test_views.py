@@ -15,19 +15,21 @@ def _row(key, email, state=OutboxState.SENT, **fields):
 
 
 def test_inbox_lists_only_my_messages(client, parent_a, parent_b):
-    _row("mine", parent_a.email)
-    _row("theirs", parent_b.email)
+    _row("mine", parent_a.email, recipient_user=parent_a)
+    _row("theirs", parent_b.email, recipient_user=parent_b)
+    _row("my address, no account", parent_a.email)  # issue 16: an address string is not an account
     client.force_login(parent_a)
 
     response = client.get(reverse("notifications:inbox"))
 
     assert b"Subject mine" in response.content
     assert b"Subject theirs" not in response.content
+    assert b"Subject my address, no account" not in response.content
 
 
 def test_someone_elses_message_is_404(client, parent_a, parent_b):
-    theirs = _row("theirs", parent_b.email)
-    mine = _row("mine", parent_a.email)
+    theirs = _row("theirs", parent_b.email, recipient_user=parent_b)
+    mine = _row("mine", parent_a.email, recipient_user=parent_a)
     client.force_login(parent_a)
 
     assert client.get(reverse("notifications:message", args=[theirs.pk])).status_code == 404

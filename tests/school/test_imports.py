@@ -161,12 +161,15 @@ def test_parental_responsibility_must_be_yes_or_no(office, now):
     assert report.error_rows[0].errors == ["parental_responsibility: 'maybe' should be yes or no."]
 
 
-def test_a_guardian_whose_email_already_has_an_account_is_linked_without_an_invitation(office, teacher, now):
+def test_a_guardian_whose_email_already_has_an_account_is_never_linked_to_it(office, teacher, now):
     _import("pupils", PUPILS, office, now)
     text = GUARDIANS.replace("anne@example.test", teacher.email)
 
     report = _import("guardians", text, office, now)
 
-    assert "Linked to the existing account for this email (no invitation)" in report.rows[0].notes
-    assert Guardian.objects.get(mis_id="G001").user == teacher
+    # Issue 16: the address alone never attaches a family to an account; the office is asked.
+    assert report.ok
+    assert any(note.startswith("Needs the office:") for note in report.rows[0].notes)
+    assert Guardian.objects.get(mis_id="G001").user is None
+    assert not Guardian.objects.filter(user=teacher).exists()
     assert not OutboxMessage.objects.filter(kind="account-invitation").exists()

@@ -229,6 +229,8 @@ TABLE = {
     "calls:decide": [POST(HEAD)],
     "calls:tick": [POST(CALL_STAFF, denied=NOT_FOUND, parents=FORBIDDEN, superuser=FORBIDDEN)],
     "calls:meeting_details": [POST(CALL_TEAM, denied=NOT_FOUND, parents=FORBIDDEN, superuser=FORBIDDEN)],
+    # Issue 16: a missing or foreign link id is a message and a redirect for the call's staff.
+    "calls:new_join_link": [POST(CALL_STAFF, denied=NOT_FOUND, parents=FORBIDDEN, superuser=FORBIDDEN)],
     # Only for calls on a platform that applies the settings (BigBlueButton); this call is on Teams,
     # so even its host gets 404 here (the BigBlueButton case is in tests/calls).
     "calls:start_as_host": [POST((), denied=NOT_FOUND, parents=FORBIDDEN, superuser=FORBIDDEN)],

@@ -38,6 +38,7 @@ from notifications.models import OutboxMessage
 from notifications.recipients import family_recipients
 from school.models import Pupil, SchoolSettings
 from tests.calls.conftest import NOW, book, consented, join_token, london, one_to_one  # noqa: F401
+from tests.factories import family_holder
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -243,7 +244,7 @@ def _group_call_with_link(book, pupil, starts_at) -> tuple:  # noqa: F811 - `boo
 def _open_until(token, at, stop, opened):
     while not stop.is_set():
         started = time.monotonic()
-        outcome = call_services.open_join_link(token=token, now=at)
+        outcome = call_services.open_join_link(token=token, now=at, holder=family_holder(token))
         opened.append(Opened(started, outcome.allowed))
 
 
@@ -283,7 +284,7 @@ def test_no_join_link_opens_after_a_withdrawal_commits(book, consented, child_a,
         assert any(o.allowed for o in before), "the link never worked, so the race proved nothing"
         assert after, "no open started after the withdrawal committed, so the race proved nothing"
         assert not any(o.allowed for o in after), "an open that started after the withdrawal committed was let in"
-        assert not call_services.open_join_link(token=token, now=inside_window).allowed
+        assert not call_services.open_join_link(token=token, now=inside_window, holder=family_holder(token)).allowed
         _assert_join_page_refuses(token, inside_window, parent_a)
         # Consent again for the next round (a later decision, so it is the one in force).
         give_consent(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=parent_a,

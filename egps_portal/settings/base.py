@@ -215,10 +215,9 @@ ACCOUNT_RATE_LIMITS = {
     # passwords at once; the key itself is unguessable, so this only guards against floods.
     "reset_password_from_key": "300/m/ip",
 }
-# The per-IP limits need each person's own address. Behind a reverse proxy set this to the number
-# of proxies you run (allauth then reads X-Forwarded-For from the right); left at 0 the header is
-# ignored, so nobody escapes the limits by sending their own.
-ALLAUTH_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
+# The per-IP limits need each person's own address: ALLAUTH_TRUSTED_PROXY_COUNT is set under
+# "deployment" below (0 unless the portal is behind a reverse proxy of ours, so nobody escapes the
+# limits by sending their own X-Forwarded-For).
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("PORTAL_REAUTH_SECONDS", default=15 * 60)
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
@@ -378,7 +377,12 @@ MIDDLEWARE.insert(MIDDLEWARE.index("accounts.middleware.StaffMFAMiddleware"), "a
 DJANGO_BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
 if DJANGO_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1)
+# How many proxies of ours append to X-Forwarded-For (allauth reads the client's address that many
+# from the right). PORTAL_TRUSTED_PROXY_COUNT is the same setting's other name, kept for operators
+# who set it first.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int(
+    "DJANGO_TRUSTED_PROXY_COUNT", default=env.int("PORTAL_TRUSTED_PROXY_COUNT", default=1 if DJANGO_BEHIND_PROXY else 0)
+)
 # Where collectstatic puts the files WhiteNoise serves (the image: /app/staticfiles, built in).
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(STATIC_ROOT)))
 # The container health check calls /healthz over plain HTTP inside the container; it must get the

@@ -199,7 +199,7 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[EGPS Portal] "
+# Email subjects start with the school's name: accounts.adapter.PortalAccountAdapter.format_email_subject.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PORTAL_BASE_URL.startswith("https") else "http"
 # Failed sign-ins: 5 per account per 5 minutes (and a wider per-IP cap).
 ACCOUNT_RATE_LIMITS = {

@@ -1,6 +1,6 @@
 """Every link a person is shown leads somewhere they may go: for each demo account, start at the
 dashboard, follow every link on every page reached (through the Django client, as that person),
-and fail on any link that answers 404 for them. Also: every response carries the
+and fail on any link that answers 404 (or another refusal) for them. Also: every response carries the
 Permissions-Policy that keeps camera and microphone off on the portal itself.
 
 A page type (URL name) is read for links a few times, and each kind of link (from one page type
@@ -31,6 +31,9 @@ LINKS_TRIED_PER_KIND = 3
 # Not pages a person browses: the admin has its own permission model, static files are not views.
 SKIPPED_PREFIXES = ("/django-admin/", "/static/", "/media/", "/accounts/logout/")
 BUDGET_SECONDS = 60
+# A link answered with one of these is a dead end for the person shown it (404 above all: the
+# portal's "not yours"); a 500 fails the test on its own (the test client raises it).
+REFUSALS = (403, 404, 405, 410)
 
 
 class _Links(HTMLParser):
@@ -91,8 +94,8 @@ def crawl(client) -> tuple[list[str], int]:
         fetched += 1
         policy = _permissions_policy(response)
         assert (policy.get("camera"), policy.get("microphone")) == ("()", "()"), path
-        if response.status_code == 404:
-            broken.append(f"{source} -> {path} (404)")
+        if response.status_code in REFUSALS:
+            broken.append(f"{source} -> {path} ({response.status_code})")
             continue
         if response.status_code in (301, 302, 303, 307, 308):
             queue.append((source, response["Location"]))

@@ -63,12 +63,14 @@ class PortalAccountAdapter(DefaultAccountAdapter):
     def email_context(self, email, context) -> dict:
         """allauth's context for its emails, naming the school and linking to PORTAL_BASE_URL like
         every other email of the portal (templates/account/email/base_message.txt)."""
+        from school.models import SchoolSettings
+
         site = PortalSite.current()
         links = {key: on_portal(value) for key, value in context.items() if key.endswith("_url") and isinstance(value, str)}
         return {
             "request": allauth_context.request, "email": email, **context, **links,
             "current_site": site, "site_name": site.name, "site_domain": site.domain,
-            "portal_url": settings.PORTAL_BASE_URL + "/",
+            "portal_url": settings.PORTAL_BASE_URL + "/", "school": SchoolSettings.load(),
         }
 
     def format_email_subject(self, subject):

@@ -78,6 +78,10 @@ def test_a_renamed_school_signs_its_emails_with_the_new_name(client, parent_a, d
 
 
 def test_the_unknown_address_email_names_the_school_and_offers_no_public_sign_up(client, django_capture_on_commit_callbacks):
+    school = SchoolSettings.load()
+    school.office_phone, school.office_email = "01632 960123", "office@ernesford.example"
+    school.save()
+
     message = _sent(
         django_capture_on_commit_callbacks,
         lambda: client.post(reverse("account_reset_password"), {"email": "nobody@example.test"}, HTTP_HOST=HOSTILE),
@@ -85,7 +89,8 @@ def test_the_unknown_address_email_names_the_school_and_offers_no_public_sign_up
 
     text = _assert_from_the_school(message)
     assert "/accounts/signup/" not in text  # accounts are made by the office: the link would lead nowhere
-    assert "school office" in text
+    assert "contact the office (01632 960123, office@ernesford.example)" in " ".join(text.split())
+    assert str(message["Subject"]) == f"[{SCHOOL}] No portal account for this address"
 
 
 def test_the_email_confirmation_names_the_school_and_links_to_the_portal(client, parent_a, django_capture_on_commit_callbacks):

@@ -1,12 +1,35 @@
 import hashlib
-from urllib.parse import quote
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
-from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class PortalSite:
+    """What allauth's email templates call `current_site`: the school and the portal's public
+    address, never the Host header of the request that caused the email."""
+
+    name: str
+    domain: str
+
+    @classmethod
+    def current(cls) -> "PortalSite":
+        from school.models import SchoolSettings
+
+        return cls(name=SchoolSettings.load().name, domain=urlsplit(settings.PORTAL_BASE_URL).netloc)
+
+
+def on_portal(url: str) -> str:
+    """An absolute link allauth built from the request, moved onto PORTAL_BASE_URL (same path)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return url
+    return settings.PORTAL_BASE_URL + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):
@@ -24,10 +47,7 @@ class PortalAccountAdapter(DefaultAccountAdapter):
 
         from .models import User
 
-        request = allauth_context.request
-        message = self.render_mail(
-            template_prefix, email, {"request": request, "email": email, "current_site": get_current_site(request), **context}
-        )
+        message = self.render_mail(template_prefix, email, self.email_context(email, context))
         html = next((body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"), "")
         # The rendered text holds any one-time key: a retried request dedupes, a new request does not.
         digest = hashlib.sha256(f"{template_prefix}|{email}|{message.subject}|{message.body}".encode()).hexdigest()[:32]
@@ -50,6 +70,26 @@ class PortalAccountAdapter(DefaultAccountAdapter):
     def can_delete_email(self, email_address):
         """Addresses are the school's records: nobody removes (or, accounts.views, adds) their own."""
         return False
+
+    def email_context(self, email, context) -> dict:
+        """allauth's context for its emails, naming the school and linking to PORTAL_BASE_URL like
+        every other email of the portal (templates/account/email/base_message.txt)."""
+        from school.models import SchoolSettings
+
+        site = PortalSite.current()
+        links = {key: on_portal(value) for key, value in context.items() if key.endswith("_url") and isinstance(value, str)}
+        return {
+            "request": allauth_context.request, "email": email, **context, **links,
+            "current_site": site, "site_name": site.name, "site_domain": site.domain,
+            "portal_url": settings.PORTAL_BASE_URL + "/", "school": SchoolSettings.load(),
+        }
+
+    def format_email_subject(self, subject):
+        """[School name] subject: the school, not the request's host, is who writes."""
+        return f"[{PortalSite.current().name}] {subject}"
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        return settings.PORTAL_BASE_URL + reverse("account_confirm_email", args=[emailconfirmation.key])
 
     def get_reset_password_from_key_url(self, key):
         """Links in email use the portal's public address, never the request's Host header."""

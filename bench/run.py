@@ -214,7 +214,7 @@ def fan_out(env, sink) -> dict:
         families = send_weekly_timetables(now=timezone.now())
         queued = time.monotonic() - started
         ids = list(OutboxMessage.objects.filter(pk__gt=last, kind="timetable-weekly").order_by("pk").values_list("pk", flat=True))
-        message_ids = [f"<outbox-{pk}@egps-portal>" for pk in ids]
+        message_ids = list(OutboxMessage.objects.filter(pk__in=ids).order_by("pk").values_list("message_id", flat=True))
         processes.wait_for(
             lambda: sink.delivered(message_ids) == len(message_ids), timeout=900, what="every timetable", interval=0.1
         )

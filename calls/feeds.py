@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import StaffRole
+from notifications.models import message_id_domain
 from school.permissions import children_of
 
 from . import ics, services
@@ -30,6 +31,37 @@ FEED_HISTORY = dt.timedelta(days=30)
 FEED_AHEAD = dt.timedelta(weeks=16)
 # Labels looked up once: get_FOO_display() costs more than the rest of an event's text.
 PLATFORMS, STATUSES = dict(Platform.choices), dict(CallStatus.choices)
+# How often a subscribed calendar should fetch the feed again (RFC 7986 REFRESH-INTERVAL, and
+# X-PUBLISHED-TTL for Outlook and Apple): a cancelled or moved call should show within the hour.
+REFRESH = "PT1H"
+
+# RFC 5545 3.8.1.11: a call still waiting for the parent's agreement or the head's approval
+# (CALL-4), or sent back for a new time, may not happen: TENTATIVE until it is scheduled.
+EVENT_STATUS = {
+    CallStatus.DRAFT: "TENTATIVE",
+    CallStatus.AWAITING_PARENT: "TENTATIVE",
+    CallStatus.AWAITING_APPROVAL: "TENTATIVE",
+    CallStatus.SCHEDULED: "CONFIRMED",
+    CallStatus.HELD: "CONFIRMED",
+    CallStatus.CANCELLED: "CANCELLED",
+}
+_STEP = {"TENTATIVE": 0, "CONFIRMED": 1, "CANCELLED": 2}
+
+
+def event_sequence(*, version: int, status: str) -> int:
+    """RFC 5545 3.8.7.4 SEQUENCE: raised by every significant change, so a calendar replaces its copy.
+
+    A call's significant changes are its time (each move raises `version`) and its published STATUS,
+    which within one version only moves forward, TENTATIVE -> CONFIRMED -> CANCELLED (a move is the
+    only way back to TENTATIVE, and it raises the version). So three steps per version is enough and
+    the number never goes down.
+    """
+    return 3 * (version - 1) + _STEP[EVENT_STATUS[status]]
+
+
+def event_uid(call_pk: int) -> str:
+    """Unique beyond this school: the portal's own host name, as in the Message-IDs."""
+    return f"call-{call_pk}@{message_id_domain()}"
 
 
 def calls_for_feed(user, now):
@@ -47,7 +79,7 @@ def calls_for_feed(user, now):
         Call.objects.ended_since(now - FEED_HISTORY).filter(starts_at__lt=now + FEED_AHEAD).filter(mine | children)
         .select_related("host", "second_staff")
         .only(
-            "title", "activity", "platform", "starts_at", "ends_at", "status", "version",
+            "title", "activity", "platform", "starts_at", "ends_at", "status", "version", "booked_at", "changed_at",
             "host__first_name", "host__last_name", "host__email",
             "second_staff__first_name", "second_staff__last_name", "second_staff__email",
         )
@@ -56,25 +88,32 @@ def calls_for_feed(user, now):
 
 
 def build_calendar(user, now) -> bytes:
-    stamp = ics.utc(now)
     return ics.calendar(
-        [("VERSION", "2.0"), ("PRODID", "-//EGPS Portal//Calls//EN"), ("X-WR-CALNAME", "School video calls")],
-        [_event(call, stamp) for call in calls_for_feed(user, now)],
+        [
+            ("VERSION", "2.0"), ("PRODID", "-//EGPS Portal//Calls//EN"), ("X-WR-CALNAME", "School video calls"),
+            ("REFRESH-INTERVAL;VALUE=DURATION", REFRESH), ("X-PUBLISHED-TTL", REFRESH),
+        ],
+        [_event(call) for call in calls_for_feed(user, now)],
     )
 
 
-def _event(call, stamp) -> list[tuple[str, str]]:
-    """What, when and with whom; never the meeting link or passcode (COM-4)."""
+def _event(call) -> list[tuple[str, str]]:
+    """What, when and with whom; never the meeting link or passcode (COM-4).
+
+    DTSTAMP is when the call last changed (RFC 5545 3.8.7.2: in a calendar published without a
+    METHOD, "the date and time that the information ... was last revised"), not the time of the
+    request, so a client can tell an unchanged event from a changed one.
+    """
     description = f"{call.activity}\n\nStaff: {', '.join(staff_names(call))}\nStatus: {STATUSES[call.status]}"
     return [
-        ("UID", f"call-{call.pk}@egps-portal"),
-        ("DTSTAMP", stamp),
+        ("UID", event_uid(call.pk)),
+        ("DTSTAMP", ics.utc(call.changed_at or call.booked_at)),
         ("DTSTART", ics.utc(call.starts_at)),
         ("DTEND", ics.utc(call.ends_at)),
         ("SUMMARY", ics.text(f"{call.title} ({PLATFORMS[call.platform]})")),
         ("DESCRIPTION", ics.text(description)),
-        ("SEQUENCE", str(call.version)),
-        ("STATUS", "CANCELLED" if call.status == CallStatus.CANCELLED else "CONFIRMED"),
+        ("SEQUENCE", str(event_sequence(version=call.version, status=call.status))),
+        ("STATUS", EVENT_STATUS[call.status]),
     ]
 
 

@@ -80,6 +80,9 @@ class Call(models.Model):
     cancel_reason = models.TextField(blank=True, default="")
     # Set by the beat sweep once join details for the current version went out (cheap to skip).
     join_details_sent_at = models.DateTimeField(null=True, blank=True)
+    # When what a calendar shows of the call (time, status) last changed: the feed's DTSTAMP.
+    # Set by every service that changes those; empty on calls booked before it existed (booked_at then).
+    changed_at = models.DateTimeField(null=True, blank=True)
 
     objects = CallQuerySet.as_manager()
 

@@ -166,7 +166,8 @@ def book_call(
         duration_minutes=duration_minutes, ends_at=starts_at + dt.timedelta(minutes=duration_minutes),
         host=host, second_staff=second_staff, single_staff_reason="" if second_staff else single_staff_reason.strip(),
         record=record, status=CallStatus.AWAITING_PARENT if one_to_one else CallStatus.SCHEDULED,
-        school_class=school_class, booked_by=booked_by, booked_at=now, meeting_url=meeting_url, passcode=passcode,
+        school_class=school_class, booked_by=booked_by, booked_at=now, changed_at=now, meeting_url=meeting_url,
+        passcode=passcode,
     )
     for pupil in invitees.included:
         CallInvitation.objects.create(call=call, pupil=pupil, invited_at=now)
@@ -458,7 +459,8 @@ def record_parent_agreement(*, call, guardian, decided_by, now, agree: bool) -> 
     except IntegrityError:
         raise CallError("Another parent or carer has already answered for this time.") from None
     call.status = CallStatus.AWAITING_APPROVAL if agree else CallStatus.DRAFT
-    call.save(update_fields=["status"])
+    call.changed_at = now
+    call.save(update_fields=["status", "changed_at"])
     notify(
         to=call.host.email, user=call.host, kind="call-agreement-decided",
         context=emails.staff_context(call, agreement=agreement), dedupe_key=f"call-agreement-decided:{agreement.pk}",
@@ -485,7 +487,8 @@ def _decide(*, call, approver, now, decision, reason) -> CallApproval:
     except IntegrityError:
         raise CallError("Someone else has already decided on this call.") from None
     call.status = CallStatus.SCHEDULED if decision == ApprovalDecision.APPROVED else CallStatus.DRAFT
-    call.save(update_fields=["status"])
+    call.changed_at = now
+    call.save(update_fields=["status", "changed_at"])
     notify(
         to=call.host.email, user=call.host, kind="call-approval-decided",
         context=emails.staff_context(call, approval=approval), dedupe_key=f"call-approval-decided:{approval.pk}",
@@ -533,6 +536,7 @@ def change_call_time(*, call, changed_by, now, starts_at, duration_minutes) -> C
     call.starts_at, call.duration_minutes = starts_at, duration_minutes
     call.ends_at = starts_at + dt.timedelta(minutes=duration_minutes)
     call.version += 1
+    call.changed_at = now
     call.join_details_sent_at = None
     _revoke_links(JoinLink.objects.active().filter(call=call), now=now, reason="The call's time changed.")
     if call.is_one_to_one:
@@ -568,7 +572,8 @@ def cancel_call(*, call, cancelled_by, now, reason) -> Call:
         raise CallError("Give a reason: families are told why.")
     families = _families(call)
     call.status, call.cancelled_at, call.cancel_reason = CallStatus.CANCELLED, now, reason.strip()
-    call.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    call.changed_at = now
+    call.save(update_fields=["status", "cancelled_at", "cancel_reason", "changed_at"])
     _revoke_links(JoinLink.objects.active().filter(call=call), now=now, reason="The call was cancelled.")
     for guardian, pupils in families.items():
         notify(
@@ -594,7 +599,8 @@ def mark_call_held(*, call, by, now) -> Call:
     if call.status != CallStatus.SCHEDULED:
         raise CallError("Only a scheduled call can be marked as held.")
     call.status = CallStatus.HELD
-    call.save(update_fields=["status"])
+    call.changed_at = now  # the feed's description says "Held"
+    call.save(update_fields=["status", "changed_at"])
     _revoke_links(JoinLink.objects.active().filter(call=call), now=now, reason="The call has taken place.")
     return call
 
@@ -670,7 +676,8 @@ def remove_from_upcoming_calls(*, pupil, now, removal: Removal) -> None:
         if call.is_one_to_one:
             # A one-to-one without its pupil cannot happen; nobody should keep time for it.
             call.status, call.cancelled_at, call.cancel_reason = CallStatus.CANCELLED, now, removal.reason
-            call.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+            call.changed_at = now
+            call.save(update_fields=["status", "cancelled_at", "cancel_reason", "changed_at"])
         notify(
             to=call.host.email, user=call.host, kind=removal.notice_kind, context=emails.staff_context(call, pupil=pupil),
             dedupe_key=f"{removal.notice_kind}:{invitation.pk}:{now.isoformat()}",

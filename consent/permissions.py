@@ -42,6 +42,12 @@ def may_record_for_others(user) -> bool:
     return has_any_role(user, RECORDERS_FOR_ANY_PUPIL | {Role.TEACHER})
 
 
+def may_record_for_class(user, school_class) -> bool:
+    """Whether the pupils of this class page link to "record a decision": only if this person may
+    open those pages (the DSL team sees every class but records only for classes they teach)."""
+    return pupils_recordable_by(user).filter(school_class=school_class).exists()
+
+
 def consent_classes_for(user):
     """Classes whose consent view `user` may open: their own as a teacher, all for whole-school roles."""
     return classes_visible_to(user)

@@ -57,7 +57,7 @@ def class_view(request, class_id):
         "rows": rows,
         "summary": summary,
         "states": ConsentState,
-        "may_record": permissions.may_record_for_others(request.user),
+        "may_record": permissions.may_record_for_class(request.user, school_class),
     }
     return render(request, "consent/staff/class.html", context)
 

@@ -3,7 +3,8 @@ each outcome on its row.
 
 At-least-once by design (a lost join link is worse than a repeated one). The only possible
 repeat is a worker dying between the SMTP server accepting a message and the row being marked
-sent; the repeat carries the row's fixed Message-ID, so it is recognisable. Every state change
+sent; the repeat carries the row's fixed Message-ID, so it is recognisable (and its own Date:
+every try is stamped with the moment it is handed to the server). Every state change
 is a conditional UPDATE on (state, lease), so a task run twice, or a worker whose lease ran
 out, never overwrites what another worker did.
 """
@@ -17,6 +18,7 @@ import smtplib
 import time
 from contextlib import contextmanager
 from email.generator import BytesGenerator
+from email.utils import format_datetime
 from io import BytesIO
 
 from django.conf import settings
@@ -212,7 +214,7 @@ def _send_batch(backend, rows, *, now, deadline) -> int:
 
 
 def raw_message(row) -> bytes:
-    """The message as sent: built from the row (its Message-ID needs the row's id).
+    """The message as sent, but for its Date header (stamped_now() adds it at each try).
 
     The same bytes Django's message().as_bytes() gives, about twice as fast (a mass mailing
     builds one per family): the multipart boundary is chosen here, so the generator does not
@@ -220,6 +222,7 @@ def raw_message(row) -> bytes:
     headers are written as they are instead of through the folding machinery.
     """
     message = as_email(row).message()
+    del message["Date"]  # the time it is sent, not the time it was queued: stamped_now()
     if message.is_multipart():
         message.set_boundary(_boundary(row.body_text, row.body_html))
     out = BytesIO()
@@ -252,11 +255,26 @@ class _Generator(BytesGenerator):
         self.write(self._NL)
 
 
+_DATE_HEADER = re.compile(rb"^Date:[^\r\n]*\r\n", re.IGNORECASE | re.MULTILINE)
+
+
+def stamped_now(raw: bytes) -> bytes:
+    """The stored bytes with a Date header of this moment (RFC 5322 3.6.1: "the date and time at
+    which the creator of the message indicated that the message was complete and ready to enter
+    the mail delivery system"): a message retried hours later says when it really went.
+    Rows written before the Date was left out carry the old one: it is replaced."""
+    head, separator, body = raw.partition(b"\r\n\r\n")
+    head = _DATE_HEADER.sub(b"", head + b"\r\n", count=1)
+    date = format_datetime(timezone.now().astimezone(dt.UTC).replace(microsecond=0)).encode("ascii")
+    return b"Date: " + date + b"\r\n" + head[:-2] + separator + body
+
+
 def _send(backend, row) -> int:
     """Send one row; 1 if the server accepted it. SMTP gets the prebuilt bytes (no MIME work in the
-    worker); other backends (console, file, tests) get the EmailMessage."""
+    worker); other backends (console, file, tests) get the EmailMessage (Django dates it as it builds it)."""
     if isinstance(backend, SMTPBackend) and row.raw_message:
-        refused = backend.connection.sendmail(_from_address(), [row.recipient_email, *row.cc], bytes(row.raw_message))
+        data = stamped_now(bytes(row.raw_message))
+        refused = backend.connection.sendmail(_from_address(), [row.recipient_email, *row.cc], data)
         if row.recipient_email in refused:  # a copy may be refused alone; the recipient may not
             raise smtplib.SMTPRecipientsRefused({row.recipient_email: refused[row.recipient_email]})
         return 1

@@ -1,6 +1,26 @@
+import secrets
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+
+def new_message_id() -> str:
+    """A Message-ID for a new row (RFC 5322 3.6.4): 128 random bits at the portal's own domain.
+
+    Random rather than the row's id, because ids repeat: every school's portal starts at 1, and a
+    restored backup hands out again the ids written after it was taken. Mailbox providers
+    de-duplicate on Message-ID and would hide the later email (a join link) as a copy of the first.
+    A per-install id would not help after a restore (it is restored with the data); a per-row
+    random one does, and is unique across installs too.
+    """
+    return f"<outbox.{secrets.token_hex(16)}@{message_id_domain()}>"
+
+
+def message_id_domain() -> str:
+    """The host of PORTAL_BASE_URL: the name the school's portal answers to."""
+    return (urlsplit(settings.PORTAL_BASE_URL).hostname or "localhost").lower()
 
 
 class OutboxState(models.TextChoices):
@@ -48,9 +68,13 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True, default="")
-    # The exact bytes sent (RFC 5322, with the fixed Message-ID), built once when written, so the
-    # worker only hands them to the SMTP server. Empty on rows written before it existed.
+    # The exact bytes sent (RFC 5322, with the fixed Message-ID) but for the Date header, which the
+    # worker adds when it actually sends; built once when written. Empty on rows written before it existed.
     raw_message = models.BinaryField(blank=True, default=b"", editable=False)
+    # Fixed when the row is written, so a retry is recognisable as the same message. Random, not the
+    # row's id: mailbox providers de-duplicate on Message-ID, and ids repeat across schools and after
+    # a restored backup (the same id would hide a later, different email).
+    message_id = models.CharField(max_length=255, unique=True, editable=False, default=new_message_id)
     # Unique per intended message: notifying twice with one key sends once.
     dedupe_key = models.CharField(max_length=200, unique=True)
     state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
@@ -75,11 +99,6 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.kind} to {self.recipient_email} ({self.get_state_display()})"
-
-    @property
-    def message_id(self) -> str:
-        """Fixed per row, so a repeat delivery is recognisable at the recipient."""
-        return f"<outbox-{self.pk}@egps-portal>"
 
 
 class StaffMessage(models.Model):

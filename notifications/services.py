@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Upper
 from django.template.loader import render_to_string
@@ -119,26 +119,11 @@ def _row(notice: Notice) -> OutboxMessage:
 
 
 def _insert(rows: list[OutboxMessage]) -> None:
-    """INSERT the rows with their bytes built once here, so the worker only sends them. The
-    Message-ID names the row's id, so on PostgreSQL the ids are drawn first (one query);
-    elsewhere the rows are inserted, then their bytes written."""
-    if connection.vendor == "postgresql":
-        for row, pk in zip(rows, _next_ids(len(rows)), strict=True):
-            row.pk = pk
-            row.raw_message = raw_message(row)
-        OutboxMessage.objects.bulk_create(rows)
-        return
-    OutboxMessage.objects.bulk_create(rows)
+    """INSERT the rows with their bytes built once here, so the worker only sends them (the
+    Message-ID is drawn when the row is made, so the bytes need nothing from the database)."""
     for row in rows:
         row.raw_message = raw_message(row)
-    OutboxMessage.objects.bulk_update(rows, ["raw_message"])
-
-
-def _next_ids(count: int) -> list[int]:
-    table = OutboxMessage._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
-        return [pk for (pk,) in cursor.fetchall()]
+    OutboxMessage.objects.bulk_create(rows)
 
 
 def _notify_one(notice: Notice) -> OutboxMessage:

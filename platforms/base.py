@@ -40,7 +40,8 @@ class MeetingSpec:
     # None: the school's choice in settings (PORTAL_BBB_WEBCAMS_ONLY_FOR_MODERATOR).
     webcams_only_for_moderator: bool | None = None
     welcome: str = ""
-    # None: the adapter points the platform at the portal's own callback (platforms.tokens).
+    # None: the adapter points the platform at the portal's own callback (platforms.tokens), sent
+    # as meetingEndedURL, which only the server sees.
     end_callback_url: str | None = None
 
 

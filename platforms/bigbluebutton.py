@@ -30,7 +30,6 @@ MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 # Metadata keys the portal sets on every meeting; BigBlueButton reports them back lower-cased.
 META_PORTAL = "egps-portal"
 META_POLICY = "egps-policy"
-META_END_CALLBACK = "endCallbackUrl"
 END_TOLERANCE_SECONDS = 120
 
 
@@ -174,13 +173,15 @@ class BigBlueButtonAdapter:
         )
 
     def metadata(self, spec: MeetingSpec) -> dict[str, str]:
-        """Every meta_ value sent on create: the calls app's keys, the portal, the policy, the callback."""
+        """Every meta_ value sent on create: the calls app's keys, the portal, the policy fingerprint.
+
+        Never a secret: BigBlueButton hands metadata to the meeting's clients and writes it into
+        recordings (the end callback travels in meetingEndedURL instead, create_params)."""
         fingerprint = hashlib.sha256(query_string(dict(sorted(self.policy_settings(spec).items()))).encode()).hexdigest()
         return {
             **{str(key): str(value) for key, value in spec.metadata.items() if key != MANUAL_LINK_KEY},
             META_PORTAL: self.portal_id,
             META_POLICY: fingerprint[:16],
-            META_END_CALLBACK: spec.end_callback_url or end_callback_url(spec.meeting_id),
         }
 
     def create_params(self, spec: MeetingSpec, *, now: dt.datetime) -> dict[str, str]:
@@ -188,6 +189,8 @@ class BigBlueButtonAdapter:
         params["duration"] = str(policy.meeting_duration_minutes(ends_at=spec.ends_at, now=now))
         if spec.welcome:
             params["welcome"] = spec.welcome
+        # Server to server only: bbb-web calls it when the meeting ends (LOG-1), no client sees it.
+        params["meetingEndedURL"] = spec.end_callback_url or end_callback_url(spec.meeting_id, ends_at=spec.ends_at)
         params.update({f"meta_{key}": value for key, value in self.metadata(spec).items()})
         return params
 

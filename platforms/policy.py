@@ -36,12 +36,16 @@ def meeting_policy_settings(*, record: bool, webcams_only_for_moderator: bool) -
     Waiting room (guests wait for a moderator), everyone muted on entry, private chat off (also in
     breakout rooms), locks applied on join, no downloads or snapshots, the meeting ends when no
     member of staff is left, and recording only when CON-6 allowed it for every pupil invited.
+    Children see only the staff in the user list, not each other's names (the other families did
+    not agree to share them). When a lesson may be recorded, everyone is told the moment recording
+    starts ("should not record ... without parental permission": those present know it is on).
     """
     return {
         "guestPolicy": "ASK_MODERATOR",
         "muteOnStart": "true",
         "lockSettingsDisablePrivateChat": "true",
         "lockSettingsLockOnJoin": "true",
+        "lockSettingsHideUserList": "true",
         "breakoutRoomsPrivateChatEnabled": "false",
         "disabledFeatures": ",".join(DISABLED_FEATURES),
         "webcamsOnlyForModerator": _flag(webcams_only_for_moderator),
@@ -51,6 +55,7 @@ def meeting_policy_settings(*, record: bool, webcams_only_for_moderator: bool) -
         # A recorded lesson still records only while staff press Record.
         "autoStartRecording": "false",
         "allowStartStopRecording": _flag(record),
+        "notifyRecordingIsOn": _flag(record),
     }
 
 

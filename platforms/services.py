@@ -40,25 +40,38 @@ def record_attendance(*, info: MeetingInfo, now: dt.datetime) -> MeetingReport:
     return report
 
 
+class EndRefused(Exception):
+    """The end callback was not taken: the text says why (for the platform's log, not a person)."""
+
+
 @transaction.atomic
 def _store_end(*, meeting_id: str, info: MeetingInfo | None, now: dt.datetime) -> MeetingReport:
     report = _locked_report(meeting_id, info)
+    if report.received_at is not None:
+        # One end per meeting: a replayed callback (or a second one) must not move the first.
+        raise EndRefused("This meeting's end was already recorded.")
     if info is not None:
         _apply(report, info, now)
-    # A repeated callback keeps the first end time.
     report.ended_at = report.ended_at or now
-    report.received_at = report.received_at or now
+    report.received_at = now
     report.save()
     return report
 
 
 def record_meeting_end(*, meeting_id: str, now: dt.datetime) -> MeetingReport:
     """LOG-1: the platform says the meeting ended. Read it one last time if it is still there
-    (BigBlueButton keeps an ended meeting briefly), then close its report."""
+    (BigBlueButton keeps an ended meeting briefly), then close its report.
+
+    Refused (EndRefused) while the platform says the meeting is still running: the session-log
+    pre-fill must never get an end time from anyone but the platform at the real end.
+    """
     try:
         info = get_adapter().meeting_info(meeting_id)
     except PlatformError:
-        info = None  # the end itself is still worth recording
+        info = None  # the end itself is still worth recording (the address is known only to the server)
+    if info is not None and info.running:
+        logger.warning("End callback for meeting %s ignored: the platform says it is still running.", meeting_id)
+        raise EndRefused("The meeting is still running.")
     return _store_end(meeting_id=meeting_id, info=info, now=now)
 
 

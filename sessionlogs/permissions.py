@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from accounts.choices import Role
 from accounts.permissions import has_any_role, is_dsl_team, is_leadership, is_staff_member
 from calls.models import Call
+from calls.permissions import calls_visible_to
 from school.models import Pupil
 from school.permissions import WHOLE_SCHOOL, pupils_visible_to
 
@@ -33,6 +34,12 @@ def calls_with_logs_visible_to(user):
 def get_call_for_log(user, call_id) -> Call:
     """A call whose log this user may read, or 404."""
     return get_object_or_404(calls_with_logs_visible_to(user).select_related("host", "second_staff"), pk=call_id)
+
+
+def may_open_call_page(user, call) -> bool:
+    """Whether a log page links to its call's page: the office and the DSL team read every log,
+    but the call page is for the call's own staff and leadership (calls.permissions)."""
+    return calls_visible_to(user).filter(pk=call.pk).exists()
 
 
 def logs_visible_to(user):

@@ -99,6 +99,7 @@ def call_log(request, call_id):
             return redirect("sessionlogs:call_log", call_id=call.pk)
     context = {
         "call": call, "form": form, "pupils": pupils, "refusal": decision.reason if may_write else "",
+        "call_page": permissions.may_open_call_page(request.user, call),
         "concern_url": _concern_url(call, None, [p.pk for p in pupils]), "concerns": _linked_concerns(request.user, call),
     }
     return render(request, "sessionlogs/write.html", context)
@@ -109,7 +110,7 @@ def _show_log(request, call, log):
     window = SchoolSettings.load().log_correction_window_hours
     attendance = list(log.pupils.select_related("pupil"))
     context = {
-        "call": call, "log": log, "attendance": attendance,
+        "call": call, "log": log, "attendance": attendance, "call_page": permissions.may_open_call_page(request.user, call),
         "checklist": [(item.label, item.key in log.checklist_items) for item in REQUIRED],
         "versions": log.versions.select_related("written_by").order_by("-number"),
         "annotations": log.annotations.select_related("written_by"),
@@ -151,7 +152,8 @@ def correct(request, call_id):
         else:
             messages.success(request, "Correction saved. The earlier version is kept in the log's history.")
             return redirect("sessionlogs:call_log", call_id=call.pk)
-    return render(request, "sessionlogs/correct.html", {"call": call, "log": log, "form": form})
+    context = {"call": call, "log": log, "form": form, "call_page": permissions.may_open_call_page(request.user, call)}
+    return render(request, "sessionlogs/correct.html", context)
 
 
 @require_POST

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -201,7 +202,7 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[EGPS Portal] "
+# Email subjects start with the school's name: accounts.adapter.PortalAccountAdapter.format_email_subject.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PORTAL_BASE_URL.startswith("https") else "http"
 # Failed sign-ins: 5 per account per 5 minutes. Per IP address only far above what a whole
 # school behind one address (the school network, a mobile carrier) reaches in normal use, so a
@@ -254,6 +255,15 @@ CONTENT_SECURITY_POLICY = {
 # Security headers. HTTPS settings switch on with DEBUG off (production behind TLS).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Permissions-Policy on every response: the portal itself never uses a camera or microphone (calls
+# happen on the video platform's own site), so no page of it, nor anything it frames, may ask.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
+        "microphone", "payment", "usb",
+    )
+}
 X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = False
 if not DEBUG:

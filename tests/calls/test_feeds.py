@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from icalendar import Calendar
 
 from calls import ics
-from calls.feeds import FEED_AHEAD, FEED_HISTORY, build_calendar
+from calls.feeds import FEED_AHEAD, FEED_HISTORY, build_calendar, event_uid
 from calls.models import Call, CallInvitation
 from calls.policy import MAX_DURATION
 from tests.calls.conftest import NOW
@@ -52,7 +52,7 @@ def test_the_feed_parses_as_icalendar_with_every_awkward_character_kept(teacher,
     for person in (teacher, parent_a):
         events = Calendar.from_ical(build_calendar(person, NOW)).walk("VEVENT")
 
-        assert [str(e["UID"]) for e in events] == [f"call-{call.pk}@egps-portal"]
+        assert [str(e["UID"]) for e in events] == [event_uid(call.pk)]
         event = events[0]
         assert str(event["SUMMARY"]) == "Maths; sums, and más (Microsoft Teams)"
         assert str(event["DESCRIPTION"]).startswith("Line one\nLine two – ✓ ")
@@ -70,7 +70,7 @@ def test_the_feed_covers_thirty_days_back_to_sixteen_weeks_ahead(teacher):
 
     events = Calendar.from_ical(build_calendar(teacher, NOW)).walk("VEVENT")
 
-    assert [str(e["UID"]) for e in events] == [f"call-{c.pk}@egps-portal" for c in inside]
+    assert [str(e["UID"]) for e in events] == [event_uid(c.pk) for c in inside]
 
 
 def test_a_removed_invitation_takes_the_call_out_of_the_parents_feed(teacher, child_a, parent_a):

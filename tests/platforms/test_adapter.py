@@ -91,11 +91,11 @@ def test_recording_is_off_unless_the_spec_says_record(fake_bbb, adapter, spec, s
 def test_the_end_callback_points_at_the_portal_with_a_signed_token(fake_bbb, adapter, spec, start):
     _, sent = _created(fake_bbb, adapter, spec, start)
 
-    url = urllib.parse.urlsplit(sent["meta_endCallbackUrl"])
+    url = urllib.parse.urlsplit(sent["meetingEndedURL"])
     token = urllib.parse.parse_qs(url.query)["token"][0]
     assert f"{url.scheme}://{url.netloc}" == PORTAL
     assert url.path == "/platforms/bbb/callback/"
-    assert meeting_id_from_token(token) == spec.meeting_id
+    assert meeting_id_from_token(token, now=spec.ends_at) == spec.meeting_id
 
 
 def test_the_manual_link_is_never_sent_to_the_platform(fake_bbb, adapter, spec, start):

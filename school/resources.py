@@ -14,8 +14,8 @@ from .models import Guardian, Guardianship, Pupil, SchoolClass
 
 # Day first, as UK MIS exports write dates; ISO dates are accepted too. Never month first.
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
-YES = {"yes", "y", "true", "1"}
-NO = {"no", "n", "false", "0"}
+YES = {"yes", "y", "true", "t", "1"}
+NO = {"no", "n", "false", "f", "0"}
 
 
 class UKDateWidget(widgets.Widget):
@@ -103,8 +103,9 @@ class PupilResource(DirectoryResource):
         if not mis_id:
             raise ValidationError({"mis_id": "The MIS id is empty; every pupil needs one."})
         if mis_id in self.seen_ids:
-            raise ValidationError({"mis_id": f"MIS id {mis_id} is on row {self.seen_ids[mis_id] + 1} too."})
-        self.seen_ids[mis_id] = row_number
+            raise ValidationError({"mis_id": f"MIS id {mis_id} is on row {self.seen_ids[mis_id]} too."})
+        # The row as the spreadsheet numbers it (school.imports adds _row; blank rows count).
+        self.seen_ids[mis_id] = row.get("_row") or row_number + 1
         name = " ".join(str(row.get("class") or "").split())
         if name and not SchoolClass.objects.filter(name__iexact=name).exists():
             self.note(row_number, f"New class: {name}")

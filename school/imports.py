@@ -54,6 +54,10 @@ class ImportReport:
         return [r for r in self.rows if r.errors]
 
     @property
+    def good_rows(self):
+        return [r for r in self.rows if not r.errors]
+
+    @property
     def ok(self) -> bool:
         return not self.problems and not self.error_rows
 
@@ -140,12 +144,6 @@ def _with_derived_ids(kind, headers, body):
             email = row[at["email"]] if "email" in at else ""
             derived.append(mis_layouts.derived_id(kind, first, last, email))
     return ["mis_id", *headers], [[d, *row] for d, row in zip(derived, body, strict=True)]
-
-
-def template_csv(kind: str) -> str:
-    """The heading row of the portal's own layout, for the office's downloadable template."""
-    resource = RESOURCES[kind]
-    return ",".join(resource.COLUMNS + resource.OPTIONAL) + "\r\n"
 
 
 def run(kind: str, text: str, *, dry_run: bool, imported_by, now, leave_out=frozenset()) -> ImportReport:

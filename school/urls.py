@@ -21,6 +21,7 @@ urlpatterns = [
     path("import/", views.import_upload, name="import"),
     path("import/preview/", views.import_preview, name="import_preview"),
     path("import/confirm/", views.import_confirm, name="import_confirm"),
+    path("import/template/<slug:kind>.csv", views.import_template, name="import_template"),
     path("settings/", views.school_settings, name="settings"),
     path("settings/hours/", views.school_hours, name="hours"),
     path("settings/terms/", views.term_add, name="term_add"),

@@ -233,14 +233,27 @@ def import_upload(request):
     if request.method == "POST" and form.is_valid():
         try:
             text = imports.decode_upload(form.cleaned_data["file"].read())
-            imports.read_dataset(form.cleaned_data["kind"], text)
+            dataset = imports.read_dataset(form.cleaned_data["kind"], text)
         except imports.UnreadableFile as e:
             form.add_error("file", str(e))
         else:
-            kind = form.cleaned_data["kind"]
+            # The headings decide what the file holds: a contacts file chosen as pupils is still contacts.
+            kind = dataset.kind
+            if kind != form.cleaned_data["kind"]:
+                label = imports.KIND_LABELS[kind]
+                messages.info(request, f"The headings show this file holds {label}, so it is read as {label}.")
             request.session[IMPORT_SESSION_KEY] = {"kind": kind, "text": text, "digest": imports.digest(text)}
             return redirect("school:import_preview")
     return render(request, "school/import_upload.html", {"form": form})
+
+
+@keeper_required
+def import_template(request, kind):
+    """An empty file in the portal's own layout, for a school whose MIS export cannot be used as it is."""
+    if kind not in imports.RESOURCES:
+        raise Http404
+    resource = imports.RESOURCES[kind]
+    return csv_response(f"{kind}-template.csv", list(resource.COLUMNS + resource.OPTIONAL), [])
 
 
 def _stored_import(request):
@@ -267,7 +280,13 @@ def import_confirm(request):
         messages.error(request, "That preview is out of date. Please upload the file again.")
         return redirect("school:import")
     try:
-        report = services.confirm_import(kind=stored["kind"], text=stored["text"], imported_by=request.user, now=timezone.now())
+        report = services.confirm_import(
+            kind=stored["kind"],
+            text=stored["text"],
+            imported_by=request.user,
+            now=timezone.now(),
+            good_rows_only=request.POST.get("rows") == "good",
+        )
     except services.ImportRefused as refused:
         messages.error(request, str(refused))
         return render(

@@ -136,19 +136,26 @@ class GuardianResource(DirectoryResource):
     def before_import_row(self, row, row_number=None, **kwargs):
         row["mis_id"] = " ".join(str(row.get("mis_id") or "").split())
         row["email"] = str(row.get("email") or "").strip().lower()
+        # Every problem of the row at once, so the office fixes the file in one pass.
+        problems = {}
         if not row["mis_id"]:
-            raise ValidationError({"mis_id": "The MIS id is empty; every guardian needs one."})
+            problems["mis_id"] = "The MIS id is empty; every guardian needs one."
         pupil_id = str(row.get("pupil_mis_id") or "").strip()
         pupil = Pupil.objects.filter(mis_id=pupil_id).first() if pupil_id else None
         if pupil is None:
-            raise ValidationError(
-                {"pupil_mis_id": f"There is no pupil with MIS id '{pupil_id}'. Import the pupils first."}
+            problems["pupil_mis_id"] = (
+                f"There is no pupil with MIS id '{pupil_id}'. Import the pupils first."
                 if pupil_id
-                else {"pupil_mis_id": "The pupil's MIS id is empty."}
+                else "The pupil's MIS id is empty."
             )
         row["_pupil"] = pupil
         row["_relationship"] = " ".join(str(row.get("relationship") or "").split())[:50] or "Parent"
-        row["_responsibility"] = yes_or_no(row.get("parental_responsibility"))
+        try:
+            row["_responsibility"] = yes_or_no(row.get("parental_responsibility"))
+        except ValidationError as e:
+            problems.update({k: v[0] for k, v in e.message_dict.items()})
+        if problems:
+            raise ValidationError(problems)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if not super().skip_row(instance, original, row, import_validation_errors):

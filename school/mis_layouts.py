@@ -45,7 +45,14 @@ PUPIL_ALIASES = {
 
 GUARDIAN_ALIASES = {
     "mis_id": ["mis_id", "contact_id", "contact_mis_id", "guardian_id", "contact_person_id", "person_id", "contact_reference"],
-    "first_name": ["first_name", "contact_forename", "contact_first_name", "contact_legal_forename", "forename", "legal_forename"],
+    "first_name": [
+        "first_name",
+        "contact_forename",
+        "contact_first_name",
+        "contact_legal_forename",
+        "forename",
+        "legal_forename",
+    ],
     "last_name": ["last_name", "contact_surname", "contact_last_name", "contact_legal_surname", "surname", "legal_surname"],
     "email": [
         "email",

@@ -51,7 +51,8 @@ def test_a_sims_pupil_file_with_bom_crlf_and_blank_rows_reports_spreadsheet_row_
     assert "'31/02/2017' is not a date" in bad_date
     assert report.error_rows[1].errors == ["first_name is empty; every row needs one."]
     page = preview.content.decode()
-    assert 'href="#row-6"' in page and 'href="#row-7"' in page
+    assert 'href="#row-6"' in page
+    assert 'href="#row-7"' in page
     assert "Import the 2 rows that are fine; leave out 2" in page
 
     # Everything is refused unless the office chooses to import the good rows.
@@ -137,7 +138,12 @@ def test_a_sims_contacts_file_chosen_as_pupils_is_recognised_and_imported(client
     assert [r.number for r in preview.context["report"].rows] == [2, 4, 5]
     _confirm(client)
     maria = Guardian.objects.get(mis_id="C-9001")
-    assert (maria.first_name, maria.last_name, maria.email, maria.phone) == ("Maria", "Brontë", "maria@example.test", "07700 900001")
+    assert (maria.first_name, maria.last_name, maria.email, maria.phone) == (
+        "Maria",
+        "Brontë",
+        "maria@example.test",
+        "07700 900001",
+    )
     links = {(g.pupil.mis_id, g.relationship, g.parental_responsibility) for g in Guardianship.objects.filter(guardian=maria)}
     assert links == {("A812345678012", "Mother", True), ("B812345678013", "Aunt", False)}
     patrick = Guardian.objects.get(mis_id="C-9002")

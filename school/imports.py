@@ -157,12 +157,19 @@ def run(kind: str, text: str, *, dry_run: bool, imported_by, now, leave_out=froz
     return run_dataset(dataset, dry_run=dry_run, imported_by=imported_by, now=now)
 
 
-def run_dataset(dataset: tablib.Dataset, *, dry_run: bool, imported_by, now) -> ImportReport:
-    """Import rows already under the portal's column names (CSV upload and the Wonde sync share this)."""
+def run_dataset(dataset: tablib.Dataset, *, dry_run: bool, imported_by, now, all_or_nothing=True) -> ImportReport:
+    """Import rows already under the portal's column names (CSV upload and the Wonde sync share this).
+
+    all_or_nothing=False (the sync): the good rows are saved and the bad ones reported."""
     kind = dataset.kind
     resource = RESOURCES[kind]()
     result = resource.import_data(
-        dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True, imported_by=imported_by, now=now
+        dataset,
+        dry_run=dry_run,
+        use_transactions=True,
+        rollback_on_validation_errors=all_or_nothing,
+        imported_by=imported_by,
+        now=now,
     )
     rows = [_row_report(i, row_result, dataset, resource) for i, row_result in enumerate(result.rows, 1)]
     counts = {}

@@ -65,7 +65,13 @@ class FakeWonde:
         self.links.setdefault(wid, [])
 
     def add_contact(self, wid, *, forename, surname, email="", mobile="", mis_id=None):
-        self.contacts[wid] = {"mis_id": mis_id or f"c{wid.lower()}", "forename": forename, "surname": surname, "email": email, "mobile": mobile}
+        self.contacts[wid] = {
+            "mis_id": mis_id or f"c{wid.lower()}",
+            "forename": forename,
+            "surname": surname,
+            "email": email,
+            "mobile": mobile,
+        }
 
     def link(self, student, contact, relationship="Mother", responsible=True):
         self.links[student] = [x for x in self.links[student] if x[0] != contact] + [(contact, relationship, responsible)]
@@ -84,7 +90,13 @@ class FakeWonde:
         return {
             "data": {
                 "emails": {"email": email or None, "primary": email or None, "home": email or None, "work": None},
-                "telephones": {"phone": mobile or None, "primary": mobile or None, "home": None, "work": None, "mobile": mobile or None},
+                "telephones": {
+                    "phone": mobile or None,
+                    "primary": mobile or None,
+                    "home": None,
+                    "work": None,
+                    "mobile": mobile or None,
+                },
                 "salutation": None,
             }
         }
@@ -126,13 +138,19 @@ class FakeWonde:
         }
         if "education_details" in includes:
             record["education_details"] = {
-                "data": {"upn": s["upn"], "admission_date": wonde_date("2024-09-01"), "leaving_date": wonde_date(s["leaving_date"])}
+                "data": {
+                    "upn": s["upn"],
+                    "admission_date": wonde_date("2024-09-01"),
+                    "leaving_date": wonde_date(s["leaving_date"]),
+                }
             }
         if "groups" in includes:
             group = {"id": f"G-{s['group']}", "name": s["group"], "type": "REGISTRATION", "code": s["group"][:3]}
             record["groups"] = {"data": [group]}
         if "classes" in includes:
-            record["classes"] = {"data": [{"id": cid, "name": c["name"]} for cid, c in self.classes.items() if c["name"] == s["group"]]}
+            record["classes"] = {
+                "data": [{"id": cid, "name": c["name"]} for cid, c in self.classes.items() if c["name"] == s["group"]]
+            }
         if "contacts" in includes:
             contacts = []
             for cid, relationship, responsible in self.links.get(wid, []):

@@ -290,7 +290,7 @@ def test_a_run_that_would_remove_too_many_pupils_stops_and_asks_the_office(wonde
     assert Pupil.objects.get(mis_id="A100000000001").school_class.name == "Wrens"
     held.refresh_from_db()
     assert held.status == SyncRun.Status.CONFIRMED
-    assert SyncRun.objects.first().status == SyncRun.Status.SUCCEEDED
+    assert SyncRun.objects.get(requested_by=office).status == SyncRun.Status.SUCCEEDED
 
 
 def test_the_beat_task_is_scheduled_and_does_nothing_when_wonde_is_not_connected(settings):
@@ -317,3 +317,90 @@ def test_accounts_are_never_matched_for_staff_who_are_parents(wonde, now):
     User.objects.create_user(email="tess.teach@school.example.test", first_name="T", last_name="T")
     _run(now)
     assert not SchoolClass.objects.get(name="Robins").teachers.exists()
+
+
+# --- The office's pages and the head's dashboard ---------------------------------------------
+
+
+def test_the_office_sees_the_last_run_and_syncs_now(wonde, client, office):
+    client.force_login(office)
+    assert "Last run" in client.get(reverse("school:sync")).content.decode()
+
+    response = client.post(reverse("school:sync_now"), follow=True)  # Celery runs eagerly in tests
+
+    run = SyncRun.objects.get()
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert run.requested_by == office
+    page = response.content.decode()
+    assert "Succeeded" in page
+    assert "Ada Ash joins Robins." in page
+    assert client.get(reverse("school:sync_run", args=[run.pk])).status_code == 200
+
+
+def test_a_failed_run_is_shown_with_its_reason(wonde, client, office, now):
+    wonde.failures[("students", 1)] = 10
+    sync.run_sync(now=now)
+    client.force_login(office)
+    page = client.get(reverse("school:sync")).content.decode()
+    assert "Failed" in page
+    assert "Wonde answered with an error (500)" in page
+
+
+def test_safety_changes_wait_on_the_review_page_until_dealt_with(wonde, client, office, now):
+    sync.run_sync(now=now)
+    wonde.link("S1", "K1", "Mother", responsible=False)
+    sync.run_sync(now=now + dt.timedelta(hours=1))
+    change = SyncChange.objects.get(kind=Kind.RESPONSIBILITY_REMOVED)
+
+    client.force_login(office)
+    assert "no longer has parental responsibility for Ada Ash" in client.get(reverse("school:sync_review")).content.decode()
+    client.post(reverse("school:sync_reviewed", args=[change.pk]))
+
+    change.refresh_from_db()
+    assert change.reviewed_by == office
+    assert "Nothing to review." in client.get(reverse("school:sync_review")).content.decode()
+    assert client.post(reverse("school:sync_reviewed", args=[change.pk])).status_code == 404  # once only
+
+
+@pytest.mark.parametrize("who", ["teacher", "parent_a", "dsl"])
+def test_only_the_head_and_office_reach_the_sync_pages(wonde, client, request, who, now):
+    sync.run_sync(now=now)
+    run = SyncRun.objects.get()
+    change = run.changes.first()
+    client.force_login(request.getfixturevalue(who))
+    for method, url in [
+        ("get", reverse("school:sync")),
+        ("post", reverse("school:sync_now")),
+        ("get", reverse("school:sync_run", args=[run.pk])),
+        ("post", reverse("school:sync_confirm", args=[run.pk])),
+        ("get", reverse("school:sync_review")),
+        ("post", reverse("school:sync_reviewed", args=[change.pk])),
+    ]:
+        assert getattr(client, method)(url).status_code == 403, url
+    assert SyncRun.objects.count() == 1
+
+
+def test_confirming_a_run_that_is_not_held_is_a_404(wonde, client, office, now):
+    run = sync.run_sync(now=now)
+    client.force_login(office)
+    assert client.post(reverse("school:sync_confirm", args=[run.pk])).status_code == 404
+    assert client.post(reverse("school:sync_confirm", args=[99999])).status_code == 404
+
+
+def test_the_heads_dashboard_shows_a_sync_that_has_not_succeeded_for_a_day(wonde, client, head, now):
+    old = now - dt.timedelta(hours=30)
+    SyncRun.objects.create(started_at=old, finished_at=old, status=SyncRun.Status.SUCCEEDED)
+    SyncRun.objects.create(started_at=now - dt.timedelta(hours=1), status=SyncRun.Status.FAILED, error="Wonde down")
+    client.force_login(head)
+
+    assert 'data-testid="sync-stale-panel"' in client.get(reverse("home")).content.decode()
+
+    SyncRun.objects.create(started_at=now - dt.timedelta(minutes=5), status=SyncRun.Status.SUCCEEDED)
+    assert 'data-testid="sync-stale-panel"' not in client.get(reverse("home")).content.decode()
+
+
+def test_no_warning_when_wonde_is_not_connected(client, head, settings):
+    settings.WONDE_SCHOOL_ID = ""
+    client.force_login(head)
+    assert 'data-testid="sync-stale-panel"' not in client.get(reverse("home")).content.decode()
+    assert client.get(reverse("school:sync")).status_code == 200

@@ -404,3 +404,21 @@ def test_no_warning_when_wonde_is_not_connected(client, head, settings):
     client.force_login(head)
     assert 'data-testid="sync-stale-panel"' not in client.get(reverse("home")).content.decode()
     assert client.get(reverse("school:sync")).status_code == 200
+
+
+def test_the_compliance_overview_warns_the_head_and_deputy_of_a_stale_sync(wonde, client, head, deputy, now):
+    from school.models import TermDate
+
+    TermDate.objects.create(name="Autumn", starts_on=now.date() - dt.timedelta(days=30), ends_on=now.date() + dt.timedelta(days=30))
+    SyncRun.objects.create(started_at=now - dt.timedelta(hours=26), status=SyncRun.Status.SUCCEEDED)
+    client.force_login(head)
+    page = client.get(reverse("governance:overview")).content.decode()
+    assert 'data-testid="overview-sync-stale"' in page
+    assert reverse("school:sync") in page
+    client.force_login(deputy)
+    page = client.get(reverse("governance:overview")).content.decode()
+    assert 'data-testid="overview-sync-stale"' in page
+    assert reverse("school:sync") not in page  # the deputy does not keep the directory
+
+    SyncRun.objects.create(started_at=now - dt.timedelta(hours=2), status=SyncRun.Status.SUCCEEDED)
+    assert 'data-testid="overview-sync-stale"' not in client.get(reverse("governance:overview")).content.decode()

@@ -409,7 +409,9 @@ def test_no_warning_when_wonde_is_not_connected(client, head, settings):
 def test_the_compliance_overview_warns_the_head_and_deputy_of_a_stale_sync(wonde, client, head, deputy, now):
     from school.models import TermDate
 
-    TermDate.objects.create(name="Autumn", starts_on=now.date() - dt.timedelta(days=30), ends_on=now.date() + dt.timedelta(days=30))
+    TermDate.objects.create(
+        name="Autumn", starts_on=now.date() - dt.timedelta(days=30), ends_on=now.date() + dt.timedelta(days=30)
+    )
     SyncRun.objects.create(started_at=now - dt.timedelta(hours=26), status=SyncRun.Status.SUCCEEDED)
     client.force_login(head)
     page = client.get(reverse("governance:overview")).content.decode()

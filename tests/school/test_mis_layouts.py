@@ -157,22 +157,31 @@ def test_a_sims_contacts_file_chosen_as_pupils_is_recognised_and_imported(client
         [  # Arbor: the contact's own names are plain First Name / Last Name
             "Student ID,Student First Name,Student Last Name,Guardian ID,First Name,Last Name,Relationship,"
             "Parental Responsibility,Email Address,Mobile Number",
+            "",
             "A812345678012,Zoë,Brontë,G-77,Helen,Brontë,Mother,Y,helen@example.test,07700 900003",
         ],
         [  # Bromcom
             "Student ID,Contact ID,Contact Forename,Contact Surname,Relationship,Parental Responsibility,Email,Mobile",
+            ",,,,,,,",
             "A812345678012,G-77,Helen,Brontë,Mother,Yes,helen@example.test,07700 900003",
         ],
     ],
     ids=["arbor", "bromcom"],
 )
-def test_arbor_and_bromcom_contact_files_import_as_exported(client, office, sims_children, lines):
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
+def test_arbor_and_bromcom_contact_files_import_as_exported(client, office, sims_children, lines, encoding):
     client.force_login(office)
-    preview = _upload(client, "guardians", _bytes(lines))
+    preview = _upload(client, "guardians", _bytes(lines, encoding))
     assert preview.context["report"].ok, preview.context["report"].error_rows
+    assert [r.number for r in preview.context["report"].rows] == [3]
     _confirm(client)
     helen = Guardian.objects.get(mis_id="G-77")
-    assert (helen.first_name, helen.email, helen.phone) == ("Helen", "helen@example.test", "07700 900003")
+    assert (helen.first_name, helen.last_name, helen.email, helen.phone) == (
+        "Helen",
+        "Brontë",
+        "helen@example.test",
+        "07700 900003",
+    )
     link = helen.guardianships.get()
     assert (link.pupil.mis_id, link.relationship, link.parental_responsibility) == ("A812345678012", "Mother", True)
 

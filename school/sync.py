@@ -31,7 +31,7 @@ from django.utils import timezone
 from accounts.audit import acting_as
 from accounts.models import User
 
-from . import imports, wonde
+from . import imports, policy, wonde
 from .models import Guardian, Guardianship, Pupil, SchoolClass, SyncChange, SyncLink, SyncRun
 
 LOCK_KEY = "school:directory-sync:lock"
@@ -369,11 +369,6 @@ def _plan_teachers(snap, plan):
 # --- Running ---------------------------------------------------------------------------------
 
 
-def too_many_removals(*, removals: int, on_roll: int) -> bool:
-    """More pupils would leave than the office allows one run to remove without asking."""
-    return on_roll > 0 and removals > settings.DIRECTORY_SYNC_MAX_REMOVAL_SHARE * on_roll
-
-
 def run_sync(*, now, requested_by=None, client=None, confirmed_run: SyncRun | None = None) -> SyncRun:
     """One run, recorded as a SyncRun whatever happens. Raises SyncBusy if a run is going on.
 
@@ -393,7 +388,8 @@ def run_sync(*, now, requested_by=None, client=None, confirmed_run: SyncRun | No
             on_roll = Pupil.objects.on_roll().count()
             allowed = {r["mis_id"] for r in confirmed_run.held_removals} if confirmed_run else set()
             removals = [k for k, _ in plan.leavers if k not in allowed]
-            if too_many_removals(removals=len(plan.leavers), on_roll=on_roll) and removals:
+            share = settings.DIRECTORY_SYNC_MAX_REMOVAL_SHARE
+            if policy.too_many_removals(removals=len(plan.leavers), on_roll=on_roll, max_share=share) and removals:
                 return _hold(run, plan, on_roll, now)
             counts = _apply(run, plan, now=now, by=requested_by)
             if confirmed_run is not None:
@@ -539,11 +535,13 @@ def is_stale(*, now) -> bool:
     if not wonde.is_connected():
         return False
     good = last_success()
-    if good is None:
-        # Never succeeded: stale once the first try is a day old, or when no run has ever started (beat is not running).
-        first = SyncRun.objects.order_by("started_at").first()
-        return first is None or now - first.started_at > dt.timedelta(hours=settings.DIRECTORY_SYNC_STALE_HOURS)
-    return now - good.started_at > dt.timedelta(hours=settings.DIRECTORY_SYNC_STALE_HOURS)
+    first = SyncRun.objects.order_by("started_at").first() if good is None else None
+    return policy.sync_is_stale(
+        last_success_at=good.started_at if good else None,
+        first_run_at=first.started_at if first else None,
+        now=now,
+        stale_after=dt.timedelta(hours=settings.DIRECTORY_SYNC_STALE_HOURS),
+    )
 
 
 @transaction.atomic

@@ -400,6 +400,7 @@ def child(request, pupil_id):
 # --- Directory sync through Wonde (head and office) ------------------------------------
 
 RECENT_RUNS = 10
+CHANGES_SHOWN = 50
 
 
 @keeper_required
@@ -416,7 +417,9 @@ def sync_status(request):
         "last_success": sync.last_success(),
         "held": latest if latest and latest.status == SyncRun.Status.HELD else None,
         "runs": runs,
-        "changes": latest.changes.select_related("pupil", "guardian") if latest else [],
+        # The first changes of the last run; its page lists them all (a first sync makes hundreds).
+        "changes": latest.changes.select_related("pupil", "guardian")[:CHANGES_SHOWN] if latest else [],
+        "change_count": latest.changes.count() if latest else 0,
         "to_review": SyncChange.objects.filter(needs_review=True, reviewed_at__isnull=True).count(),
         "stale": sync.is_stale(now=timezone.now()),
         "share": round(100 * django_settings.DIRECTORY_SYNC_MAX_REMOVAL_SHARE),

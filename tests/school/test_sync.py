@@ -424,3 +424,22 @@ def test_the_compliance_overview_warns_the_head_and_deputy_of_a_stale_sync(wonde
 
     SyncRun.objects.create(started_at=now - dt.timedelta(hours=2), status=SyncRun.Status.SUCCEEDED)
     assert 'data-testid="overview-sync-stale"' not in client.get(reverse("governance:overview")).content.decode()
+
+
+@pytest.mark.policy("CON-5")
+def test_consent_in_force_follows_parental_responsibility_the_sync_removes(wonde, now):
+    from consent import services as consent_services
+    from consent.choices import Scope
+    from consent.models import CurrentConsent
+
+    _run(now)
+    ada, amy = Pupil.objects.get(mis_id="A100000000001"), Guardian.objects.get(mis_id="ck1")
+    consent_services.give_consent(pupil=ada, guardian=amy, scope=Scope.VIDEO_CALLS, decided_by=amy.user, now=now)
+    assert CurrentConsent.objects.filter(pupil=ada, scope=Scope.VIDEO_CALLS, decision="given").exists()
+    wonde.link("S1", "K1", "Mother", responsible=False)
+
+    _run(now + dt.timedelta(hours=1))
+
+    # Her decision is kept (append-only) but no longer counts: she has no parental responsibility.
+    assert ada.consent_decisions.filter(guardian=amy).exists()
+    assert not CurrentConsent.objects.filter(pupil=ada, scope=Scope.VIDEO_CALLS).exists()

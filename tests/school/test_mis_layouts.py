@@ -242,3 +242,19 @@ def test_templates_are_for_the_office_only(client, teacher, parent_a):
 def test_an_unknown_template_is_a_404(client, office):
     client.force_login(office)
     assert client.get(reverse("school:import_template", args=["staff"])).status_code == 404
+
+
+def test_a_contacts_file_without_contact_ids_gets_stable_ids(client, office, sims_children):
+    client.force_login(office)
+    lines = [
+        "UPN,Contact Forename,Contact Surname,Relationship,Parental Responsibility,Contact Email",
+        "A812345678012,Rhian,Jones,Mother,Yes,rhian@example.test",
+        "B812345678013,Rhian,Jones,Mother,Yes,rhian@example.test",
+    ]
+    _upload(client, "guardians", _bytes(lines))
+    _confirm(client)
+    rhian = Guardian.objects.get(first_name="Rhian")
+    assert rhian.pupils.count() == 2  # one parent of two children, not two parents
+
+    again = _upload(client, "guardians", _bytes(lines)).context["report"]
+    assert [(r.number, r.action) for r in again.rows] == [(2, "No change"), (3, "No change")]

@@ -32,6 +32,9 @@ app.conf.beat_schedule = {
     "platforms-poll-running-meetings": {"task": "platforms.tasks.poll_running_meetings", "schedule": 60.0},
     # LOG-4: calls ended without a session log; host reminded, head told after the deadline. Every 10 minutes, idempotent.
     "sessionlogs-chase-missing-logs": {"task": "sessionlogs.tasks.chase_missing_logs", "schedule": 600.0},
+    # The directory from the MIS through Wonde, hourly 06:20-19:20 and at 03:20, every day; returns
+    # at once when Wonde is not connected. Idempotent: a rerun after a failure finishes the job (docs/directory.md).
+    "school-directory-sync": {"task": "school.tasks.sync_directory", "schedule": crontab(minute=20, hour="3,6-19")},
 }
 
 

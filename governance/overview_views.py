@@ -30,7 +30,16 @@ def overview_page(request):
     term, terms = _term(request)
     summaries = overview.build_summary(term, timezone.now())
     form = TermChoiceForm(initial={"term": str(term.pk)}, terms=terms)
-    return render(request, "governance/overview.html", {"term": term, "summaries": summaries, "form": form})
+    # The directory every number stands on: a sync from the MIS that has not succeeded for a day.
+    from school import sync
+
+    context = {"term": term, "summaries": summaries, "form": form, "sync_stale": sync.is_stale(now=timezone.now())}
+    if context["sync_stale"]:
+        from accounts.permissions import is_directory_keeper
+
+        context["sync_last_success"] = sync.last_success()
+        context["sync_link"] = is_directory_keeper(request.user)  # the deputy sees the warning, not the office page
+    return render(request, "governance/overview.html", context)
 
 
 @role_required(*OVERVIEW_ROLES)

@@ -5,10 +5,12 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from accounts.choices import LEADERSHIP
 from accounts.models import User
-from accounts.permissions import is_directory_keeper, is_staff_member
+from accounts.permissions import has_any_role, is_directory_keeper, is_staff_member
 from portal.registry import NavItem, Panel
 
+from . import sync
 from .permissions import children_of
 
 
@@ -20,6 +22,10 @@ def panels(request, now):
         found.append(Panel("Your children", "school/panels/children.html", {"children": children}, order=10))
     if is_directory_keeper(user):
         found.append(Panel("Directory", "school/panels/directory.html", _directory_counts(), order=80))
+    if (is_directory_keeper(user) or has_any_role(user, LEADERSHIP)) and sync.is_stale(now=now):
+        # The head's overview: a sync that has not succeeded for a day means the directory is going stale.
+        context = {"last_success": sync.last_success()}
+        found.append(Panel("MIS sync not working", "school/panels/sync.html", context, order=12, attention=True))
     return found
 
 

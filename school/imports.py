@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from .resources import GuardianResource, PupilResource
+from . import mis_layouts
+from .models import Pupil
+from .resources import GuardianResource, PupilResource, UKDateWidget
 
 RESOURCES = {"pupils": PupilResource, "guardians": GuardianResource}
 KIND_LABELS = {"pupils": "pupils", "guardians": "guardians"}
@@ -52,6 +54,10 @@ class ImportReport:
         return [r for r in self.rows if r.errors]
 
     @property
+    def good_rows(self):
+        return [r for r in self.rows if not r.errors]
+
+    @property
     def ok(self) -> bool:
         return not self.problems and not self.error_rows
 
@@ -81,31 +87,89 @@ def _header(name) -> str:
 
 
 def read_dataset(kind: str, text: str) -> tablib.Dataset:
-    """The rows of `text` under normalised headings, or UnreadableFile saying what is missing."""
+    """The rows of `text` under the portal's column names, or UnreadableFile saying what is missing.
+
+    Headings as SIMS, Arbor or Bromcom export them are renamed (school.mis_layouts), and the kind of
+    file is read from them: `dataset.kind` may differ from `kind` (a contacts file chosen as pupils).
+    Each row keeps its number as a spreadsheet shows it, blank rows counted, in the `_row` column."""
     try:
-        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+        records = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     except csv.Error as e:
         raise UnreadableFile(f"The file could not be read as CSV ({e}).") from e
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
-    if not rows:
+    numbered = [(n, r) for n, r in enumerate(records, 1) if any(cell.strip() for cell in r)]
+    if not numbered:
         raise UnreadableFile("The file is empty.")
-    headers = [_header(h) for h in rows[0]]
+    (_, heading_row), body_rows = numbered[0], numbered[1:]
+    headers = [_header(h) for h in heading_row]
+    kind = mis_layouts.detect_kind(headers) or kind
+    headers = mis_layouts.canonical_headers(kind, headers)
     resource = RESOURCES[kind]
+    width = len(headers)
+    body = [(r + [""] * width)[:width] for _, r in body_rows]
+    # A file with names but no id column (a Bromcom class list): each row gets a stable derived id.
+    if "mis_id" not in headers and {"first_name", "last_name"} <= set(headers):
+        headers, body = _with_derived_ids(kind, headers, body)
     missing = [c for c in resource.COLUMNS if c not in headers]
     if missing:
-        expected = ", ".join(resource.COLUMNS + resource.OPTIONAL)
-        raise UnreadableFile(f"The first row must name the columns. Missing: {', '.join(missing)}. Expected: {expected}.")
-    width = len(headers)
-    body = [(r + [""] * width)[:width] for r in rows[1:]]
-    return tablib.Dataset(*body, headers=headers)
+        raise UnreadableFile(
+            f"The first row must name the columns. Missing: {', '.join(_with_aliases(kind, c) for c in missing)}. "
+            f"The template for {KIND_LABELS[kind]} shows every column."
+        )
+    dataset = tablib.Dataset(*[[*row, n] for row, (n, _) in zip(body, body_rows, strict=True)], headers=[*headers, "_row"])
+    dataset.kind = kind
+    return dataset
 
 
-def run(kind: str, text: str, *, dry_run: bool, imported_by, now) -> ImportReport:
-    """Import `text` (or only try to, with dry_run). Any bad row rolls every row back."""
+def _with_aliases(kind, column) -> str:
+    others = [a.replace("_", " ").title() for a in mis_layouts.ALIASES[kind].get(column, [])[1:4]]
+    return f"{column} (or {', '.join(others)})" if others else column
+
+
+def _with_derived_ids(kind, headers, body):
+    at = {name: headers.index(name) for name in headers}
+    derived = []
+    for row in body:
+        first, last = row[at["first_name"]], row[at["last_name"]]
+        if kind == "pupils":
+            born = row[at["date_of_birth"]] if "date_of_birth" in at else ""
+            try:
+                born_on = UKDateWidget().clean(born)
+            except ValueError:
+                born_on = None
+            # The same child already in the portal (by legal name and date of birth) keeps their id.
+            same = Pupil.objects.filter(first_name__iexact=first.strip(), last_name__iexact=last.strip(), date_of_birth=born_on)
+            found = same.values_list("mis_id", flat=True).first() if born_on else None
+            derived.append(found or mis_layouts.derived_id(kind, first, last, born_on or born))
+        else:
+            email = row[at["email"]] if "email" in at else ""
+            derived.append(mis_layouts.derived_id(kind, first, last, email))
+    return ["mis_id", *headers], [[d, *row] for d, row in zip(derived, body, strict=True)]
+
+
+def run(kind: str, text: str, *, dry_run: bool, imported_by, now, leave_out=frozenset()) -> ImportReport:
+    """Import `text` (or only try to, with dry_run). Any bad row rolls every row back.
+
+    leave_out: spreadsheet row numbers not to import (the office chose to import the good rows only)."""
     dataset = read_dataset(kind, text)
+    if leave_out:
+        kept = tablib.Dataset(*[r for r in dataset if r[-1] not in leave_out], headers=dataset.headers)
+        kept.kind, dataset = dataset.kind, kept
+    return run_dataset(dataset, dry_run=dry_run, imported_by=imported_by, now=now)
+
+
+def run_dataset(dataset: tablib.Dataset, *, dry_run: bool, imported_by, now, all_or_nothing=True) -> ImportReport:
+    """Import rows already under the portal's column names (CSV upload and the Wonde sync share this).
+
+    all_or_nothing=False (the sync): the good rows are saved and the bad ones reported."""
+    kind = dataset.kind
     resource = RESOURCES[kind]()
     result = resource.import_data(
-        dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True, imported_by=imported_by, now=now
+        dataset,
+        dry_run=dry_run,
+        use_transactions=True,
+        rollback_on_validation_errors=all_or_nothing,
+        imported_by=imported_by,
+        now=now,
     )
     rows = [_row_report(i, row_result, dataset, resource) for i, row_result in enumerate(result.rows, 1)]
     counts = {}
@@ -118,7 +182,7 @@ def run(kind: str, text: str, *, dry_run: bool, imported_by, now) -> ImportRepor
 def _row_report(number, row_result, dataset, resource) -> RowReport:
     values = dict(zip(dataset.headers, dataset[number - 1], strict=False))
     report = RowReport(
-        number=number + 1,
+        number=values.get("_row") or number + 1,
         action=ACTIONS.get(row_result.import_type, row_result.import_type),
         name=f"{values.get('first_name', '')} {values.get('last_name', '')}".strip(),
         notes=resource.notes.get(number, []),

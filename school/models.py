@@ -232,3 +232,84 @@ class Guardianship(models.Model):
 
     def __str__(self):
         return f"{self.guardian} - {self.relationship} of {self.pupil}"
+
+
+# --- Directory sync through Wonde (school.sync) ------------------------------------------
+
+
+class SyncRun(models.Model):
+    """One run of the directory sync: when, how it ended, and what it counted."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        # Would have marked more pupils as left than DIRECTORY_SYNC_MAX_REMOVAL_SHARE allows: nothing
+        # was written; the office confirms (or fixes the MIS) on the sync page.
+        HELD = "held", "Stopped: waiting for the office"
+        CONFIRMED = "confirmed", "Removals confirmed by the office"
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    error = models.TextField(blank=True, default="")
+    counts = models.JSONField(default=dict, blank=True)
+    # A held run: the pupils it would have marked as left, [{"mis_id", "name"}], for the office to check.
+    held_removals = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["status", "started_at"])]
+
+    def __str__(self):
+        return f"Directory sync {self.started_at:%d/%m/%Y %H:%M} ({self.get_status_display()})"
+
+
+class SyncChange(models.Model):
+    """One change a sync made (or could not make). Safety-relevant ones wait for the office's review."""
+
+    class Kind(models.TextChoices):
+        PUPIL_NEW = "pupil_new", "New pupil"
+        PUPIL_CHANGED = "pupil_changed", "Pupil details changed"
+        CLASS_MOVE = "class_move", "Class move"
+        LEAVER = "leaver", "Left the school"
+        GUARDIAN_NEW = "guardian_new", "New parent or carer (invited)"
+        GUARDIAN_CHANGED = "guardian_changed", "Parent or carer details changed"
+        LINK_NEW = "link_new", "New parent/child link"
+        ADDRESS_CHANGED = "address_changed", "Email address changed"
+        RESPONSIBILITY_REMOVED = "responsibility_removed", "Parental responsibility removed"
+        LINK_REMOVED = "link_removed", "No longer a contact of the child"
+        TEACHER = "teacher", "Class teacher"
+        CONFLICT = "conflict", "Needs the office: address already in use"
+        FAILED = "failed", "Not applied"
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    summary = models.TextField()
+    pupil = models.ForeignKey(Pupil, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    guardian = models.ForeignKey(Guardian, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    needs_review = models.BooleanField(default=False)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["needs_review", "reviewed_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.summary}"
+
+
+class SyncLink(models.Model):
+    """Which Wonde record is which portal pupil or guardian, so Wonde's deletions can be matched."""
+
+    kind = models.CharField(max_length=20)  # "student" or "contact", as Wonde's deletions name them
+    wonde_id = models.CharField(max_length=50)
+    mis_id = models.CharField(max_length=50)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "wonde_id"], name="one_link_per_wonde_record")]
+
+    def __str__(self):
+        return f"{self.kind} {self.wonde_id} -> {self.mis_id}"

@@ -14,8 +14,8 @@ from .models import Guardian, Guardianship, Pupil, SchoolClass
 
 # Day first, as UK MIS exports write dates; ISO dates are accepted too. Never month first.
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
-YES = {"yes", "y", "true", "1"}
-NO = {"no", "n", "false", "0"}
+YES = {"yes", "y", "true", "t", "1"}
+NO = {"no", "n", "false", "f", "0"}
 
 
 class UKDateWidget(widgets.Widget):
@@ -103,8 +103,9 @@ class PupilResource(DirectoryResource):
         if not mis_id:
             raise ValidationError({"mis_id": "The MIS id is empty; every pupil needs one."})
         if mis_id in self.seen_ids:
-            raise ValidationError({"mis_id": f"MIS id {mis_id} is on row {self.seen_ids[mis_id] + 1} too."})
-        self.seen_ids[mis_id] = row_number
+            raise ValidationError({"mis_id": f"MIS id {mis_id} is on row {self.seen_ids[mis_id]} too."})
+        # The row as the spreadsheet numbers it (school.imports adds _row; blank rows count).
+        self.seen_ids[mis_id] = row.get("_row") or row_number + 1
         name = " ".join(str(row.get("class") or "").split())
         if name and not SchoolClass.objects.filter(name__iexact=name).exists():
             self.note(row_number, f"New class: {name}")
@@ -135,19 +136,26 @@ class GuardianResource(DirectoryResource):
     def before_import_row(self, row, row_number=None, **kwargs):
         row["mis_id"] = " ".join(str(row.get("mis_id") or "").split())
         row["email"] = str(row.get("email") or "").strip().lower()
+        # Every problem of the row at once, so the office fixes the file in one pass.
+        problems = {}
         if not row["mis_id"]:
-            raise ValidationError({"mis_id": "The MIS id is empty; every guardian needs one."})
+            problems["mis_id"] = "The MIS id is empty; every guardian needs one."
         pupil_id = str(row.get("pupil_mis_id") or "").strip()
         pupil = Pupil.objects.filter(mis_id=pupil_id).first() if pupil_id else None
         if pupil is None:
-            raise ValidationError(
-                {"pupil_mis_id": f"There is no pupil with MIS id '{pupil_id}'. Import the pupils first."}
+            problems["pupil_mis_id"] = (
+                f"There is no pupil with MIS id '{pupil_id}'. Import the pupils first."
                 if pupil_id
-                else {"pupil_mis_id": "The pupil's MIS id is empty."}
+                else "The pupil's MIS id is empty."
             )
         row["_pupil"] = pupil
         row["_relationship"] = " ".join(str(row.get("relationship") or "").split())[:50] or "Parent"
-        row["_responsibility"] = yes_or_no(row.get("parental_responsibility"))
+        try:
+            row["_responsibility"] = yes_or_no(row.get("parental_responsibility"))
+        except ValidationError as e:
+            problems.update({k: v[0] for k, v in e.message_dict.items()})
+        if problems:
+            raise ValidationError(problems)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if not super().skip_row(instance, original, row, import_validation_errors):

@@ -45,13 +45,27 @@ def preview_import(*, kind: str, text: str, imported_by, now) -> imports.ImportR
 
 
 @transaction.atomic
-def confirm_import(*, kind: str, text: str, imported_by, now) -> imports.ImportReport:
-    """Import `text` for real. If any row is wrong nothing is written and ImportRefused says why."""
+def confirm_import(*, kind: str, text: str, imported_by, now, good_rows_only=False) -> imports.ImportReport:
+    """Import `text` for real. If any row is wrong nothing is written and ImportRefused says why.
+
+    good_rows_only: the office chose to import the rows that are fine and fix the others later;
+    the report lists the rows left out, with their reasons, as "Not imported"."""
+    left_out = []
     with acting_as(imported_by):
-        report = imports.run(kind, text, dry_run=False, imported_by=imported_by, now=now)
+        if good_rows_only:
+            checked = imports.run(kind, text, dry_run=True, imported_by=imported_by, now=now)
+            left_out = checked.error_rows
+            if checked.problems or len(left_out) == len(checked.rows):
+                raise ImportRefused(checked)
+        report = imports.run(
+            kind, text, dry_run=False, imported_by=imported_by, now=now, leave_out=frozenset(r.number for r in left_out)
+        )
     if not report.ok:
         transaction.set_rollback(True)
         raise ImportRefused(report)
+    if left_out:
+        report.rows = sorted(report.rows + left_out, key=lambda r: r.number)
+        report.counts["Not imported"] = len(left_out)
     return report
 
 

@@ -2,6 +2,7 @@
 pages load children through school.permissions, so another family's child is a 404."""
 
 from allauth.core.exceptions import ReauthenticationRequired
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,7 +21,7 @@ from accounts.reauth import recent_authentication_required, recently_authenticat
 from portal.csv import csv_response
 from portal.registry import child_sections_for
 
-from . import imports, services
+from . import imports, services, sync
 from .forms import (
     ClosureForm,
     GuardianAccountForm,
@@ -265,14 +266,27 @@ def import_upload(request):
     if request.method == "POST" and form.is_valid():
         try:
             text = imports.decode_upload(form.cleaned_data["file"].read())
-            imports.read_dataset(form.cleaned_data["kind"], text)
+            dataset = imports.read_dataset(form.cleaned_data["kind"], text)
         except imports.UnreadableFile as e:
             form.add_error("file", str(e))
         else:
-            kind = form.cleaned_data["kind"]
+            # The headings decide what the file holds: a contacts file chosen as pupils is still contacts.
+            kind = dataset.kind
+            if kind != form.cleaned_data["kind"]:
+                label = imports.KIND_LABELS[kind]
+                messages.info(request, f"The headings show this file holds {label}, so it is read as {label}.")
             request.session[IMPORT_SESSION_KEY] = {"kind": kind, "text": text, "digest": imports.digest(text)}
             return redirect("school:import_preview")
     return render(request, "school/import_upload.html", {"form": form})
+
+
+@keeper_required
+def import_template(request, kind):
+    """An empty file in the portal's own layout, for a school whose MIS export cannot be used as it is."""
+    if kind not in imports.RESOURCES:
+        raise Http404
+    resource = imports.RESOURCES[kind]
+    return csv_response(f"{kind}-template.csv", list(resource.COLUMNS + resource.OPTIONAL), [])
 
 
 def _stored_import(request):
@@ -299,7 +313,13 @@ def import_confirm(request):
         messages.error(request, "That preview is out of date. Please upload the file again.")
         return redirect("school:import")
     try:
-        report = services.confirm_import(kind=stored["kind"], text=stored["text"], imported_by=request.user, now=timezone.now())
+        report = services.confirm_import(
+            kind=stored["kind"],
+            text=stored["text"],
+            imported_by=request.user,
+            now=timezone.now(),
+            good_rows_only=request.POST.get("rows") == "good",
+        )
     except services.ImportRefused as refused:
         messages.error(request, str(refused))
         return render(
@@ -407,3 +427,88 @@ def child(request, pupil_id):
     links = found.guardianships.select_related("guardian").order_by("guardian__last_name", "guardian__first_name")
     sections = child_sections_for(request, found, timezone.now(), audience="family")
     return render(request, "school/child.html", {"child": found, "links": links, "sections": sections})
+
+
+# --- Directory sync through Wonde (head and office) ------------------------------------
+
+RECENT_RUNS = 10
+CHANGES_SHOWN = 50
+
+
+@keeper_required
+def sync_status(request):
+    """When the sync last ran, what it changed and what failed; "Sync now"; a held run to confirm."""
+    from . import wonde
+    from .models import SyncChange, SyncRun
+
+    runs = list(SyncRun.objects.select_related("requested_by")[:RECENT_RUNS])
+    latest = runs[0] if runs else None
+    context = {
+        "connected": wonde.is_connected(),
+        "latest": latest,
+        "last_success": sync.last_success(),
+        "held": latest if latest and latest.status == SyncRun.Status.HELD else None,
+        "runs": runs,
+        # The first changes of the last run; its page lists them all (a first sync makes hundreds).
+        "changes": latest.changes.select_related("pupil", "guardian")[:CHANGES_SHOWN] if latest else [],
+        "change_count": latest.changes.count() if latest else 0,
+        "to_review": SyncChange.objects.filter(needs_review=True, reviewed_at__isnull=True).count(),
+        "stale": sync.is_stale(now=timezone.now()),
+        "share": round(100 * django_settings.DIRECTORY_SYNC_MAX_REMOVAL_SHARE),
+    }
+    return render(request, "school/sync.html", context)
+
+
+@require_POST
+@keeper_required
+def sync_now(request):
+    from . import tasks, wonde
+
+    if not wonde.is_connected():
+        messages.error(request, "The school's Wonde account is not connected yet: see the directory guide.")
+        return redirect("school:sync")
+    tasks.sync_directory.delay(requested_by_id=request.user.pk)
+    messages.success(request, "The sync has started. This page shows its result when it has finished.")
+    return redirect("school:sync")
+
+
+@require_POST
+@keeper_required
+def sync_confirm(request, run_id):
+    """The office has checked a held run's leavers: run again, allowed to mark exactly those pupils as left."""
+    from . import tasks
+    from .models import SyncRun
+
+    held = get_object_or_404(SyncRun, pk=run_id, status=SyncRun.Status.HELD)
+    tasks.sync_directory.delay(requested_by_id=request.user.pk, confirmed_run_id=held.pk)
+    messages.success(request, f"Confirmed: {len(held.held_removals)} pupils will be marked as left by the sync.")
+    return redirect("school:sync")
+
+
+@keeper_required
+def sync_run_detail(request, run_id):
+    from .models import SyncRun
+
+    run = get_object_or_404(SyncRun, pk=run_id)
+    changes = run.changes.select_related("pupil", "guardian", "reviewed_by")
+    return render(request, "school/sync_run.html", {"run": run, "page": _page(request, changes)})
+
+
+@keeper_required
+def sync_review(request):
+    """Changes the sync applied that touch safety, until the office has dealt with each."""
+    from .models import SyncChange
+
+    waiting = SyncChange.objects.filter(needs_review=True, reviewed_at__isnull=True).select_related("run", "pupil", "guardian")
+    return render(request, "school/sync_review.html", {"page": _page(request, waiting.order_by("-run__started_at", "pk"))})
+
+
+@require_POST
+@keeper_required
+def sync_reviewed(request, change_id):
+    from .models import SyncChange
+
+    change = get_object_or_404(SyncChange, pk=change_id, needs_review=True, reviewed_at__isnull=True)
+    sync.mark_reviewed(change=change, by=request.user, now=timezone.now())
+    messages.success(request, "Marked as dealt with.")
+    return redirect("school:sync_review")

@@ -408,3 +408,17 @@ if _database_password and DATABASES["default"]["ENGINE"] == "django.db.backends.
     if DATABASES["default"].get("PASSWORD") not in (None, "", _database_password):
         raise ImproperlyConfigured("DATABASE_URL has a password and POSTGRES_PASSWORD is another: set one.")
     DATABASES["default"]["PASSWORD"] = _database_password
+# --- mis ---
+# Directory sync through Wonde (docs/directory.md). Off until WONDE_SCHOOL_ID and a token are set;
+# the token comes from the environment or a secret file, never from the database.
+WONDE_API_URL = env("WONDE_API_URL", default="https://api.wonde.com/v1.0")
+WONDE_SCHOOL_ID = env("WONDE_SCHOOL_ID", default="")
+WONDE_TOKEN = env("WONDE_TOKEN", default="")
+WONDE_TOKEN_FILE = env("WONDE_TOKEN_FILE", default="")
+WONDE_PER_PAGE = env.int("WONDE_PER_PAGE", default=200)
+WONDE_RETRIES = env.int("WONDE_RETRIES", default=4)
+WONDE_RETRY_WAIT_SECONDS = env.float("WONDE_RETRY_WAIT_SECONDS", default=2.0)
+# A run that would mark more than this share of the pupils on roll as left stops and asks the office.
+DIRECTORY_SYNC_MAX_REMOVAL_SHARE = env.float("DIRECTORY_SYNC_MAX_REMOVAL_SHARE", default=0.1)
+# The head's dashboard warns when no run has succeeded for this long.
+DIRECTORY_SYNC_STALE_HOURS = env.int("DIRECTORY_SYNC_STALE_HOURS", default=24)

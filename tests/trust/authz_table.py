@@ -88,6 +88,9 @@ KWARGS = {
     "metric": "=logs-missing",
     "key": "=not-a-real-key",
     "uidb36": "=1",
+    "kind": "=pupils",
+    "run_id": "held_sync_run.pk",
+    "change_id": "sync_change.pk",
 }
 # Arguments that differ by URL.
 ARGS = {
@@ -194,6 +197,14 @@ TABLE = {
     "school:term_remove": [POST(KEEPERS)],
     "school:closure_add": [POST(KEEPERS)],
     "school:closure_remove": [POST(KEEPERS)],
+    # MIS import templates and the Wonde sync (docs/directory.md): the head and office only.
+    "school:import_template": [GET(KEEPERS)],
+    "school:sync": [GET(KEEPERS)],
+    "school:sync_now": [POST(KEEPERS)],
+    "school:sync_run": [GET(KEEPERS)],
+    "school:sync_confirm": [POST(KEEPERS)],
+    "school:sync_review": [GET(KEEPERS)],
+    "school:sync_reviewed": [POST(KEEPERS)],
     # --- notifications --------------------------------------------------------------------------
     "notifications:inbox": [SIGNED_IN_PAGE],
     "notifications:message": [GET({"parent_a"}, denied=NOT_FOUND)],

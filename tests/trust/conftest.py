@@ -20,6 +20,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.choices import Role
+from school.models import SyncChange, SyncRun
 from tests.factories import PupilFactory, SchoolClassFactory, UserFactory, parent_of, staff_user
 
 LONDON = ZoneInfo("Europe/London")
@@ -80,6 +81,8 @@ class World:
     pending_call: object
     unlogged_call: object
     follow_up: object = None
+    held_sync_run: object = None  # a directory sync run waiting for the office (school:sync_confirm)
+    sync_change: object = None  # a sync change waiting for review
 
     def __getattr__(self, name):
         people = self.__dict__.get("people", {})
@@ -248,6 +251,10 @@ def build_world(now) -> World:
     term, closure = _school_week()
     call, join_token = _one_to_one(people, child_a, guardian_a, child_b, guardian_b)
     pending_call, unlogged_call = _more_calls(people, child_a, guardian_a)
+    held_run = SyncRun.objects.create(started_at=now, status=SyncRun.Status.HELD, held_removals=[{"mis_id": child_a.mis_id}])
+    sync_change = SyncChange.objects.create(
+        run=held_run, kind=SyncChange.Kind.RESPONSIBILITY_REMOVED, summary="PR removed", needs_review=True
+    )
     session_log = _session_log(call, people)
     concern, entry, absence = _concern(people, child_a, call, now)
     outbox_message, failed, staff_message = _messages(people, child_a, guardian_a, now)
@@ -262,6 +269,7 @@ def build_world(now) -> World:
         teacher_role=StaffRole.objects.get(user=people["teacher"], role=Role.TEACHER), term=term, closure=closure,
         absence=absence, parents_document=AcceptableUseDocument.objects.current(Audience.PARENTS),
         pending_call=pending_call, unlogged_call=unlogged_call, follow_up=_follow_up(people, child_a, now),
+        held_sync_run=held_run, sync_change=sync_change,
     )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from accounts.permissions import is_leadership
 from accounts.reauth import recent_authentication_required
 from calls.platform_settings import REQUIRED
 from portal.csv import streamed_csv_response
+from portal.pagination import requested_page
 from safeguarding.permissions import concerns_visible_to, receipts_of
 from school.models import SchoolSettings
 
@@ -183,7 +184,7 @@ def pupil_history(request, pupil_id):
     """A pupil's calls, session logs and welfare contacts, newest first, a page at a time (staff
     entitled to the pupil). The CSV holds the whole history."""
     pupil = permissions.get_pupil_for_staff(request.user, pupil_id)
-    page, entries = selectors.contact_history_page(pupil, timezone.now(), request.GET.get("page"))
+    page, entries = selectors.contact_history_page(pupil, timezone.now(), requested_page(request))
     context = {
         "pupil": pupil,
         "page": page,

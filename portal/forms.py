@@ -49,6 +49,12 @@ class IdField(forms.IntegerField):
                                              "max_value": "There is no record with that number."})  # fmt: skip
         super().__init__(**kwargs)
 
+    def to_python(self, value):
+        # ASCII digits only: int() reads '١٢' as 12, but no link the portal writes holds one.
+        if isinstance(value, str) and value.strip() and not value.strip().isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
 
 class SchoolDateField(forms.DateField):
     """A date within EARLIEST_DATE..LATEST_DATE."""

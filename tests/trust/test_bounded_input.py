@@ -17,6 +17,8 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.test import RequestFactory
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from calls import policy as calls_policy
 from portal.forms import LATEST_DATE, MAX_ID, IdField, SchoolDateField, SearchField
@@ -283,3 +285,65 @@ def test_booking_bounds_are_checked_before_any_date_arithmetic(starts_at, minute
 def test_the_school_window_holds_every_bookable_date():
     """The form's window must not refuse a date the service would accept."""
     assert (NOW + calls_policy.BOOKING_HORIZON).date() < LATEST_DATE
+
+
+# --- hypothesis on the issue's forms: the numbers and dates an attacker would try ----------------
+
+HUGE = st.sampled_from(["2147483647", "2147483648", "9223372036854775808", TWENTY_DIGITS, "-1", "0", "²", "١", "1e3", ""])
+NUMBER = st.one_of(st.integers().map(str), st.integers(-10, 2000).map(str), HUGE)
+DATE = st.one_of(st.dates().map(dt.date.isoformat), st.sampled_from(["9999-12-31", "0001-01-01", "2026-02-30", "2026-11-10"]))
+TIME = st.one_of(st.times().map(lambda t: t.strftime("%H:%M")), st.sampled_from(["23:00", "23:59", "00:00", "24:00"]))
+FORM_FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.policy("CALL-1")
+@FORM_FUZZ
+@given(date=DATE, start_time=TIME, minutes=NUMBER)
+def test_no_date_time_or_length_breaks_the_booking_form(world, date, start_time, minutes):
+    response, created = _book(world, date=date, start_time=start_time, duration_minutes=minutes)
+
+    assert response.status_code in (200, 302)
+    assert created == (1 if response.status_code == 302 else 0)
+
+
+SETTING_NAMES = ["join_window_minutes", "join_email_lead_hours", "min_booking_notice_hours", "session_log_deadline_hours",
+                 "log_correction_window_hours", "concern_ack_minutes"]  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.policy("COM-4")
+@FORM_FUZZ
+@given(name=st.sampled_from(SETTING_NAMES), value=st.one_of(st.integers(0, 2000).map(str), NUMBER))
+def test_no_setting_the_form_accepts_breaks_booking(world, name, value):
+    """Whatever the office types: refused and unchanged, or saved and every booking still answers."""
+    from calls.models import Call
+
+    with time_machine.travel(BOOKED_AT, tick=False), rolled_back():
+        saved = signed_in(world.office).post(reverse("school:settings"), {**_school_settings_base(world), name: value})
+        cache.clear()
+        before = Call.objects.count()
+        booked = signed_in(world.teacher).post(reverse("calls:book"), _booking_base(world))
+        made = Call.objects.count() - before
+    cache.clear()
+
+    assert saved.status_code in (200, 302)
+    assert booked.status_code in (200, 302)
+    assert made == (1 if booked.status_code == 302 else 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.policy("GOV-3")
+@FORM_FUZZ
+@given(date_from=st.one_of(DATE, NUMBER), date_to=st.one_of(DATE, NUMBER), object_id=NUMBER)
+def test_no_audit_range_or_record_number_breaks_the_audit_search(world, date_from, date_to, object_id):
+    query = {"date_from": date_from, "date_to": date_to, "object_id": object_id}
+
+    response = signed_in(world.office).get(reverse("governance:audit"), query)
+
+    assert response.status_code == 200

@@ -33,6 +33,8 @@ from django.utils.functional import cached_property
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from portal.converters import TextConverter
+
 from . import authz_table as table
 from .conftest import ROLES, rolled_back
 from .test_authorization_matrix import named_urls, resolve_path
@@ -52,6 +54,10 @@ HOSTILE = [
     "../../etc/passwd", "{{ 7*7 }}", "true", "null", "[]",
     "A" * 5000, "𝕏" * 1000,
 ]  # fmt: skip
+# One of each kind for the deterministic sweep (hypothesis draws from all of HOSTILE and beyond).
+SWEEP = ["", "-1", "²", "١٢", "1e10", "2147483648", "9223372036854775808", "99999999999999999999", "9" * 400,
+         "9999-12-31", "0001-01-01", "2026-02-30", "9999-W52", "a\x00b", "\r\nX-Injected: 1",
+         "'; DROP TABLE school_pupil; --", "%", "<script>alert(1)</script>", "A" * 5000, "𝕏" * 1000]  # fmt: skip
 TEXT = st.text(max_size=30)
 VALUE = st.one_of(
     st.sampled_from(HOSTILE),
@@ -62,20 +68,21 @@ VALUE = st.one_of(
 # A repeated key (?page=1&page=x) reaches views that call .get() (the last) and .getlist() (all).
 VALUES = st.one_of(VALUE, st.lists(VALUE, min_size=2, max_size=3))
 
-# Path arguments: only what the converter lets through reaches a view.
+# Path arguments: only what the converter lets through reaches a view. The listed values are each
+# sent to every argument (test_every_listed_path_value_reaches_every_argument); hypothesis adds more.
+INT_PATH = ["0", "00", "2147483648", "9223372036854775807", "9223372036854775808", "99999999999999999999", "9" * 400]
+TEXT_PATH = [h for h in HOSTILE if h and "/" not in h]
+SLUG_PATH = ["0", "-", "_", "a" * 5000, "9" * 30, "logs-missing-x"]
+LISTED = {IntConverter: INT_PATH, StringConverter: TEXT_PATH, TextConverter: TEXT_PATH, SlugConverter: SLUG_PATH}
 PATH_VALUES = {
-    IntConverter: st.one_of(
-        st.sampled_from(["0", "00", "2147483648", "9223372036854775807", "9223372036854775808", "99999999999999999999",
-                         "9" * 400]),
-        st.integers(min_value=0).map(str),
-    ),  # fmt: skip
-    StringConverter: st.one_of(st.sampled_from([h for h in HOSTILE if h and "/" not in h]), TEXT.filter(lambda s: "/" not in s)),
-    SlugConverter: st.one_of(st.sampled_from(["0", "-", "_", "a" * 5000, "9" * 30, "logs-missing-x"]),
-                             st.from_regex(r"\A[-a-zA-Z0-9_]{1,40}\Z")),
-}  # fmt: skip
+    IntConverter: st.one_of(st.sampled_from(INT_PATH), st.integers(min_value=0).map(str)),
+    StringConverter: st.one_of(st.sampled_from(TEXT_PATH), TEXT.filter(lambda s: s and "/" not in s)),
+    TextConverter: st.one_of(st.sampled_from(TEXT_PATH), TEXT.filter(lambda s: s and "/" not in s)),
+    SlugConverter: st.one_of(st.sampled_from(SLUG_PATH), st.from_regex(r"\A[-a-zA-Z0-9_]{1,40}\Z")),
+}
 
 FUZZ = settings(
-    max_examples=6,
+    max_examples=5,
     deadline=None,
     derandomize=True,  # the same examples on every run: CI is stable
     phases=[Phase.explicit, Phase.generate],  # every failure is listed at once; no slow shrinking
@@ -263,7 +270,7 @@ def test_no_query_string_breaks_a_page_or_changes_anything(world, discovered, ro
 
 
 def test_every_curated_hostile_value_reaches_every_page(world, discovered):
-    """Beyond hypothesis' sample: each listed value in every parameter a page reads (all at once),
+    """Beyond hypothesis' sample: each SWEEP value in every parameter a page reads (all at once),
     as the first role that reads them there."""
     done, broken = set(), []
     for role, pages in discovered.items():
@@ -272,7 +279,7 @@ def test_every_curated_hostile_value_reaches_every_page(world, discovered):
             if not keys or name in done:
                 continue
             done.add(name)
-            for value in HOSTILE:
+            for value in SWEEP:
                 status, _ = visit(client, "GET", url, dict.fromkeys(keys, value))
                 if not isinstance(status, int) or status >= 500:
                     broken.append(f"{role} {name} {sorted(keys)}={value[:40]!r} -> {status}")
@@ -291,7 +298,7 @@ def _path_fuzzable():
 
 
 @pytest.mark.parametrize("role", ROLES)
-@FUZZ
+@settings(FUZZ, max_examples=2)  # each example visits every URL with an argument (about 60)
 @given(data=st.data())
 def test_no_path_argument_breaks_a_page_or_changes_anything(world, discovered, role, data):
     client = client_for(world, role)
@@ -317,9 +324,40 @@ def test_no_path_argument_breaks_a_page_or_changes_anything(world, discovered, r
     assert wrote == [], f"{role}: GETs with a made-up argument changed the database:\n" + "\n".join(wrote)
 
 
+def _first_role_let_in(name, method):
+    """The first role the written table lets through this URL (else the superuser)."""
+    row = next(r for r in table.rows_for(name) if r["method"] == method)
+    return next((role for role in ROLES if row["expected"][role] in (table.OK, table.ALLOWED)), "superuser")
+
+
+def test_every_listed_path_value_reaches_every_argument(world, discovered):
+    """Beyond hypothesis' sample: each listed value in each argument, as a role the URL lets in
+    (so the value reaches the view's lookup, not only the permission check)."""
+    broken = []
+    for name, pattern, method, converters in _path_fuzzable():
+        role = _first_role_let_in(name, method)
+        client = client_for(world, role)
+        plain_writes = {n: w for n, _, _, _, w in discovered[role]}.get(name, set())
+        for target, converter in sorted(converters.items()):
+            for value in LISTED[type(converter)]:
+                try:
+                    url = reverse(name, kwargs={**url_kwargs(world, name, pattern), target: value})
+                except NoReverseMatch:
+                    continue
+                status, tables = visit(client, method, url)
+                if not isinstance(status, int) or status >= 500:
+                    broken.append(f"{role} {method} {name} {target}={value[:40]!r} -> {status}")
+                elif method == "GET" and tables - plain_writes:
+                    broken.append(f"{role} GET {name} {target}={value[:40]!r} wrote {sorted(tables - plain_writes)}")
+        cache.clear()
+
+    assert broken == [], f"{len(broken)} URLs broke:\n" + "\n".join(broken)
+
+
 def test_every_path_converter_in_use_has_hostile_values():
     used = {type(c) for *_, converters in _path_fuzzable() for c in converters.values()}
 
     assert used <= set(PATH_VALUES), used - set(PATH_VALUES)
+    assert used <= set(LISTED), used - set(LISTED)
     assert len(_path_fuzzable()) >= 50
 

@@ -196,14 +196,16 @@ def _keys_read(client, url) -> tuple[set, object, set]:
     if status != 200:
         return found, status, written  # refused or sent elsewhere: nothing more to learn
     # A form bound only to a non-empty query string, then keys read only when others are given.
-    for asked in ({"_probe": "1"}, None, None):
+    asked = {"_probe": "1"}
+    for _ in range(3):
         with recording_query_reads() as keys:
-            _, tables = visit(client, "GET", url, asked if asked is not None else {k: "1" for k in found})
+            _, tables = visit(client, "GET", url, asked)
         written |= tables
         new = keys - {"_probe"} - found
         found |= new
-        if asked is None and not new:
+        if not found or (not new and "_probe" not in asked):
             break
+        asked = dict.fromkeys(found, "1")
     return found, status, written
 
 

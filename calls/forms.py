@@ -7,7 +7,7 @@ from django import forms
 from accounts.models import User
 from consent.choices import Scope
 from consent.selectors import consenting_pupil_ids
-from portal.forms import SafeModelMultipleChoiceField
+from portal.forms import SafeModelMultipleChoiceField, SchoolDateField
 from school.models import Pupil, SchoolClass
 
 from .choices import CallKind, CallStatus, Platform
@@ -41,7 +41,7 @@ class PupilChoiceField(SafeModelMultipleChoiceField):
 class WhenFields(forms.Form):
     """A date and a start time on the school's clock (Europe/London), and a length."""
 
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = SchoolDateField(widget=forms.DateInput(attrs={"type": "date"}))  # bounded: portal.forms
     start_time = forms.TimeField(label="Start time (UK time)", widget=forms.TimeInput(attrs={"type": "time"}))
     duration_minutes = forms.IntegerField(label="Length in minutes", min_value=5, max_value=180, initial=30)
 

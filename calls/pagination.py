@@ -3,6 +3,8 @@
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
+from portal.pagination import requested_page
+
 
 class CappedPaginator(Paginator):
     """Counts at most LOOKAHEAD pages past the one asked for.
@@ -39,10 +41,7 @@ class CappedPaginator(Paginator):
 
 
 def page_of(request, queryset, per_page):
-    """The page named by ?page= (1 if missing or not a number; the last counted page if beyond it)."""
-    asked = request.GET.get("page")
-    try:
-        wanted = int(asked)
-    except (TypeError, ValueError):
-        wanted = 1
-    return CappedPaginator(queryset, per_page, wanted).get_page(asked)
+    """The page named by ?page= (1 if missing or not a number; the last counted page if beyond it).
+    The number is bounded first (portal.pagination): the lookahead's LIMIT is computed from it."""
+    wanted = requested_page(request)
+    return CappedPaginator(queryset, per_page, wanted).get_page(wanted)

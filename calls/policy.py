@@ -18,6 +18,9 @@ LATE_LOCK = dt.timedelta(minutes=5)
 ONE_TO_ONE_STAFF = 2
 # The longest call the form offers; anything longer is a typing slip.
 MAX_DURATION = dt.timedelta(hours=3)
+# How far ahead a call may be booked: term dates are set a year or so ahead; a date beyond this is a
+# typing slip (and 9999-12-31 23:00 plus three hours is past the end of the calendar).
+BOOKING_HORIZON = dt.timedelta(days=2 * 366)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,17 @@ def notice_problem(*, starts_at: dt.datetime, now: dt.datetime, min_notice_hours
     if starts_at - now < dt.timedelta(hours=min_notice_hours):
         return f"Calls must be booked at least {min_notice_hours} hour{'s' if min_notice_hours != 1 else ''} ahead."
     return None
+
+
+def booking_bounds_problem(*, starts_at: dt.datetime, duration_minutes: int, now: dt.datetime) -> dict[str, str]:
+    """CALL-1 (bounded input): a start within BOOKING_HORIZON of now and a length the form offers,
+    checked before any date arithmetic. {field: problem}; empty when both are in bounds."""
+    problems = {}
+    if starts_at - now > BOOKING_HORIZON:
+        problems["starts_at"] = "A call can be booked at most two years ahead."
+    if not 0 < duration_minutes <= MAX_DURATION / dt.timedelta(minutes=1):
+        problems["duration_minutes"] = "A call lasts between 1 minute and 3 hours."
+    return problems
 
 
 def duration_problem(*, duration: dt.timedelta) -> str | None:

@@ -100,6 +100,9 @@ def booking_problems(
     exclude_call_id=None,
 ) -> dict[str, str]:
     """Every rule a booking must meet, as {form field: problem}. Empty when the booking may go ahead."""
+    out_of_bounds = policy.booking_bounds_problem(starts_at=starts_at, duration_minutes=duration_minutes, now=now)
+    if out_of_bounds:  # before ends_at is computed: 9999-12-31 23:00 plus 180 minutes overflows
+        return out_of_bounds
     ends_at = starts_at + dt.timedelta(minutes=duration_minutes)
     settings_row = SchoolSettings.load()
     second_id = second_staff.pk if second_staff else None

@@ -6,7 +6,7 @@ app_name = "consent"
 urlpatterns = [
     # Family pages.
     path("", views.family, name="family"),
-    path("children/<int:pupil_id>/<str:scope>/<str:action>/", views.change, name="change"),
+    path("children/<int:pupil_id>/<text:scope>/<text:action>/", views.change, name="change"),
     path("guidance/", views.guidance, name="guidance"),
     path("guidance/acknowledge/", views.acknowledge, name="acknowledge"),
     path("questions/", views.questions, name="questions"),

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from portal.forms import IdField, SchoolDateField
 from school.models import Pupil
 
 from .models import PolicyVersion
@@ -50,9 +51,10 @@ class PolicyVersionForm(forms.ModelForm):
 class AuditSearchForm(forms.Form):
     actor_email = forms.EmailField(label="Person (email address)", required=False)
     content_type = forms.ChoiceField(label="Record type", required=False)
-    object_id = forms.IntegerField(label="Record number", required=False, min_value=1)
-    date_from = forms.DateField(label="From", required=False, widget=DATE_INPUT)
-    date_to = forms.DateField(label="To", required=False, widget=DATE_INPUT)
+    object_id = IdField(label="Record number")
+    # Bounded (portal.forms): the search adds a day to the end date, which 9999-12-31 cannot take.
+    date_from = SchoolDateField(label="From", required=False, widget=DATE_INPUT)
+    date_to = SchoolDateField(label="To", required=False, widget=DATE_INPUT)
 
     def __init__(self, *args, record_types=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,11 +7,13 @@ paginated. Concerns have no list here: their numbers are counts only (SG-3).
 import contextlib
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from portal.forms import IdField
 from school.models import Pupil, SchoolSettings
 
 from .overview import term_bounds, week_bounds
@@ -37,12 +39,23 @@ def call_url(call) -> str:
 
 
 def _window(term, params):
+    """The term, or one week of it. A hand-edited week ('2026-02-30', '9999-12-31', a week outside
+    the term) shows the whole term: only a week the term touches is ever linked to."""
     start, end = term_bounds(term)
-    week = params.get("week")
-    if week:
-        with contextlib.suppress(ValueError):  # a hand-edited week shows the whole term
-            start, end = week_bounds(dt.date.fromisoformat(week))
+    monday = None
+    with contextlib.suppress(ValueError):
+        monday = dt.date.fromisoformat(params.get("week") or "")
+    if monday is not None and term.starts_on - dt.timedelta(days=6) <= monday <= term.ends_on:
+        start, end = week_bounds(monday)
     return start, end
+
+
+def _class_id(params):
+    """?class= as a record number, or None when it is not one (bounded: portal.forms.IdField)."""
+    try:
+        return IdField().clean(params.get("class") or None)
+    except ValidationError:
+        return None
 
 
 def _calls(term, params, **filters):
@@ -135,7 +148,8 @@ def emails_failed(term, params, now):
 def _pupils_in_class(params):
     pupils = Pupil.objects.on_roll().select_related("school_class").order_by("last_name", "first_name")
     if params.get("class"):
-        pupils = pupils.filter(school_class_id=params["class"]) if str(params["class"]).isdigit() else pupils.none()
+        class_id = _class_id(params)
+        pupils = pupils.filter(school_class_id=class_id) if class_id else pupils.none()
     return pupils
 
 

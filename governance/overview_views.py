@@ -2,13 +2,13 @@
 
 import csv
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.permissions import role_required
 from accounts.reauth import recent_authentication_required
+from portal.pagination import page_of, requested_page
 
 from . import overview, overview_lists
 from .forms import TermChoiceForm
@@ -48,7 +48,7 @@ def overview_section(request, key):
     if key not in overview.KINDS:
         raise Http404("No such section.")
     term, _ = _term(request)
-    class_page = request.GET.get("page") or 1
+    class_page = requested_page(request)
     section = overview.build_section(key, term, timezone.now(), class_page=class_page)
     return render(request, "governance/overview_section.html", {"term": term, "section": section, "page": section.page})
 
@@ -87,7 +87,7 @@ def overview_list(request, metric):
     if found is None:
         raise Http404("No such list.")
     title, headers, rows, row_of = found
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = page_of(request, rows, 50)
     context = {
         "term": term,
         "title": title,

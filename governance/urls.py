@@ -5,7 +5,7 @@ from . import family_views, overview_views, views
 app_name = "governance"
 urlpatterns = [
     path("policy/", views.policy_page, name="policy"),
-    path("policy/versions/<str:version>/", views.policy_version, name="policy_version"),
+    path("policy/versions/<text:version>/", views.policy_version, name="policy_version"),
     path("governance/policy/", views.versions_admin, name="versions_admin"),
     path("governance/policy/new/", views.draft_version, name="draft_version"),
     path("governance/policy/<int:pk>/", views.version_detail, name="version_detail"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
+from portal.pagination import page_of
 
 from . import audit, permissions, policy, services
 from .formatting import render_policy_text
@@ -140,7 +141,7 @@ def audit_search(request):
     page = None
     if form.is_valid():
         entries = audit.search_audit(request.user, **form.cleaned_data)
-        page = Paginator(entries, audit.PAGE_SIZE).get_page(request.GET.get("page"))
+        page = page_of(request, entries, audit.PAGE_SIZE)
     elif not request.GET:
         page = Paginator(audit.search_audit(request.user), audit.PAGE_SIZE).get_page(1)
     query = request.GET.copy()
@@ -178,5 +179,5 @@ def mark_leaver(request):
 def retention_runs(request):
     from .retention import schedule_rows
 
-    page = Paginator(RetentionRun.objects.all(), 20).get_page(request.GET.get("page"))
+    page = page_of(request, RetentionRun.objects.all(), 20)
     return render(request, "governance/retention.html", {"page": page, "schedule": schedule_rows()})

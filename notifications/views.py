@@ -3,12 +3,12 @@ staff message composer (COM-5)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required, staff_required
+from portal.pagination import page_of
 from school.permissions import get_pupil_for
 
 from . import services
@@ -32,7 +32,7 @@ OUTBOX_LIMIT = 200
 @login_required
 def inbox(request):
     """Every email the portal sent this person's account, newest first."""
-    page = Paginator(messages_sent_to(request.user).order_by("-created_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, messages_sent_to(request.user).order_by("-created_at"), PAGE_SIZE)
     return render(request, "notifications/inbox.html", {"page": page, "can_manage_outbox": can_manage_outbox(request.user)})
 
 
@@ -106,7 +106,7 @@ def compose(request, pupil_id):
 @staff_required
 def staff_messages(request):
     rows = staff_messages_visible_to(request.user).select_related("author", "pupil", "outbox").prefetch_related("cc_staff")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, rows, PAGE_SIZE)
     return render(request, "notifications/staff_messages.html", {"page": page})
 
 

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "Portal pages"
+
+    def ready(self):
+        from django.urls import register_converter
+
+        from .converters import TextConverter
+
+        # Before any URLconf is loaded (ready() runs first): the apps' urls.py use <text:...>.
+        register_converter(TextConverter, "text")

@@ -1,6 +1,9 @@
 """Form pieces every app shares."""
 
+import datetime as dt
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 # The largest id a database column (bigint) can hold.
 MAX_ID = 2**63 - 1
@@ -20,3 +23,71 @@ class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
             if not valid:
                 raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk})
         return super()._check_values(value)
+
+
+# --- Bounded input (docs/trust-input.md) ---------------------------------------------------------
+# Every number and date read from a URL or a form goes through one of these, so a value no school
+# would type (a 20-digit id, '²', the year 9999) is refused with a message instead of reaching
+# int(), date arithmetic or a database column that cannot hold it.
+
+# The dates a school's records can plausibly be about: the oldest audit entries and pupils' pasts
+# on one side, terms planned years ahead on the other. Date arithmetic (+1 day, the end of a week,
+# a call's end) stays far from the calendar's edges (0001-01-01, 9999-12-31).
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
+DATE_OUT_OF_RANGE = "Enter a date between 2000 and 2099."
+
+
+class IdField(forms.IntegerField):
+    """A record number from a link (?class=7): a positive whole number a bigint column can hold."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("error_messages", {"invalid": "Enter a record number.", "min_value": "Enter a record number.",
+                                             "max_value": "There is no record with that number."})  # fmt: skip
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        # ASCII digits only: int() reads '١٢' as 12, but no link the portal writes holds one.
+        if isinstance(value, str) and value.strip() and not value.strip().isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class SchoolDateField(forms.DateField):
+    """A date within EARLIEST_DATE..LATEST_DATE."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators += [
+            MinValueValidator(EARLIEST_DATE, message=DATE_OUT_OF_RANGE),
+            MaxValueValidator(LATEST_DATE, message=DATE_OUT_OF_RANGE),
+        ]
+
+
+class SearchField(forms.CharField):
+    """Words typed into a search box: at most 100 characters, no NUL (PostgreSQL refuses it)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+
+
+def query_value(request, name, field):
+    """One query-string parameter cleaned by `field`: (value, error). A missing or empty parameter is
+    (None, None); a bad one is (None, the field's message) for the page to show."""
+    raw = request.GET.get(name, "")
+    if raw in ("", None):
+        return None, None
+    try:
+        return field.clean(raw), None
+    except forms.ValidationError as error:
+        return None, error.messages[0]
+
+
+def plausible_date(value: dt.date) -> bool:
+    """For services and policy: a date inside the school window (a form may not have checked it)."""
+    return EARLIEST_DATE <= value <= LATEST_DATE

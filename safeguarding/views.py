@@ -1,15 +1,16 @@
 """Safeguarding pages. Concern pages answer 404 to everyone outside the DSL team (SG-3, GOV-2)."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import staff_required
-from portal.forms import MAX_ID
+from portal.forms import MAX_ID, IdField
+from portal.pagination import page_of
 from school.models import Pupil, SchoolSettings
 from sessionlogs.selectors import safeguarding_follow_ups_of
 
@@ -37,7 +38,15 @@ from .permissions import (
 
 
 def _ids(values) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit() and int(v) <= MAX_ID]
+    """Record numbers from a link (?pupil=1&pupil=2); anything else ('²', a 20-digit number) is not one."""
+    return [pk for pk in (_id(v) for v in values) if pk is not None]
+
+
+def _id(value):
+    try:
+        return IdField().clean(value or None)
+    except ValidationError:
+        return None
 
 
 def _raise_initial(request, now) -> dict:
@@ -118,7 +127,7 @@ def dashboard(request):
         if data["kind"]:
             concerns = concerns.filter(kind=data["kind"])
         concerns = selectors.filter_state(concerns, data["state"], now=now, ack_minutes=ack_minutes)
-    page = Paginator(selectors.for_list(concerns), DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.for_list(concerns), DASHBOARD_PAGE_SIZE)
     urls = {"concern": _url_with_id("safeguarding:concern"), "pupil": _url_with_id("safeguarding:chronology")}
     rows = [_row(c, now=now, ack_minutes=ack_minutes, urls=urls) for c in page]
     return render(request, "safeguarding/dashboard.html", {"form": form, "rows": rows, "page": page, "counts": counts})
@@ -241,7 +250,7 @@ def pupil_chronology(request, pupil_id):
     """SG-4: everything about one pupil's safeguarding, in date order, a page at a time (each
     concern shown is recorded as read, SG-3)."""
     pupil = get_pupil_file_for(request.user, pupil_id)
-    page = Paginator(selectors.chronology_events(pupil), CHRONOLOGY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.chronology_events(pupil), CHRONOLOGY_PAGE_SIZE)
     events = services.read_pupil_chronology(events=page, user=request.user, now=timezone.now())
     exports = PupilFileExport.objects.filter(pupil=pupil).select_related("exported_by")
     # Issue 16: the DSL team's own follow-up contacts belong with the pupil's safeguarding story.
@@ -298,7 +307,9 @@ def access_log(request):
         "at", "purpose", "concern__reference", "user__first_name", "user__last_name", "user__email"
     )
     concern_id = _ids([request.GET.get("concern", "")])
+    if request.GET.get("concern") and not concern_id:
+        raise Http404("No such concern.")  # a hand-edited ?concern= is not quietly widened to every read
     if concern_id:
         rows = rows.filter(concern_id=concern_id[0])
-    page = Paginator(rows.order_by("-at", "-pk"), 100).get_page(request.GET.get("page"))
+    page = page_of(request, rows.order_by("-at", "-pk"), 100)
     return render(request, "safeguarding/access_log.html", {"page": page, "one_concern": bool(concern_id)})

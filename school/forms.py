@@ -8,6 +8,7 @@ from django.db.models import Q
 from accounts.choices import Role
 from accounts.models import User
 from accounts.policy import roles_offered_to
+from portal.forms import IdField, SearchField
 
 from .models import Pupil, SchoolSettings, Weekday
 
@@ -163,3 +164,18 @@ class TermForm(DateRangeForm):
 class ClosureForm(DateRangeForm):
     reason = forms.CharField(max_length=200, help_text="For example INSET day, bank holiday.")
     field_order = ["reason", "starts_on", "ends_on"]
+
+
+class DirectorySearchForm(forms.Form):
+    """The directory lists' search box and class filter (?q=, ?class=), bounded (portal.forms)."""
+
+    q = SearchField(label="Search")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["class"] = IdField(label="Class")  # 'class' is the link's fixed parameter name
+
+    def search(self) -> tuple[str, int | None]:
+        """(words, class id) from the valid parts; a part that failed is left out (its error shown)."""
+        self.is_valid()
+        return self.cleaned_data.get("q") or "", self.cleaned_data.get("class")

@@ -4,8 +4,25 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+# (setting, least, most): a week of notice at most for join emails, two weeks for log deadlines and
+# corrections, a day for a concern's acknowledgement. Larger values are typing slips.
+SETTING_BOUNDS = (
+    ("join_window_minutes", 0, 120),
+    ("join_email_lead_hours", 0, 168),
+    ("min_booking_notice_hours", 0, 336),
+    ("session_log_deadline_hours", 1, 336),
+    ("log_correction_window_hours", 0, 336),
+    ("concern_ack_minutes", 1, 1440),
+)
+
+
+def _bounded(name) -> list:
+    least, most = next((low, high) for setting, low, high in SETTING_BOUNDS if setting == name)
+    return [MinValueValidator(least), MaxValueValidator(most)]
 
 
 class SchoolSettings(models.Model):
@@ -14,17 +31,17 @@ class SchoolSettings(models.Model):
     name = models.CharField(max_length=200, default="Ernesford Grange Primary School")
     logo = models.ImageField(upload_to="school/", blank=True)
     # Join links open this many minutes before a call starts (calls' join gateway).
-    join_window_minutes = models.PositiveIntegerField(default=15)
+    join_window_minutes = models.PositiveIntegerField(default=15, validators=_bounded("join_window_minutes"))
     # Join details go out this many hours before the call (at once if booked later).
-    join_email_lead_hours = models.PositiveIntegerField(default=24)
+    join_email_lead_hours = models.PositiveIntegerField(default=24, validators=_bounded("join_email_lead_hours"))
     # A call must be booked at least this many hours ahead.
-    min_booking_notice_hours = models.PositiveIntegerField(default=1)
+    min_booking_notice_hours = models.PositiveIntegerField(default=1, validators=_bounded("min_booking_notice_hours"))
     # A session log is due this many hours after a call ends; then the head is told (LOG-4).
-    session_log_deadline_hours = models.PositiveIntegerField(default=24)
+    session_log_deadline_hours = models.PositiveIntegerField(default=24, validators=_bounded("session_log_deadline_hours"))
     # The author may correct a session log for this many hours after writing it.
-    log_correction_window_hours = models.PositiveIntegerField(default=48)
+    log_correction_window_hours = models.PositiveIntegerField(default=48, validators=_bounded("log_correction_window_hours"))
     # A concern not acknowledged within this many minutes escalates (SG-5).
-    concern_ack_minutes = models.PositiveIntegerField(default=60)
+    concern_ack_minutes = models.PositiveIntegerField(default=60, validators=_bounded("concern_ack_minutes"))
     # Shown on every call notice and family page (COM-8).
     reporting_routes = models.TextField(
         default=(
@@ -42,6 +59,14 @@ class SchoolSettings(models.Model):
     class Meta:
         verbose_name = "school settings"
         verbose_name_plural = "school settings"
+        # Bounded input (docs/trust-input.md): the database holds the same maxima as the form, so no
+        # path (admin, shell, a bad import) can store a lead time like 2147483647 hours, which made
+        # every booking fail (its date arithmetic overflows).
+        constraints = [
+            models.CheckConstraint(condition=models.Q(**{f"{name}__lte": most, f"{name}__gte": least}),
+                                   name=f"school_settings_{name}_bounded")
+            for name, least, most in SETTING_BOUNDS
+        ]  # fmt: skip
 
     def __str__(self):
         return self.name

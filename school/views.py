@@ -5,7 +5,6 @@ from allauth.core.exceptions import ReauthenticationRequired
 from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,11 +18,13 @@ from accounts.models import StaffRole, User
 from accounts.permissions import is_directory_keeper, is_staff_member, staff_required
 from accounts.reauth import recent_authentication_required, recently_authenticated
 from portal.csv import csv_response
+from portal.pagination import page_of
 from portal.registry import child_sections_for
 
 from . import imports, services, sync
 from .forms import (
     ClosureForm,
+    DirectorySearchForm,
     GuardianAccountForm,
     HoursForm,
     ImportForm,
@@ -49,7 +50,7 @@ IMPORT_SESSION_KEY = "school_import"
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_of(request, queryset, PAGE_SIZE)
 
 
 def _name_search(queryset, q, *extra_fields):
@@ -66,29 +67,26 @@ def _name_search(queryset, q, *extra_fields):
 
 
 def _pupils_matching(request):
-    q = request.GET.get("q", "").strip()
+    form = DirectorySearchForm(request.GET)
+    q, class_id = form.search()
     pupils = _name_search(Pupil.objects.on_roll().select_related("school_class"), q, "mis_id")
-    class_id = request.GET.get("class", "")
-    if class_id.isdigit():
-        pupils = pupils.filter(school_class_id=int(class_id))
-    return pupils, q, class_id
+    if class_id is not None:
+        pupils = pupils.filter(school_class_id=class_id)
+    return pupils, q, ("" if class_id is None else str(class_id)), form
 
 
 @keeper_required
 def pupils(request):
-    found, q, class_id = _pupils_matching(request)
-    return render(
-        request,
-        "school/pupils.html",
-        {"page": _page(request, found), "q": q, "class_id": class_id, "classes": SchoolClass.objects.all()},
-    )
+    found, q, class_id, form = _pupils_matching(request)
+    context = {"page": _page(request, found), "q": q, "class_id": class_id, "classes": SchoolClass.objects.all()}
+    return render(request, "school/pupils.html", context | {"search_form": form})
 
 
 @keeper_required
 @recent_authentication_required  # exports carry children's data: a recent sign-in first
 def pupils_csv(request):
     """The pupils on the current search, as a CSV the MIS or a spreadsheet can open."""
-    found, _, _ = _pupils_matching(request)
+    found, *_ = _pupils_matching(request)
     rows = (
         [p.mis_id, p.first_name, p.last_name, p.date_of_birth.strftime("%d/%m/%Y"), p.school_class or "", p.personal_email]
         for p in found
@@ -99,11 +97,12 @@ def pupils_csv(request):
 
 @keeper_required
 def guardians(request):
-    q = request.GET.get("q", "").strip()
+    form = DirectorySearchForm(request.GET)
+    q, _ = form.search()
     found = _name_search(Guardian.objects.select_related("user"), q, "email").prefetch_related(
         Prefetch("guardianships", queryset=Guardianship.objects.select_related("pupil"))
     )
-    return render(request, "school/guardians.html", {"page": _page(request, found), "q": q})
+    return render(request, "school/guardians.html", {"page": _page(request, found), "q": q, "search_form": form})
 
 
 def _staff_queryset():
@@ -112,9 +111,10 @@ def _staff_queryset():
 
 @keeper_required
 def staff(request):
-    q = request.GET.get("q", "").strip()
+    form = DirectorySearchForm(request.GET)
+    q, _ = form.search()
     found = _name_search(_staff_queryset(), q, "email")
-    return render(request, "school/staff.html", {"page": _page(request, found), "q": q})
+    return render(request, "school/staff.html", {"page": _page(request, found), "q": q, "search_form": form})
 
 
 @staff_required

@@ -13,6 +13,7 @@ from accounts.permissions import is_leadership
 from accounts.reauth import recent_authentication_required
 from calls.platform_settings import REQUIRED
 from portal.csv import streamed_csv_response
+from portal.pagination import requested_page
 from safeguarding.permissions import concerns_visible_to, receipts_of
 from school.models import SchoolSettings
 
@@ -186,7 +187,7 @@ def pupil_history(request, pupil_id):
     entitled to the pupil). The CSV holds the whole history."""
     pupil = permissions.get_pupil_for_staff(request.user, pupil_id)
     page, entries = selectors.contact_history_page(
-        pupil, timezone.now(), request.GET.get("page"),
+        pupil, timezone.now(), requested_page(request),
         include_follow_ups=permissions.sees_safeguarding_follow_ups(request.user),
     )
     context = {

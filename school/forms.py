@@ -7,11 +7,12 @@ from django.db.models import Q
 
 from accounts.choices import Role
 from accounts.models import User
+from portal.forms import DateInput, TimeInput
 
 from .models import Pupil, SchoolSettings, Weekday
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+DATE_INPUT = DateInput()
+TIME_INPUT = TimeInput()
 
 
 class PersonForm(forms.Form):

@@ -1,0 +1,228 @@
+"""Every view that accepts a POST has a test that posts to it (issue 17).
+
+A GET-only suite let "saving an edited policy draft" be a 500 for every user. This plugin lists
+every URL pattern whose view accepts POST, records each POST the suite makes (test client,
+RequestFactory-free: through the real middleware stack, so Playwright's requests to the live
+server count too), and fails a whole-suite run that leaves a pattern without a successful POST.
+
+A POST counts when it resolved to the pattern, answered below 400 and wrote to the database
+(anything but the session table): a refused or re-shown form proves nothing about saving.
+Running a single file or a -k selection never fails on this; only a run of everything does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import re
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+# allauth's own views are the library's, tested upstream; the portal only styles them.
+EXEMPT_MODULE_PREFIXES = ("allauth.",)
+# Django's admin is Django's own, tested upstream: its add/change/delete views are generic over
+# every registered model, and the portal's ModelAdmins add no POST handling of their own (the
+# admin is the superuser's break-glass tool; every portal write has its own page and service).
+EXEMPT_APP_NAMESPACES = ("admin",)
+
+# What in a function view's source says it takes a POST.
+POST_SOURCE_MARKERS = re.compile(r"request\.POST|request\.FILES|require_POST|[\"']POST[\"']")
+
+_lock = threading.Lock()
+_posted: set[str] = set()  # pattern keys that received a POST that counted
+_write_sql = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    key: str  # the URL name ("calls:book") or, unnamed, the route
+    route: str
+    view: str
+
+
+def _unwrap(view):
+    """The function under decorators (functools.wraps sets __wrapped__) or the class of a CBV."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        return view_class
+    return inspect.unwrap(view)
+
+
+def _decorator_sources(view) -> str:
+    """Source of each decorator layer: require_POST leaves no attribute, but it wraps the view,
+    so the layers between the URL's callable and the innermost function are looked at too."""
+    sources = []
+    layer = view
+    while layer is not None:
+        with contextlib.suppress(OSError, TypeError):  # a builtin or C-level layer has no source
+            sources.append(inspect.getsource(layer))
+        layer = getattr(layer, "__wrapped__", None)
+    return "\n".join(sources)
+
+
+def accepts_post(view) -> bool:
+    target = _unwrap(view)
+    if inspect.isclass(target):
+        return callable(getattr(target, "post", None))
+    return bool(POST_SOURCE_MARKERS.search(_decorator_sources(view)))
+
+
+def _walk(resolver, prefix="", namespace=""):
+    from django.urls import URLPattern, URLResolver
+
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if entry.app_name in EXEMPT_APP_NAMESPACES:
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry, route, inner)
+        elif isinstance(entry, URLPattern):
+            yield entry, route, (f"{namespace}{entry.name}" if entry.name else route)
+
+
+def _module_of(view) -> str:
+    target = _unwrap(view)
+    return getattr(target, "__module__", "") or ""
+
+
+def post_accepting_patterns() -> list[Pattern]:
+    from django.urls import get_resolver
+
+    found = {}
+    for entry, route, key in _walk(get_resolver()):
+        view = entry.callback
+        module = _module_of(view)
+        if module.startswith(EXEMPT_MODULE_PREFIXES) or not accepts_post(view):
+            continue
+        found[key] = Pattern(key=key, route=route, view=f"{module}.{getattr(_unwrap(view), '__qualname__', view)}")
+    return sorted(found.values(), key=lambda p: p.key)
+
+
+def key_for(match) -> str:
+    return match.view_name if match.url_name else match.route
+
+
+class RecordPostsMiddleware:
+    """Test settings only: notes which patterns received a POST that answered below 400 and
+    wrote something. Runs in the live server's thread as well as the test client's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "POST":
+            return self.get_response(request)
+        from django.db import connections
+
+        wrote = []
+
+        def watch(execute, sql, params, many, context):
+            if _write_sql.match(sql) and "django_session" not in sql:
+                wrote.append(True)
+            return execute(sql, params, many, context)
+
+        with _watch_all(connections, watch):
+            response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and response.status_code < 400 and wrote:
+            with _lock:
+                _posted.add(key_for(match))
+        return response
+
+
+class _watch_all:
+    def __init__(self, connections, wrapper):
+        self.managers = [connections[alias].execute_wrapper(wrapper) for alias in connections]
+
+    def __enter__(self):
+        for manager in self.managers:
+            manager.__enter__()
+
+    def __exit__(self, *exc):
+        for manager in reversed(self.managers):
+            manager.__exit__(*exc)
+
+
+def posted() -> set[str]:
+    with _lock:
+        return set(_posted)
+
+
+# --- pytest hooks (imported into tests/conftest.py) -----------------------------------------
+
+_STATE_KEY = "egps_post_coverage"
+
+
+def _state(config) -> dict:
+    if not hasattr(config, "_egps_post_coverage"):
+        config._egps_post_coverage = {"deselected": 0, "whole": None, "failed": []}
+    return config._egps_post_coverage
+
+
+def _is_whole_suite(config) -> bool:
+    """The run collected everything under testpaths: no path or node-id arguments of its own,
+    no -k/-m selection, nothing deselected and not stopped at the first failure."""
+    testpaths = [str(Path(config.rootpath, p)) for p in config.getini("testpaths")]
+    args = [str(Path(config.invocation_params.dir, a.split("::")[0]).resolve()) for a in config.args]
+    if "::" in "".join(config.args) or sorted(args) != sorted(str(Path(p).resolve()) for p in testpaths):
+        return False
+    if config.getoption("keyword", "") or config.getoption("markexpr", ""):
+        return False
+    if config.getoption("maxfail", 0) or config.getoption("lf", False) or config.getoption("last_failed", False):
+        return False
+    return not _state(config)["deselected"]
+
+
+def pytest_deselected(items):
+    if items:
+        _state(items[0].config)["deselected"] += len(items)
+
+
+def _worker_file(config) -> Path | None:
+    folder = getattr(config, "workerinput", {}).get(_STATE_KEY)
+    return Path(folder, f"{config.workerinput['workerid']}.json") if folder else None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):  # pytest-xdist's controller: give every worker a shared folder
+    node.workerinput[_STATE_KEY] = _state(node.config).setdefault("folder", tempfile.mkdtemp(prefix="egps-posts-"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    worker_file = _worker_file(config)
+    if worker_file is not None:  # an xdist worker hands its record to the controller
+        worker_file.write_text(json.dumps(sorted(posted())))
+        return
+    if session.shouldstop or session.shouldfail or not _is_whole_suite(config):
+        return
+    seen = posted()
+    folder = _state(config).get("folder")
+    if folder:
+        for file in Path(folder).glob("*.json"):
+            seen.update(json.loads(file.read_text()))
+    missing = [p for p in post_accepting_patterns() if p.key not in seen]
+    _state(config)["failed"] = missing
+    if missing:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    missing = _state(config)["failed"]
+    if not missing:
+        return
+    terminalreporter.section("POST coverage: views that accept POST but no test posted to", red=True, bold=True)
+    for p in missing:
+        terminalreporter.line(f"{p.key:45} /{p.route}  ({p.view})", red=True)
+    terminalreporter.line(
+        "Each needs a test that posts valid data as its role and checks the effect (tests/post_coverage.py).", red=True
+    )
+
+
+__all__ = ["RecordPostsMiddleware", "post_accepting_patterns", "accepts_post", "posted"]

@@ -5,8 +5,9 @@ every URL pattern whose view accepts POST, records each POST the suite makes (te
 RequestFactory-free: through the real middleware stack, so Playwright's requests to the live
 server count too), and fails a whole-suite run that leaves a pattern without a successful POST.
 
-A POST counts when it resolved to the pattern, answered below 400 and wrote to the database
-(anything but the session table): a refused or re-shown form proves nothing about saving.
+A POST counts when it resolved to the pattern, answered below 400, rendered no form with
+errors, queued no error message, and had an effect: a database write (the session table aside)
+or a redirect. A refused post, or a form shown again with its errors, proves nothing about saving.
 Running a single file or a -k selection never fails on this; only a run of everything does.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import json
+import os
 import re
 import tempfile
 import threading
@@ -109,8 +111,8 @@ def key_for(match) -> str:
 
 
 class RecordPostsMiddleware:
-    """Test settings only: notes which patterns received a POST that answered below 400 and
-    wrote something. Runs in the live server's thread as well as the test client's."""
+    """Test settings only: notes which patterns received a POST that counts (see the module's
+    docstring). Runs in the live server's thread as well as the test client's."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -118,35 +120,77 @@ class RecordPostsMiddleware:
     def __call__(self, request):
         if request.method != "POST":
             return self.get_response(request)
-        from django.db import connections
-
-        wrote = []
-
-        def watch(execute, sql, params, many, context):
-            if _write_sql.match(sql) and "django_session" not in sql:
-                wrote.append(True)
-            return execute(sql, params, many, context)
-
-        with _watch_all(connections, watch):
+        seen = _Effects()
+        with seen.watching():
             response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        if match is not None and response.status_code < 400 and wrote:
+        if match is not None and _counts(request, response, seen):
             with _lock:
                 _posted.add(key_for(match))
+        if os.environ.get("EGPS_POST_COVERAGE_DEBUG"):
+            print("POST", request.path, response.status_code, seen.writes[:3], seen.form_errors)  # noqa: T201
         return response
 
 
-class _watch_all:
-    def __init__(self, connections, wrapper):
-        self.managers = [connections[alias].execute_wrapper(wrapper) for alias in connections]
+def _counts(request, response, seen) -> bool:
+    """Saved, not refused: below 400, no form shown again with errors, no error message queued,
+    and an effect: a database write, or a redirect (starting a call writes nothing here, it
+    creates the meeting on the platform and sends the host there)."""
+    if response.status_code >= 400 or seen.form_errors or _error_message_queued(request):
+        return False
+    return bool(seen.writes) or 300 <= response.status_code < 400
 
-    def __enter__(self):
-        for manager in self.managers:
-            manager.__enter__()
 
-    def __exit__(self, *exc):
-        for manager in reversed(self.managers):
-            manager.__exit__(*exc)
+def _error_message_queued(request) -> bool:
+    from django.contrib import messages
+
+    queued = getattr(getattr(request, "_messages", None), "_queued_messages", [])
+    return any(message.level >= messages.ERROR for message in queued)
+
+
+class _Effects:
+    """What one request did: the writes it sent to the database (the session table aside) and
+    whether a page it rendered showed a form with errors. Only this thread's, so the live
+    server's requests and the test's own queries stay apart."""
+
+    def __init__(self):
+        self.writes: list[str] = []
+        self.form_errors = False
+        self.thread = threading.get_ident()
+
+    def _sql(self, execute, sql, params, many, context):
+        if _write_sql.match(sql) and "django_session" not in sql:
+            self.writes.append(sql[:120])
+        return execute(sql, params, many, context)
+
+    def _rendered(self, sender, context=None, **kwargs):
+        if threading.get_ident() == self.thread and context is not None and _has_form_errors(context):
+            self.form_errors = True
+
+    @contextlib.contextmanager
+    def watching(self):
+        from django.db import connections
+        from django.test.signals import template_rendered
+
+        template_rendered.connect(self._rendered, weak=False)
+        try:
+            with contextlib.ExitStack() as stack:
+                for alias in connections:
+                    stack.enter_context(connections[alias].execute_wrapper(self._sql))
+                yield
+        finally:
+            template_rendered.disconnect(self._rendered)
+
+
+def _has_form_errors(context) -> bool:
+    from django.forms import BaseForm
+
+    for layer in getattr(context, "dicts", [context]):
+        for value in layer.values() if isinstance(layer, dict) else ():
+            candidates = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else [value]
+            if any(isinstance(c, BaseForm) and c.is_bound and c.errors for c in candidates):
+                return True
+    return False
 
 
 def posted() -> set[str]:

@@ -145,3 +145,62 @@ def test_a_post_refused_with_an_error_message_does_not_count(client, head, fresh
     assert response.status_code == 302  # back to the draft, with the reason
     assert PolicyVersion.objects.get(pk=draft.pk).published_at is None
     assert fresh_record == set()
+
+
+TWO_VIEWS = [post_coverage.Pattern("a:save", "a/", "a.views.save"), post_coverage.Pattern("b:save", "b/", "b.views.save")]
+
+
+def _session(config):
+    return types.SimpleNamespace(config=config, shouldstop=False, shouldfail=False, exitstatus=0)
+
+
+def test_a_whole_run_that_missed_a_post_view_fails_and_names_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(post_coverage, "post_accepting_patterns", lambda: TWO_VIEWS)
+    monkeypatch.setattr(post_coverage, "_posted", {"a:save"})
+    session = _session(_config(tmp_path))
+
+    post_coverage.pytest_sessionfinish(session, 0)
+
+    assert session.exitstatus == 1
+    assert [p.key for p in post_coverage._state(session.config)["failed"]] == ["b:save"]
+
+
+def test_a_whole_run_that_posted_everywhere_passes(tmp_path, monkeypatch):
+    monkeypatch.setattr(post_coverage, "post_accepting_patterns", lambda: TWO_VIEWS)
+    monkeypatch.setattr(post_coverage, "_posted", {"a:save", "b:save"})
+    session = _session(_config(tmp_path))
+
+    post_coverage.pytest_sessionfinish(session, 0)
+
+    assert session.exitstatus == 0
+
+
+def test_one_file_run_is_not_failed_for_views_it_does_not_post_to(tmp_path, monkeypatch):
+    monkeypatch.setattr(post_coverage, "post_accepting_patterns", lambda: TWO_VIEWS)
+    monkeypatch.setattr(post_coverage, "_posted", set())
+    session = _session(_config(tmp_path, "tests/calls/test_views.py"))
+
+    post_coverage.pytest_sessionfinish(session, 0)
+
+    assert session.exitstatus == 0
+
+
+def test_under_xdist_the_workers_records_are_added_up_by_the_controller(tmp_path, monkeypatch):
+    monkeypatch.setattr(post_coverage, "post_accepting_patterns", lambda: TWO_VIEWS)
+    controller = _config(tmp_path)
+    node = types.SimpleNamespace(config=controller, workerinput={})
+    post_coverage.pytest_configure_node(node)
+    for worker_id, seen in (("gw0", {"a:save"}), ("gw1", {"b:save"})):
+        worker = _config(tmp_path)
+        worker.workerinput = {**node.workerinput, "workerid": worker_id}
+        monkeypatch.setattr(post_coverage, "_posted", seen)
+        worker_session = _session(worker)
+        post_coverage.pytest_sessionfinish(worker_session, 0)
+        assert worker_session.exitstatus == 0  # a worker never judges alone
+    monkeypatch.setattr(post_coverage, "_posted", set())
+    session = _session(controller)
+
+    post_coverage.pytest_sessionfinish(session, 0)
+
+    assert session.exitstatus == 0
+    assert post_coverage._state(controller)["failed"] == []

@@ -185,10 +185,13 @@ class _Effects:
 def _has_form_errors(context) -> bool:
     from django.forms import BaseForm
 
+    # type(), not isinstance(): a lazy context value (the school's settings, the user) must not be
+    # evaluated here; isinstance would load it, and with Redis down that alone raises.
     for layer in getattr(context, "dicts", [context]):
-        for value in layer.values() if isinstance(layer, dict) else ():
-            candidates = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else [value]
-            if any(isinstance(c, BaseForm) and c.is_bound and c.errors for c in candidates):
+        for value in layer.values() if type(layer) is dict else ():
+            kind = type(value)
+            candidates = value.values() if kind is dict else value if kind in (list, tuple) else [value]
+            if any(issubclass(type(c), BaseForm) and c.is_bound and c.errors for c in candidates):
                 return True
     return False
 
@@ -205,7 +208,7 @@ _STATE_KEY = "egps_post_coverage"
 
 def _state(config) -> dict:
     if not hasattr(config, "_egps_post_coverage"):
-        config._egps_post_coverage = {"deselected": 0, "whole": None, "failed": []}
+        config._egps_post_coverage = {"deselected": 0, "failed": [], "judged": 0}
     return config._egps_post_coverage
 
 
@@ -251,14 +254,18 @@ def pytest_sessionfinish(session, exitstatus):
     if folder:
         for file in Path(folder).glob("*.json"):
             seen.update(json.loads(file.read_text()))
-    missing = [p for p in post_accepting_patterns() if p.key not in seen]
-    _state(config)["failed"] = missing
+    patterns = post_accepting_patterns()
+    missing = [p for p in patterns if p.key not in seen]
+    _state(config).update(failed=missing, judged=len(patterns))
     if missing:
         session.exitstatus = 1
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    missing = _state(config)["failed"]
+    state = _state(config)
+    missing = state["failed"]
+    if state.get("judged") and not missing:
+        terminalreporter.write_line(f"POST coverage: all {state['judged']} views that accept POST were posted to.", green=True)
     if not missing:
         return
     terminalreporter.section("POST coverage: views that accept POST but no test posted to", red=True, bold=True)

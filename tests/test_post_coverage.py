@@ -204,3 +204,20 @@ def test_under_xdist_the_workers_records_are_added_up_by_the_controller(tmp_path
 
     assert session.exitstatus == 0
     assert post_coverage._state(controller)["failed"] == []
+
+
+def test_looking_for_form_errors_never_evaluates_a_lazy_context_value():
+    from django import forms
+    from django.template import Context
+    from django.utils.functional import SimpleLazyObject
+
+    def explode():
+        raise AssertionError("evaluated")
+
+    class Shape(forms.Form):
+        name = forms.CharField()
+
+    context = Context({"school": SimpleLazyObject(explode), "forms": {"a": Shape(data={})}})
+
+    assert post_coverage._has_form_errors(context)
+    assert not post_coverage._has_form_errors(Context({"school": SimpleLazyObject(explode), "form": Shape()}))

@@ -37,6 +37,7 @@ POST_SOURCE_MARKERS = re.compile(r"request\.POST|request\.FILES|require_POST|[\"
 
 _lock = threading.Lock()
 _posted: set[str] = set()  # pattern keys that received a POST that counted
+_posted_from: dict[str, set[str]] = {}  # pattern key -> the test files whose POSTs counted
 _write_sql = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
 
@@ -125,8 +126,10 @@ class RecordPostsMiddleware:
             response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         if match is not None and _counts(request, response, seen):
+            test = os.environ.get("PYTEST_CURRENT_TEST", "").split("::")[0]
             with _lock:
                 _posted.add(key_for(match))
+                _posted_from.setdefault(key_for(match), set()).add(test)
         if os.environ.get("EGPS_POST_COVERAGE_DEBUG"):
             print("POST", request.path, response.status_code, seen.writes[:3], seen.form_errors)  # noqa: T201
         return response
@@ -254,6 +257,10 @@ def pytest_sessionfinish(session, exitstatus):
     if folder:
         for file in Path(folder).glob("*.json"):
             seen.update(json.loads(file.read_text()))
+    report = os.environ.get("EGPS_POST_COVERAGE_REPORT")
+    if report:  # which test files' POSTs counted for each view, for a reviewer
+        with _lock:
+            Path(report).write_text(json.dumps({k: sorted(v) for k, v in sorted(_posted_from.items())}, indent=1))
     patterns = post_accepting_patterns()
     missing = [p for p in patterns if p.key not in seen]
     _state(config).update(failed=missing, judged=len(patterns))

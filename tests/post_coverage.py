@@ -1,9 +1,10 @@
 """Every view that accepts a POST has a test that posts to it (issue 17).
 
 A GET-only suite let "saving an edited policy draft" be a 500 for every user. This plugin lists
-every URL pattern whose view accepts POST, records each POST the suite makes (test client,
-RequestFactory-free: through the real middleware stack, so Playwright's requests to the live
-server count too), and fails a whole-suite run that leaves a pattern without a successful POST.
+every URL pattern whose view accepts POST, records each POST the suite makes through the
+middleware stack (the test client's, and Playwright's requests to the live server, which runs in
+this process; a view called directly with RequestFactory is not "through the front door" and
+does not count), and fails a whole-suite run that leaves a pattern without a POST that saved.
 
 A POST counts when it resolved to the pattern, answered below 400, rendered no form with
 errors, queued no error message, and had an effect: a database write (the session table aside)

@@ -225,7 +225,9 @@ def _is_whole_suite(config) -> bool:
         return False
     if config.getoption("keyword", "") or config.getoption("markexpr", ""):
         return False
-    if config.getoption("maxfail", 0) or config.getoption("lf", False) or config.getoption("last_failed", False):
+    if any(config.getoption(name, False) for name in ("collectonly", "setuponly", "setupplan")):
+        return False  # nothing ran
+    if config.getoption("maxfail", 0) or config.getoption("lf", False):
         return False
     return not _state(config)["deselected"]
 

@@ -88,9 +88,9 @@ def test_a_post_that_only_shows_the_form_again_does_not_count(client, office, fr
     assert fresh_record == set()
 
 
-def _config(tmp_path, *args, keyword="", markexpr="", maxfail=0, invoked_from=None):
+def _config(tmp_path, *args, keyword="", markexpr="", maxfail=0, invoked_from=None, collectonly=False):
     (tmp_path / "tests").mkdir(exist_ok=True)
-    options = {"keyword": keyword, "markexpr": markexpr, "maxfail": maxfail, "lf": False, "last_failed": False}
+    options = {"keyword": keyword, "markexpr": markexpr, "maxfail": maxfail, "lf": False, "collectonly": collectonly}
     return types.SimpleNamespace(
         rootpath=tmp_path,
         getini=lambda name: ["tests"],
@@ -115,6 +115,7 @@ def test_a_plain_run_of_everything_is_judged(tmp_path):
         {"keyword": "leaver"},
         {"markexpr": "not browser"},
         {"maxfail": 1},
+        {"collectonly": True},
     ],
 )
 def test_a_partial_run_is_never_judged(tmp_path, changes):

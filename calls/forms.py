@@ -7,7 +7,7 @@ from django import forms
 from accounts.models import User
 from consent.choices import Scope
 from consent.selectors import consenting_pupil_ids
-from portal.forms import SafeModelMultipleChoiceField, SchoolDateField
+from portal.forms import DateInput, SafeModelMultipleChoiceField, SchoolDateField, TimeInput
 from school.models import Pupil, SchoolClass
 
 from .choices import CallKind, CallStatus, Platform
@@ -41,8 +41,8 @@ class PupilChoiceField(SafeModelMultipleChoiceField):
 class WhenFields(forms.Form):
     """A date and a start time on the school's clock (Europe/London), and a length."""
 
-    date = SchoolDateField(widget=forms.DateInput(attrs={"type": "date"}))  # bounded: portal.forms
-    start_time = forms.TimeField(label="Start time (UK time)", widget=forms.TimeInput(attrs={"type": "time"}))
+    date = SchoolDateField(widget=DateInput())  # bounded: portal.forms
+    start_time = forms.TimeField(label="Start time (UK time)", widget=TimeInput())
     duration_minutes = forms.IntegerField(label="Length in minutes", min_value=5, max_value=180, initial=30)
 
     def starts_at(self) -> dt.datetime:

@@ -3,12 +3,12 @@
 from django import forms
 from django.utils import timezone
 
-from portal.forms import IdField, SchoolDateField
+from portal.forms import DateInput, IdField, SchoolDateField
 from school.models import Pupil
 
 from .models import PolicyVersion
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+DATE_INPUT = DateInput()
 
 
 class PolicyVersionForm(forms.ModelForm):

@@ -69,9 +69,12 @@ def draft_policy_version(*, by, today, next_review_on=None, **fields) -> PolicyV
 
 
 @transaction.atomic
-def update_policy_draft(*, version: PolicyVersion, by, today, next_review_on=None, **fields) -> PolicyVersion:
-    """GOV-1: change a draft (text, dates, flags). Published versions refuse."""
-    version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+def update_policy_draft(*, draft: PolicyVersion, by, today, next_review_on=None, **fields) -> PolicyVersion:
+    """GOV-1: change a draft (text, dates, flags). Published versions refuse.
+
+    The draft is `draft`, not `version`: `version` is one of the fields (its name, "2026-11"),
+    and the edit page passes every field, so the two once collided in a TypeError (issue 17)."""
+    version = PolicyVersion.objects.select_for_update().get(pk=draft.pk)
     verdict = policy.may_edit_version(already_published=version.is_published)
     if not verdict.allowed:
         raise GovernanceError(verdict.reason)

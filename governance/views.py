@@ -94,7 +94,7 @@ def edit_version(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.update_policy_draft(
-                version=draft,
+                draft=draft,
                 by=request.user,
                 today=timezone.localdate(),
                 next_review_on=form.cleaned_data["next_review_on"],

@@ -91,3 +91,37 @@ def query_value(request, name, field):
 def plausible_date(value: dt.date) -> bool:
     """For services and policy: a date inside the school window (a form may not have checked it)."""
     return EARLIEST_DATE <= value <= LATEST_DATE
+
+
+# --- The browser's own date and time pickers -------------------------------------------------
+# An <input type="date"> accepts only an ISO value (2026-11-20) and shows a blank box for any
+# other; Django would otherwise render the school's en-GB input format (20/11/2026), so an edit
+# page showed the saved date as empty and saving it erased the date (issue 17). Every date,
+# time and datetime-local input in the portal uses one of these, whatever format is passed.
+
+ISO_DATE = "%Y-%m-%d"
+ISO_TIME = "%H:%M"
+ISO_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None, format=None):  # noqa: A002 -- Django's own argument name
+        super().__init__(attrs, format=ISO_DATE)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None, format=None):  # noqa: A002
+        super().__init__(attrs, format=ISO_TIME)
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """A date and time on the wall clock, in the current time zone (Europe/London)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None, format=None):  # noqa: A002
+        super().__init__(attrs, format=ISO_DATETIME_LOCAL)

@@ -4,14 +4,14 @@ from django import forms
 
 from accounts.choices import DSL_TEAM
 from accounts.models import User
-from portal.forms import MAX_ID, SafeModelMultipleChoiceField
+from portal.forms import MAX_ID, DateTimeLocalInput, SafeModelMultipleChoiceField
 from school.models import Pupil
 
 from . import policy
 from .choices import ActionKind, ConcernKind, Outcome
 from .selectors import State
 
-DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_INPUT = DateTimeLocalInput()
 
 
 class PupilChoiceField(SafeModelMultipleChoiceField):

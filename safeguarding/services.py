@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from accounts.audit import acting_as
 from accounts.models import User
 from notifications.services import notify
 from school.models import SchoolSettings
@@ -232,17 +233,19 @@ def _check_period(*, starts_at, ends_at, now):
 def mark_unavailable(*, user, starts_at, ends_at, reason, recorded_by, now) -> DslAbsence:
     """SG-2: a period when this member of the DSL team cannot take concerns."""
     _check_period(starts_at=starts_at, ends_at=ends_at, now=now)
-    return DslAbsence.objects.create(
-        user=user, starts_at=starts_at, ends_at=ends_at, reason=reason, recorded_by=recorded_by, recorded_at=now
-    )
+    with acting_as(recorded_by):  # the audit entry names who marked it, in a request or a script
+        return DslAbsence.objects.create(
+            user=user, starts_at=starts_at, ends_at=ends_at, reason=reason, recorded_by=recorded_by, recorded_at=now
+        )
 
 
 @transaction.atomic
 def end_unavailability(*, absence, by, now) -> None:
     """SG-2: back early. A period not yet begun is cancelled; one under way ends now."""
     absence = DslAbsence.objects.select_for_update().get(pk=absence.pk)
-    if absence.starts_at >= now:
-        absence.delete()
-    elif absence.ends_at > now:
-        absence.ends_at = now
-        absence.save(update_fields=["ends_at"])
+    with acting_as(by):
+        if absence.starts_at >= now:
+            absence.delete()
+        elif absence.ends_at > now:
+            absence.ends_at = now
+            absence.save(update_fields=["ends_at"])

@@ -8,12 +8,12 @@ from django.db.models import Q
 from accounts.choices import Role
 from accounts.models import User
 from accounts.policy import roles_offered_to
-from portal.forms import IdField, SearchField
+from portal.forms import DateInput, IdField, SearchField, TimeInput
 
 from .models import Pupil, SchoolSettings, Weekday
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+DATE_INPUT = DateInput()
+TIME_INPUT = TimeInput()
 
 
 class PersonForm(forms.Form):

@@ -7,13 +7,13 @@ from django import forms
 from accounts.models import User
 from calls.platform_settings import REQUIRED, recording_item_label
 from calls.policy import LONDON, local
+from portal.forms import DateInput, TimeInput
 from school.models import Guardian
 
 from .choices import Attendance, ContactMethod, NumberUsed, PreferredMethod, UnacceptableUse
 from .services import LogInput
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
-TIME = {"type": "time"}
 TEXT_SHORT = {"rows": 2}
 
 
@@ -31,8 +31,8 @@ def _answer(value) -> str | None:
 class SessionLogForm(forms.Form):
     """LOG-1..LOG-3 on one page: pre-filled, so a typical log is a glance and one button."""
 
-    started_at = forms.TimeField(label="Actual start (UK time)", widget=forms.TimeInput(attrs=TIME, format="%H:%M"))
-    ended_at = forms.TimeField(label="Actual end (UK time)", widget=forms.TimeInput(attrs=TIME, format="%H:%M"))
+    started_at = forms.TimeField(label="Actual start (UK time)", widget=TimeInput())
+    ended_at = forms.TimeField(label="Actual end (UK time)", widget=TimeInput())
     second_staff_present = _yes_no("Was the second member of staff present?")
     second_staff_absent_reason = forms.CharField(
         label="If not, why not", required=False, widget=forms.Textarea(attrs=TEXT_SHORT)
@@ -126,8 +126,8 @@ class WelfareContactForm(forms.Form):
     guardian = forms.ModelChoiceField(
         label="Spoke with", queryset=Guardian.objects.none(), required=False, empty_label="Nobody answered / nobody at home"
     )
-    contacted_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    contacted_time = forms.TimeField(label="Time (UK)", widget=forms.TimeInput(attrs=TIME, format="%H:%M"))
+    contacted_on = forms.DateField(label="Date", widget=DateInput())
+    contacted_time = forms.TimeField(label="Time (UK)", widget=TimeInput())
     duration_minutes = forms.IntegerField(label="Length (minutes)", min_value=1, max_value=600)
     number_used = forms.ChoiceField(
         label="Phone calls: the number you called from", required=False, widget=forms.RadioSelect,

@@ -13,6 +13,12 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from tests.factories import PupilFactory, SchoolClassFactory, UserFactory, parent_of, staff_user
+from tests.post_coverage import (  # noqa: F401 -- hooks: a whole-suite run fails when a POST view is never posted to
+    pytest_configure_node,
+    pytest_deselected,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
 
 
 @pytest.fixture

@@ -24,3 +24,7 @@ MIDDLEWARE = ["zeal.middleware.zeal_middleware", *MIDDLEWARE]  # noqa: F405
 ZEAL_RAISE = True
 ZEAL_SHOW_ALL_CALLERS = False
 ZEAL_ALLOWLIST = [{"model": "*", "field": "get()"}, {"model": "accounts.User", "field": "staff_roles"}]
+
+# Notes every POST the suite makes, through the test client or the browser tests' live server,
+# so a whole-suite run fails when a view that accepts POST was never posted to (tests/post_coverage.py).
+MIDDLEWARE = ["tests.post_coverage.RecordPostsMiddleware", *MIDDLEWARE]

@@ -68,7 +68,7 @@ def test_a_published_version_cannot_be_edited(head):
     services.publish_policy_version(version=draft, by=head, now=NOW)
 
     with pytest.raises(services.GovernanceError, match="cannot be changed"):
-        services.update_policy_draft(version=draft, by=head, today=NOW.date(), text="Rewritten")
+        services.update_policy_draft(draft=draft, by=head, today=NOW.date(), text="Rewritten")
 
 
 @pytest.mark.policy("GOV-1")

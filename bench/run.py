@@ -1,4 +1,4 @@
-"""The benchmark, one command: `python bench/run.py --scale 20` (docs/readme-performance.md).
+"""The benchmark, one command: `python bench/run.py --scale 20` (docs/performance.md).
 
 On PostgreSQL (DATABASE_URL's server, in a database of its own, egps_bench by default) and a
 private redis-server on loopback, it seeds the demo, counts each main page's queries, seeds to the

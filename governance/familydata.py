@@ -3,7 +3,7 @@
 Each section is built by a selector that asks for its model by name, so a section whose app is
 not built yet says "not available yet" instead of failing. Safeguarding records are never
 included: families ask for those through a subject access request to the school's data
-protection officer (docs/readme-governance.md). Staff-only details (meeting links, passcodes,
+protection officer (docs/governance.md). Staff-only details (meeting links, passcodes,
 staff notes) are left out by listing, for each record, exactly the fields a family may see.
 """
 

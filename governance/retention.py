@@ -1,6 +1,6 @@
 """Retention (GOV-4): which records are past their period, and removing them.
 
-The schedule is settings.PORTAL_RETENTION (defaults and reasons: docs/readme-governance.md).
+The schedule is settings.PORTAL_RETENTION (defaults and reasons: docs/governance.md).
 Each record type below finds its expired rows with one database filter whose cutoff comes from
 governance.policy, so the dry run (`manage.py retention --dry-run`) and the sweep agree exactly.
 Types whose app is not built yet are skipped and say so.

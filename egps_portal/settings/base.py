@@ -310,7 +310,7 @@ if NOTIFICATIONS_LEASE_SECONDS < 4 * EMAIL_TIMEOUT:
 CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("socket_connect_timeout", 2)
 
 # --- retention ---
-# Retention schedule (GOV-4), per record type; reasons in docs/readme-governance.md. Periods are
+# Retention schedule (GOV-4), per record type; reasons in docs/governance.md. Periods are
 # counted from when the record was made (calls: when the call ended), or from the day the pupil
 # left, or to the pupil's 25th birthday for safeguarding records.
 PORTAL_RETENTION = {
@@ -328,7 +328,7 @@ PORTAL_RETENTION = {
 # Concern text is encrypted at rest with django-fernet-encrypted-fields. The library derives
 # each Fernet key from SECRET_KEY (and SECRET_KEY_FALLBACKS) salted with each SALT_KEY: the
 # first pair encrypts, every pair decrypts. PORTAL_FIELD_ENCRYPTION_KEY may hold several
-# comma-separated keys, the new one first (rotation: docs/readme-safeguarding.md). Changing
+# comma-separated keys, the new one first (rotation: docs/safeguarding.md). Changing
 # DJANGO_SECRET_KEY needs the old one in DJANGO_SECRET_KEY_FALLBACKS until rows are re-encrypted.
 PORTAL_FIELD_ENCRYPTION_KEYS = [k.strip() for k in PORTAL_FIELD_ENCRYPTION_KEY.split(",") if k.strip()]
 if not PORTAL_FIELD_ENCRYPTION_KEYS:
@@ -347,6 +347,6 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS
 # --- sessions ---
 # Sessions: cached_db that keeps working when Redis is down (accounts.sessions.SessionStore), and
 # one middleware for staff idle (30 min) and absolute (12 h) timeouts and the 429 on a locked-out
-# sign-in (docs/readme-trust.md).
+# sign-in (docs/trust.md).
 SESSION_ENGINE = "accounts.sessions"
 MIDDLEWARE.insert(MIDDLEWARE.index("accounts.middleware.StaffMFAMiddleware"), "accounts.sessions.SessionSecurityMiddleware")

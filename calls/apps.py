@@ -29,3 +29,10 @@ class CallsConfig(AppConfig):
         # BigBlueButton calls get a personal link built at the moment of joining (platforms decides
         # from settings whether a server applies the policy; otherwise the host's stored link).
         register_platform_link(Platform.BIGBLUEBUTTON, bigbluebutton_link)
+
+        from toolkit import registry
+
+        from . import dashboard, demo
+
+        registry.register_dashboard(dashboard)
+        registry.register_demo_seeder(demo.seed)

@@ -7,8 +7,8 @@ from django import forms
 from accounts.models import User
 from consent.choices import Scope
 from consent.selectors import consenting_pupil_ids
-from portal.forms import SafeModelMultipleChoiceField
 from school.models import Pupil, SchoolClass
+from toolkit.forms import SafeModelMultipleChoiceField
 
 from .choices import CallKind, CallStatus, Platform
 from .policy import LONDON

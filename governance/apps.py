@@ -11,3 +11,10 @@ class GovernanceConfig(AppConfig):
         from .models import PolicyVersion
 
         auditlog.register(PolicyVersion)
+
+        from toolkit import registry
+
+        from . import dashboard, demo
+
+        registry.register_dashboard(dashboard)
+        registry.register_demo_seeder(demo.seed)

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.permissions import is_parent
-from portal.registry import NavItem, Panel
+from toolkit.registry import NavItem, Panel
 
 from . import permissions, policy
 from .selectors import current_policy

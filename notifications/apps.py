@@ -11,3 +11,10 @@ class NotificationsConfig(AppConfig):
 
         # OutboxMessage is not audited: workers update it in bulk; its own fields are its history.
         auditlog.register(StaffMessage, m2m_fields={"cc_staff"})
+
+        from toolkit import registry
+
+        from . import dashboard, demo
+
+        registry.register_dashboard(dashboard)
+        registry.register_demo_seeder(demo.seed)

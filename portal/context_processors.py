@@ -6,9 +6,8 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
 from school.models import SchoolSettings
-
-from . import registry
-from .registry import nav_for
+from toolkit import registry
+from toolkit.registry import nav_for
 
 
 def portal(request):

@@ -6,7 +6,7 @@ named has passed the safeguarding retention age (governance.retention), so the t
 DELETE through only inside this block. Use it around the retention sweep's deletes, nothing else.
 """
 
-from portal.db import transaction_setting
+from toolkit.db import transaction_setting
 
 SWITCH = "egps.safeguarding_retention"
 

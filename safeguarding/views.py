@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import staff_required
-from portal.forms import MAX_ID
 from school.models import Pupil, SchoolSettings
+from toolkit.forms import MAX_ID
 
 from . import policy, selectors, services
 from .choices import ConcernKind, EntryKind

@@ -21,3 +21,10 @@ class SchoolConfig(AppConfig):
             models.Guardianship,
         ):
             auditlog.register(model)
+
+        from toolkit import registry
+
+        from . import dashboard, demo
+
+        registry.register_dashboard(dashboard)
+        registry.register_demo_seeder(demo.seed)

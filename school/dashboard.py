@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.permissions import is_directory_keeper, is_staff_member
-from portal.registry import NavItem, Panel
+from toolkit.registry import NavItem, Panel
 
 from .permissions import children_of
 

@@ -15,8 +15,8 @@ from accounts.choices import Role
 from accounts.models import StaffRole, User
 from accounts.permissions import is_directory_keeper, is_staff_member, staff_required
 from accounts.reauth import recent_authentication_required
-from portal.csv import csv_response
-from portal.registry import child_sections_for
+from toolkit.csv import csv_response
+from toolkit.registry import child_sections_for
 
 from . import imports, services
 from .forms import (

@@ -263,17 +263,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# Where each app offers dashboard panels and navigation (portal.registry).
-PORTAL_APPS_WITH_PANELS = [
-    "school",
-    "governance",
-    "notifications",
-    "consent",
-    "calls",
-    "sessionlogs",
-    "safeguarding",
-]
-
 # Set by `manage.py demo`: shows a banner and turns off staff MFA for the demo accounts.
 PORTAL_DEMO_MODE = env.bool("PORTAL_DEMO_MODE", default=False)
 

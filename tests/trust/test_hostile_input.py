@@ -268,7 +268,7 @@ def test_no_input_breaks_a_form_or_changes_anything_it_refuses(world, case, data
         assert after == before
 
 
-# Ids beyond what a bigint holds: refused as invalid choices (portal.forms), never a 500.
+# Ids beyond what a bigint holds: refused as invalid choices (toolkit.forms), never a 500.
 OVERFLOWING = [
     ("raise concern", "pupils"),
     ("booking", "pupils"),

@@ -1,8 +1,10 @@
-"""Collects dashboard panels and navigation from each app's dashboard.py.
+"""Collects dashboard panels, navigation and demo seeders from the apps that register them.
 
-Each app listed in settings.PORTAL_APPS_WITH_PANELS offers `panels(request, now)` returning
-Panel objects and `nav_items(user)` returning NavItem objects, so the home page and menu
-grow with the apps without one file that knows them all.
+Each app registers its `dashboard` module in its AppConfig.ready() (`register_dashboard`); the
+module offers `panels(request, now)` returning Panel objects and `nav_items(user)` returning
+NavItem objects, so the home page and menu grow with the apps without one file that knows them
+all. An app with demo data registers its `demo.seed(now)` the same way (`register_demo_seeder`).
+Both run in the order the apps are ready (INSTALLED_APPS order).
 
 The menu is on every page, so it is built once per set of roles and kept in the process:
 `nav_items(user)` is handed a RolesOnly stand-in that has the user's roles and whether they
@@ -10,9 +12,7 @@ have children linked, and nothing else, so an app whose menu would depend on mor
 """
 
 from dataclasses import dataclass, field
-from importlib import import_module
 
-from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf
 
 
@@ -33,9 +33,29 @@ class NavItem:
     order: int = 50
 
 
+# Filled by each app's AppConfig.ready(), once per process.
+_dashboards: list = []
+_demo_seeders: list = []
+
+
+def register_dashboard(module) -> None:
+    """An app offers its panels, menu items and child-page sections (its dashboard module)."""
+    if module not in _dashboards:
+        _dashboards.append(module)
+
+
+def register_demo_seeder(seed) -> None:
+    """An app adds its demo data: `seed(now)`, idempotent, run by `manage.py demo`."""
+    if seed not in _demo_seeders:
+        _demo_seeders.append(seed)
+
+
+def demo_seeders() -> list:
+    return list(_demo_seeders)
+
+
 def _modules():
-    for app in settings.PORTAL_APPS_WITH_PANELS:
-        yield import_module(f"{app}.dashboard")
+    yield from _dashboards
 
 
 def panels_for(request, now) -> list[Panel]:

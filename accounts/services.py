@@ -1,4 +1,5 @@
-"""Every write about accounts and staff roles: atomic, audited, email through the outbox."""
+"""Every write about accounts and staff roles: atomic, audited; the invitation email is queued by
+the notifications app (accounts.events)."""
 
 import datetime as dt
 
@@ -8,9 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
-from notifications.services import notify
-from school.models import SchoolSettings
-
+from . import events
 from .audit import acting_as
 from .choices import DIRECTORY_KEEPERS, Role
 from .models import StaffRole, User
@@ -30,27 +29,13 @@ def invitation_link(user: User) -> str:
     return f"{settings.PORTAL_BASE_URL}{path}"
 
 
-def send_invitation(*, user: User, invited_by: User, now: dt.datetime, resend: bool = False):
-    """Queue the email inviting `user` to choose a password. Call inside a transaction.
+def send_invitation(*, user: User, invited_by: User, now: dt.datetime, resend: bool = False) -> None:
+    """Ask for the email inviting `user` to choose a password. Call inside a transaction.
 
-    The first invitation has a fixed dedupe key, so creating an account twice sends once;
-    a resend asked for by the office is a new message.
+    The notifications app queues it (accounts.events.invitation_requested): the first
+    invitation once however often the account is created, a resend as a new message.
     """
-    suffix = f"resend:{now.timestamp():.0f}" if resend else "first"
-    days = settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60)
-    return notify(
-        to=user.email,
-        kind="account-invitation",
-        context={
-            "user": user,
-            "link": invitation_link(user),
-            "invited_by": invited_by,
-            "valid_days": days,
-            "school": SchoolSettings.load(),
-        },
-        dedupe_key=f"invitation:{user.pk}:{suffix}",
-        user=user,
-    )
+    events.invitation_requested.send(sender=User, user=user, invited_by=invited_by, now=now, resend=resend)
 
 
 @transaction.atomic

@@ -12,7 +12,12 @@ class NotificationsConfig(AppConfig):
         # OutboxMessage is not audited: workers update it in bulk; its own fields are its history.
         auditlog.register(StaffMessage, m2m_fields={"cc_staff"})
 
+        from accounts.events import invitation_requested
         from toolkit import registry
+
+        from . import reactions
+
+        invitation_requested.connect(reactions.send_account_invitation, dispatch_uid="notifications.account_invitation")
 
         from . import dashboard, demo
 

@@ -24,7 +24,9 @@ class SchoolConfig(AppConfig):
 
         from toolkit import registry
 
-        from . import dashboard, demo
+        from . import dashboard, demo, roles
+
+        roles.add_parent_facts()
 
         registry.register_dashboard(dashboard)
         registry.register_demo_seeder(demo.seed)

@@ -189,7 +189,7 @@ CELERY_TASK_IGNORE_RESULT = True
 # database, never by long eta/countdown. The schedule lives in egps_portal/celery.py.
 
 # django-allauth: email and password, no usernames, no public sign-up.
-ACCOUNT_ADAPTER = "accounts.adapter.PortalAccountAdapter"
+ACCOUNT_ADAPTER = "portal.adapter.PortalAccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

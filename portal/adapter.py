@@ -8,9 +8,13 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 from django.urls import reverse
 
+from accounts.models import User
+from notifications.services import notify
+
 
 class PortalAccountAdapter(DefaultAccountAdapter):
-    """Accounts are created by the school office, never by public sign-up.
+    """Accounts are created by the school office, never by public sign-up. (The portal shell holds
+    this adapter: it joins accounts to the outbox, which sits above accounts.)
 
     allauth's own emails (password reset, MFA notices) go through the outbox like every
     other email, so the worker retries them and they leave a record.
@@ -20,10 +24,6 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         return False
 
     def send_mail(self, template_prefix, email, context):
-        from notifications.services import notify
-
-        from .models import User
-
         request = allauth_context.request
         message = self.render_mail(
             template_prefix, email, {"request": request, "email": email, "current_site": get_current_site(request), **context}

@@ -550,7 +550,7 @@ LEFT_SCHOOL = Removal("Left the school.", "The pupil has left the school.", "cal
 
 
 def handle_consent_withdrawal(*, pupil, scope, decided_by, now):
-    """CON-3, CON-6: runs inside withdraw_consent's transaction (registered in CallsConfig.ready()).
+    """CON-3, CON-6: runs inside withdraw_consent's transaction (calls.reactions, connected in CallsConfig.ready()).
 
     Video calls: the pupil leaves every upcoming call, the family's join links stop working,
     and the host of each call is told. Recording: upcoming recorded calls with the pupil stop
@@ -565,7 +565,7 @@ def handle_consent_withdrawal(*, pupil, scope, decided_by, now):
 def handle_pupil_left(*, pupil, left_on, by, now):
     """GOV-2: a pupil who has left the school leaves every upcoming call and their family's join
     links stop working, exactly as on consent withdrawal. Runs inside governance's mark_pupil_left
-    transaction (registered with governance.hooks.on_pupil_left in CallsConfig.ready())."""
+    transaction (calls.reactions receives governance.events.pupil_left)."""
     remove_from_upcoming_calls(pupil=pupil, now=now, removal=LEFT_SCHOOL)
 
 

@@ -21,9 +21,12 @@ class ConsentConfig(AppConfig):
         ):
             auditlog.register(model)
 
+        from governance.events import policy_version_published
         from toolkit import registry
 
-        from . import dashboard, demo
+        from . import dashboard, demo, reactions
+
+        policy_version_published.connect(reactions.ask_again_for_changed_guidance, dispatch_uid="consent.ask_again_for_guidance")
 
         registry.register_dashboard(dashboard)
         registry.register_demo_seeder(demo.seed)

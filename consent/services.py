@@ -11,7 +11,7 @@ from notifications.recipients import family_recipients, family_recipients_for_pu
 from notifications.services import notify
 from school.models import Guardian, Guardianship, Pupil, SchoolSettings
 
-from . import hooks, policy, selectors
+from . import events, policy, selectors
 from .choices import Audience, ConsentState, Decision, Method
 from .models import (
     AcceptableUseAcknowledgement,
@@ -163,7 +163,8 @@ def withdraw_consent(
     *, pupil, guardian, scope, decided_by, now, method=Method.ONLINE, policy_version=None, guidance_version=None
 ) -> ConsentDecision:
     """CON-2, CON-3: withdrawal takes effect at once; upcoming calls drop the pupil in this commit
-    (the withdrawal handlers run inside this transaction: if one fails, nothing is recorded).
+    (consent.events.consent_withdrawn is received inside this transaction: if a receiver fails,
+    nothing is recorded).
     The guardian gets a confirmation email."""
     decision = _record(
         pupil=pupil,
@@ -176,7 +177,7 @@ def withdraw_consent(
         policy_version=policy_version,
         guidance_version=guidance_version,
     )
-    hooks.run_withdrawal_handlers(pupil=pupil, scope=scope, decided_by=decided_by, now=now)
+    events.consent_withdrawn.send(sender=ConsentDecision, pupil=pupil, scope=scope, decided_by=decided_by, now=now)
     recipient = _family_guardian(pupil, guardian)
     if recipient is not None:
         notify(

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from governance import urls as governance_urls
+from oversight import urls as oversight_urls
 from portal import views as portal_views
 
 # The Django admin signs in through allauth, so its login is rate-limited and MFA-aware.
@@ -13,7 +15,8 @@ urlpatterns = [
     path("", portal_views.home, name="home"),
     path("healthz", portal_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
-    path("", include("governance.urls")),
+    # The oversight pages keep the URL names they were published under (governance:overview, ...).
+    path("", include((governance_urls.urlpatterns + oversight_urls.urlpatterns, "governance"))),
     path("school/", include("school.urls")),
     path("notifications/", include("notifications.urls")),
     path("consent/", include("consent.urls")),

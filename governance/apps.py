@@ -7,7 +7,6 @@ class GovernanceConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import checks  # noqa: F401 - registers the retention schedule check
         from .models import PolicyVersion
 
         auditlog.register(PolicyVersion)

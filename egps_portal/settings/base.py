@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "sessionlogs",
     "safeguarding",
     "platforms",
+    "oversight",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,6 @@
 import pytest
 
-from governance.checks import retention_schedule_check
+from oversight.checks import retention_schedule_check
 
 
 def test_the_default_retention_schedule_passes_the_start_up_check():

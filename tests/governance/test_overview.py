@@ -13,8 +13,8 @@ from django.urls import reverse
 from accounts.choices import Role
 from consent.models import ConsentDecision
 from consent.services import refresh_current_consent
-from governance import overview
 from notifications.models import OutboxMessage
+from oversight import overview
 from school.models import TermDate
 from tests.factories import PupilFactory, SchoolClassFactory, parent_of, staff_user
 
@@ -162,7 +162,7 @@ def test_the_summary_totals_agree_with_the_weekly_and_class_tables(head, teacher
 
 
 def test_a_class_by_class_section_shows_a_page_of_classes_with_page_links(client, head, autumn):
-    from governance.overview import CLASSES_PER_PAGE
+    from oversight.overview import CLASSES_PER_PAGE
 
     for n in range(CLASSES_PER_PAGE + 1):
         PupilFactory(school_class=SchoolClassFactory(name=f"Class {n:02}"))

@@ -10,9 +10,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from consent.models import ConsentDecision
-from governance import policy, retention, services
+from governance import policy
 from governance.models import RetentionRun
 from notifications.models import OutboxMessage
+from oversight import retention, services
 from tests.factories import PupilFactory, parent_of
 
 from .conftest import london
@@ -136,7 +137,7 @@ def test_record_types_whose_app_is_missing_are_skipped(monkeypatch):
 
 
 def test_the_beat_task_runs_the_sweep(data_set):
-    from governance.tasks import retention_sweep
+    from oversight.tasks import retention_sweep
 
     run_id = retention_sweep()
 

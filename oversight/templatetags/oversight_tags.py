@@ -1,4 +1,4 @@
-"""Small filters for the governance pages."""
+"""Small filters for the oversight pages (the compliance overview, a family's data)."""
 
 import datetime as dt
 

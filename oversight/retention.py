@@ -25,7 +25,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from . import policy
+from governance import policy
 
 DELETED = "deleted"
 KEPT = "kept"

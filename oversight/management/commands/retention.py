@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from governance import retention, services
+from oversight import retention, services
 
 
 class Command(BaseCommand):

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from accounts.permissions import role_required
 from accounts.reauth import recent_authentication_required
+from governance.policy import csv_safe
 
 from . import overview, overview_lists
 from .forms import TermChoiceForm
 from .permissions import OVERVIEW_ROLES
-from .policy import csv_safe
 
 
 def _term(request):

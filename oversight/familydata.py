@@ -1,7 +1,7 @@
 """A family's data (GOV-4): everything the portal holds about one child that a guardian may see.
 
-Each section is built by a selector that asks for its model by name, so a section whose app is
-not built yet says "not available yet" instead of failing. Safeguarding records are never
+Each section is built by one selector over one app's records (this app sits above them all:
+docs/architecture.md). Safeguarding records are never
 included: families ask for those through a subject access request to the school's data
 protection officer (docs/governance.md). Staff-only details (meeting links, passcodes,
 staff notes) are left out by listing, for each record, exactly the fields a family may see.
@@ -10,15 +10,15 @@ staff notes) are left out by listing, for each record, exactly the fields a fami
 from django.db.models import Q
 from django.utils import timezone
 
+from calls.models import CallInvitation, JoinAttempt
+from consent.models import AcceptableUseAcknowledgement, ConsentDecision, FamilyQuestion
+from notifications.models import OutboxMessage
 from school.models import Guardianship
-
-from .retention import model_or_none
-
-NOT_AVAILABLE = "not available yet"
+from sessionlogs.models import SessionLogPupil
 
 
-def _section(title, rows=None, *, available=True, note=""):
-    return {"title": title, "available": available, "rows": rows or [], "note": note if available else NOT_AVAILABLE}
+def _section(title, rows=None, *, note=""):
+    return {"title": title, "available": True, "rows": rows or [], "note": note}
 
 
 def _person(user) -> str:
@@ -44,9 +44,7 @@ def child_details(pupil, guardian) -> dict:
 
 
 def consent_history(pupil) -> dict:
-    model = model_or_none("consent.ConsentDecision")
-    if model is None:
-        return _section("Consent history", available=False)
+    model = ConsentDecision
     rows = [
         {
             "scope": d.get_scope_display(),
@@ -65,9 +63,7 @@ def consent_history(pupil) -> dict:
 
 
 def acknowledgements(pupil) -> dict:
-    model = model_or_none("consent.AcceptableUseAcknowledgement")
-    if model is None:
-        return _section("Acceptable-use acknowledgements", available=False)
+    model = AcceptableUseAcknowledgement
     rows = [
         {"guidance": str(a.document), "acknowledged_at": _when(a.acknowledged_at), "by": _person(a.user)}
         for a in model._base_manager.filter(pupil=pupil).select_related("document", "user").order_by("acknowledged_at", "pk")
@@ -76,9 +72,7 @@ def acknowledgements(pupil) -> dict:
 
 
 def calls(pupil) -> dict:
-    model = model_or_none("calls.CallInvitation")
-    if model is None:
-        return _section("Calls", available=False)
+    model = CallInvitation
     invitations = model._default_manager.filter(pupil=pupil).select_related("call", "call__host", "call__second_staff")
     rows = [
         {
@@ -100,9 +94,7 @@ def calls(pupil) -> dict:
 
 
 def join_attempts(pupil) -> dict:
-    model = model_or_none("calls.JoinAttempt")
-    if model is None:
-        return _section("Joining calls", available=False)
+    model = JoinAttempt
     attempts = model._default_manager.filter(link__pupil=pupil).select_related("call", "link__guardian")
     rows = [
         {"call": a.call.title, "at": _when(a.at), "by": a.link.guardian.full_name, "let_in": a.allowed, "reason": a.reason}
@@ -113,9 +105,7 @@ def join_attempts(pupil) -> dict:
 
 def attendance(pupil) -> dict:
     """Whether the child was admitted to each session held (LOG-1), from the session logs."""
-    model = model_or_none("sessionlogs.SessionLogPupil")
-    if model is None:
-        return _section("Attendance at sessions held", available=False)
+    model = SessionLogPupil
     attended = model._default_manager.filter(pupil=pupil).select_related("log", "log__call")
     rows = [
         {
@@ -131,9 +121,7 @@ def attendance(pupil) -> dict:
 
 
 def messages_to(user, guardian) -> dict:
-    model = model_or_none("notifications.OutboxMessage")
-    if model is None:
-        return _section("Emails the portal sent you", available=False)
+    model = OutboxMessage
     condition = Q(recipient_user=user)
     if guardian.email:
         condition |= Q(recipient_email__iexact=guardian.email)
@@ -152,9 +140,7 @@ def messages_to(user, guardian) -> dict:
 
 
 def questions_from(guardian) -> dict:
-    model = model_or_none("consent.FamilyQuestion")
-    if model is None:
-        return _section("Your questions to the school", available=False)
+    model = FamilyQuestion
     rows = [
         {
             "subject": q.subject,

@@ -2,8 +2,8 @@
 being kept, term by term and week by week?
 
 Every section is one or two aggregate queries (annotate/aggregate, TruncWeek), so the page asks
-the database the same number of questions for a term of 10 calls or 10,000. A section whose app
-is not built yet says "not available yet" (model lookup by name) and never shows made-up numbers.
+the database the same number of questions for a term of 10 calls or 10,000. The overview sits
+on top of every app it counts (docs/architecture.md), so it imports their models directly.
 Concerns appear as counts only: no names, no details.
 """
 
@@ -16,13 +16,16 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from calls.models import Call, CallApproval, JoinAttempt, ParentAgreement
+from consent.models import AcceptableUseAcknowledgement, AcceptableUseDocument
+from consent.selectors import with_decision_in_force
+from notifications.models import OutboxMessage
+from safeguarding.models import Concern, ConcernEntry
 from school.models import Pupil, SchoolSettings, TermDate
 
 from . import charts
-from .retention import model_or_none
 
 LONDON = ZoneInfo("Europe/London")
-NOT_AVAILABLE = "Not available yet: the app that records this has not been built."
 
 
 @dataclass
@@ -119,10 +122,6 @@ def _chart(section: Section) -> None:
     section.chart = charts.bar_chart(title=section.title, labels=labels, series=series)
 
 
-def _unavailable(key, title) -> Section:
-    return Section(key, title, available=False, note=NOT_AVAILABLE)
-
-
 # --- Sections ------------------------------------------------------------------------------
 #
 # Each section is a Spec: its columns, the rows it counts and the Count expressions. The week by
@@ -141,9 +140,6 @@ class Spec:
 
 
 def calls_held_spec(term, now):
-    Call = model_or_none("calls.Call")
-    if Call is None:
-        return None
     start, end = term_bounds(term)
     columns = [
         Column("held", "Held", tone="good"),
@@ -162,9 +158,6 @@ def calls_held_spec(term, now):
 
 def one_to_ones_spec(term, now):
     """CALL-3, CALL-4: every one-to-one should have two staff, the parent's agreement and approval."""
-    Call = model_or_none("calls.Call")
-    if Call is None:
-        return None
     start, end = term_bounds(term)
     calls = one_to_one_checks(
         Call.objects.filter(kind="one_to_one", starts_at__gte=start, starts_at__lt=end).exclude(status="cancelled")
@@ -181,19 +174,14 @@ def one_to_ones_spec(term, now):
 
 def one_to_one_checks(calls):
     """Annotate each call with whether a standing parent agreement and approval exist."""
-    Agreement = model_or_none("calls.ParentAgreement")
-    Approval = model_or_none("calls.CallApproval")
     return calls.annotate(
-        has_agreement=Exists(Agreement.objects.filter(call=OuterRef("pk"), decision="agreed", voided_at__isnull=True)),
-        has_approval=Exists(Approval.objects.filter(call=OuterRef("pk"), decision="approved", voided_at__isnull=True)),
+        has_agreement=Exists(ParentAgreement.objects.filter(call=OuterRef("pk"), decision="agreed", voided_at__isnull=True)),
+        has_approval=Exists(CallApproval.objects.filter(call=OuterRef("pk"), decision="approved", voided_at__isnull=True)),
     )
 
 
 def single_staff_spec(term, now):
     """CALL-2: group calls with one adult, flagged, each with its recorded reason."""
-    Call = model_or_none("calls.Call")
-    if Call is None:
-        return None
     start, end = term_bounds(term)
     calls = Call.objects.filter(kind="group", second_staff__isnull=True, starts_at__gte=start, starts_at__lt=end).exclude(
         status="cancelled"
@@ -210,13 +198,10 @@ def _single_staff_reasons(section, spec) -> None:
 
 def join_refusals_spec(term, now):
     """CON-1, CALL-6: join links refused at the gateway, and why."""
-    Attempt = model_or_none("calls.JoinAttempt")
-    if Attempt is None:
-        return None
     start, end = term_bounds(term)
     columns = [Column("let_in", "Let in", tone="good"), Column("refused", "Refused", bad=True, metric="join-refused")]
     counts = {"let_in": Count("pk", filter=Q(allowed=True)), "refused": Count("pk", filter=Q(allowed=False))}
-    return Spec(columns, Attempt.objects.filter(at__gte=start, at__lt=end), counts, "at")
+    return Spec(columns, JoinAttempt.objects.filter(at__gte=start, at__lt=end), counts, "at")
 
 
 def _refusal_reasons(section, spec) -> None:
@@ -226,25 +211,18 @@ def _refusal_reasons(section, spec) -> None:
 
 
 def emails_spec(term, now):
-    Outbox = model_or_none("notifications.OutboxMessage")
-    if Outbox is None:
-        return None
     start, end = term_bounds(term)
     columns = [Column("sent", "Sent", tone="good"), Column("failed", "Failed", bad=True, metric="emails-failed")]
     counts = {"sent": Count("pk", filter=Q(state="sent")), "failed": Count("pk", filter=Q(state="failed"))}
-    return Spec(columns, Outbox.objects.filter(created_at__gte=start, created_at__lt=end), counts, "created_at")
+    return Spec(columns, OutboxMessage.objects.filter(created_at__gte=start, created_at__lt=end), counts, "created_at")
 
 
 def concerns_spec(term, now):
     """SG-1, SG-5: counts only. Late = acknowledged after the school's set time, or not yet and past it."""
-    Concern = model_or_none("safeguarding.Concern")
-    Entry = model_or_none("safeguarding.ConcernEntry")
-    if Concern is None or Entry is None:
-        return None
     start, end = term_bounds(term)
     allowed = dt.timedelta(minutes=SchoolSettings.load().concern_ack_minutes)
-    ack_at = Subquery(Entry._base_manager.filter(concern=OuterRef("pk"), kind="acknowledged").values("recorded_at")[:1])
-    closed = Exists(Entry._base_manager.filter(concern=OuterRef("pk"), kind="closed"))
+    ack_at = Subquery(ConcernEntry._base_manager.filter(concern=OuterRef("pk"), kind="acknowledged").values("recorded_at")[:1])
+    closed = Exists(ConcernEntry._base_manager.filter(concern=OuterRef("pk"), kind="closed"))
     concerns_in_term = Concern._base_manager.filter(raised_at__gte=start, raised_at__lt=end).annotate(
         ack_at=ack_at, is_closed=closed, ack_due=F("raised_at") + allowed
     )
@@ -261,10 +239,6 @@ def concerns_spec(term, now):
 
 def consent_spec(term, now):
     """CON-1: per class, pupils on roll with consent given, withdrawn, never answered."""
-    if model_or_none("consent.ConsentDecision") is None:
-        return None
-    from consent.selectors import with_decision_in_force
-
     columns = [
         Column("given", "Given", tone="good"),
         Column("withdrawn", "Withdrawn", tone="muted", metric="consent-withdrawn"),
@@ -281,12 +255,9 @@ def consent_spec(term, now):
 def acknowledgements_spec(term, now):
     """CON-7: per class, whether each pupil's current acceptable-use guidance is acknowledged
     (on the pupil's behalf) and whether a parent/carer has acknowledged theirs."""
-    Document = model_or_none("consent.AcceptableUseDocument")
-    Ack = model_or_none("consent.AcceptableUseAcknowledgement")
-    if Document is None or Ack is None:
-        return None
-    current = Document.objects.current_by_audience()
+    current = AcceptableUseDocument.objects.current_by_audience()
     pupils_doc, parents_doc = current.get("pupils"), current.get("parents")
+    Ack = AcceptableUseAcknowledgement
     pupil_ack = Exists(Ack._base_manager.filter(document=pupils_doc, pupil=OuterRef("pk"))) if pupils_doc else Q(pk__in=[])
     parent_ack = (
         Exists(Ack._base_manager.filter(document=parents_doc, user__guardian__guardianships__pupil=OuterRef("pk")))
@@ -326,9 +297,6 @@ def _staff_rows(section, spec) -> None:
 
 def session_logs_spec(term, now):
     """LOG-1, LOG-4: calls that ended, and whether their session log was written on time."""
-    Call = model_or_none("calls.Call")
-    if Call is None or model_or_none("sessionlogs.SessionLog") is None:
-        return None
     start, end = term_bounds(term)
     due = dt.timedelta(hours=SchoolSettings.load().session_log_deadline_hours)
     columns = [
@@ -412,8 +380,6 @@ def build_section(key, term, now, *, class_page=None) -> Section:
     `class_page` is given), with its chart and what goes under the table."""
     kind = KINDS[key]
     spec = kind.spec(term, now)
-    if spec is None:
-        return _unavailable(key, kind.title)
     if spec.date_field:
         weeks = term_weeks(term)
         rows, page = weekly_rows(weeks, weekly(spec.queryset, spec.date_field, **spec.counts), spec.columns), None
@@ -443,9 +409,6 @@ def build_summary(term, now) -> list[Summary]:
     found = []
     for kind in SECTION_KINDS:
         spec = kind.spec(term, now)
-        if spec is None:
-            found.append(Summary(kind.key, kind.title, available=False, note=NOT_AVAILABLE))
-            continue
         totals = spec.queryset.order_by().aggregate(**spec.counts)
         found.append(Summary(kind.key, kind.title, spec.columns, totals, note=spec.note, by_class=not spec.date_field))
     return found

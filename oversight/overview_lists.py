@@ -12,10 +12,12 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from calls.models import Call, JoinAttempt
+from consent.models import AcceptableUseAcknowledgement, AcceptableUseDocument
+from notifications.models import OutboxMessage
 from school.models import Pupil, SchoolSettings
 
 from .overview import term_bounds, week_bounds
-from .retention import model_or_none
 
 
 def _when(value):
@@ -46,7 +48,6 @@ def _window(term, params):
 
 
 def _calls(term, params, **filters):
-    Call = model_or_none("calls.Call")
     start, end = _window(term, params)
     return Call.objects.filter(starts_at__gte=start, starts_at__lt=end, **filters).select_related("host", "second_staff")
 
@@ -109,9 +110,8 @@ def _logs(condition, title):
 
 
 def join_refused(term, params, now):
-    Attempt = model_or_none("calls.JoinAttempt")
     start, end = _window(term, params)
-    attempts = Attempt.objects.filter(allowed=False, at__gte=start, at__lt=end).select_related("call").order_by("at", "pk")
+    attempts = JoinAttempt.objects.filter(allowed=False, at__gte=start, at__lt=end).select_related("call").order_by("at", "pk")
     return (
         "Join links refused",
         ["When", "Call", "Why"],
@@ -121,9 +121,8 @@ def join_refused(term, params, now):
 
 
 def emails_failed(term, params, now):
-    Outbox = model_or_none("notifications.OutboxMessage")
     start, end = _window(term, params)
-    failed = Outbox.objects.filter(state="failed", created_at__gte=start, created_at__lt=end).order_by("created_at", "pk")
+    failed = OutboxMessage.objects.filter(state="failed", created_at__gte=start, created_at__lt=end).order_by("created_at", "pk")
     return (
         "Emails that failed",
         ["Written", "Kind", "To", "Error"],
@@ -157,10 +156,8 @@ def _acknowledgement(audience, title):
     def build(term, params, now):
         from django.db.models import Exists, OuterRef
 
-        Document = model_or_none("consent.AcceptableUseDocument")
-        Ack = model_or_none("consent.AcceptableUseAcknowledgement")
-        document = Document.objects.current(audience)
-        acks = Ack._base_manager.filter(document=document)
+        document = AcceptableUseDocument.objects.current(audience)
+        acks = AcceptableUseAcknowledgement._base_manager.filter(document=document)
         acks = (
             acks.filter(pupil=OuterRef("pk"))
             if audience == "pupils"
@@ -173,38 +170,27 @@ def _acknowledgement(audience, title):
 
 
 METRICS = {
-    "logs-late": (
-        "sessionlogs.SessionLog",
-        _logs(lambda now, due: Q(session_log__written_at__gt=models.F("log_due")), "Calls whose session log was written late"),
+    "logs-late": _logs(
+        lambda now, due: Q(session_log__written_at__gt=models.F("log_due")), "Calls whose session log was written late"
     ),
-    "logs-missing": (
-        "sessionlogs.SessionLog",
-        _logs(lambda now, due: Q(session_log__isnull=True, ends_at__lt=now - due), "Calls held without a session log"),
+    "logs-missing": _logs(
+        lambda now, due: Q(session_log__isnull=True, ends_at__lt=now - due), "Calls held without a session log"
     ),
-    "calls-unconfirmed": ("calls.Call", calls_unconfirmed),
-    "one-to-ones-incomplete": ("calls.Call", one_to_ones_incomplete),
-    "single-staff": ("calls.Call", single_staff),
-    "join-refused": ("calls.JoinAttempt", join_refused),
-    "emails-failed": ("notifications.OutboxMessage", emails_failed),
-    "consent-never-answered": (
-        "consent.ConsentDecision",
-        _consent(Q(current__isnull=True), "Pupils whose consent was never answered"),
-    ),
-    "consent-withdrawn": ("consent.ConsentDecision", _consent(Q(current="withdrawn"), "Pupils whose consent is withdrawn")),
-    "aup-pupil-missing": (
-        "consent.AcceptableUseAcknowledgement",
-        _acknowledgement("pupils", "Pupils whose acceptable-use guidance is not acknowledged"),
-    ),
-    "aup-parent-missing": (
-        "consent.AcceptableUseAcknowledgement",
-        _acknowledgement("parents", "Pupils with no parent/carer acknowledgement of the guidance"),
-    ),
+    "calls-unconfirmed": calls_unconfirmed,
+    "one-to-ones-incomplete": one_to_ones_incomplete,
+    "single-staff": single_staff,
+    "join-refused": join_refused,
+    "emails-failed": emails_failed,
+    "consent-never-answered": _consent(Q(current__isnull=True), "Pupils whose consent was never answered"),
+    "consent-withdrawn": _consent(Q(current="withdrawn"), "Pupils whose consent is withdrawn"),
+    "aup-pupil-missing": _acknowledgement("pupils", "Pupils whose acceptable-use guidance is not acknowledged"),
+    "aup-parent-missing": _acknowledgement("parents", "Pupils with no parent/carer acknowledgement of the guidance"),
 }
 
 
 def metric_list(metric, term, params, now):
-    """(title, headers, queryset, row function), or None for an unknown or unbuilt metric."""
-    found = METRICS.get(metric)
-    if found is None or model_or_none(found[0]) is None:
+    """(title, headers, queryset, row function), or None for an unknown metric."""
+    build = METRICS.get(metric)
+    if build is None:
         return None
-    return found[1](term, params, now)
+    return build(term, params, now)

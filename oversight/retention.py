@@ -3,7 +3,7 @@
 The schedule is settings.PORTAL_RETENTION (defaults and reasons: docs/governance.md).
 Each record type below finds its expired rows with one database filter whose cutoff comes from
 governance.policy, so the dry run (`manage.py retention --dry-run`) and the sweep agree exactly.
-Types whose app is not built yet are skipped and say so.
+Retention sits on top of every app whose rows it removes (docs/architecture.md).
 
 Append-only tables (consent decisions, safeguarding chronology) refuse delete() on purpose.
 Retention is the one documented path that removes their rows: it uses QuerySet._raw_delete,
@@ -13,33 +13,27 @@ retention.retention_delete_allowed(), which retention uses; if a database still 
 rows are reported as "kept (the database refused)" rather than weakened.
 """
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
-from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from calls.models import Call, JoinLink
+from consent import retention as consent_retention
+from consent.models import AcceptableUseAcknowledgement, ConsentDecision
 from governance import policy
+from notifications.models import OutboxMessage
+from safeguarding import retention as safeguarding_retention
+from safeguarding.models import Concern, ConcernAccess, ConcernAlert, ConcernEntry, ConcernPupil
+from sessionlogs.models import SessionLog, WelfareContact
 
 DELETED = "deleted"
 KEPT = "kept"
-
-
-def model_or_none(label: str):
-    """The model `app.Model`, or None while its app has not built it yet."""
-    app_label, name = label.split(".")
-    if not apps.is_installed(app_label):
-        return None
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
 
 
 def schedule() -> dict:
@@ -62,20 +56,23 @@ class RecordType:
     # The schedule entry in settings.PORTAL_RETENTION (several types may share one).
     setting = ""
     label = ""
-    model_label = ""
+    model_class = None  # the model whose rows expire
     date_field = ""
     append_only = False
 
     def model(self):
-        return model_or_none(self.model_label)
+        return self.model_class
+
+    @property
+    def model_label(self) -> str:
+        return self.model_class._meta.label
 
     def period(self) -> dict:
         return schedule()[self.setting or self.key]
 
     def expired(self, now):
-        """The expired rows of this type, or None when the app does not exist yet."""
-        model = self.model()
-        return None if model is None else self.expired_in(model, now)
+        """The expired rows of this type."""
+        return self.expired_in(self.model(), now)
 
     def expired_in(self, model, now):
         cutoff = policy.retention_cutoff(now=now, years=self.period()["years"])
@@ -86,8 +83,6 @@ class RecordType:
 
     def candidates(self, now) -> list[Candidate]:
         rows = self.expired(now)
-        if rows is None:
-            return []
         return [
             Candidate(self.key, self.model_label, row.pk, self.dated(row), self.describe(row))
             for row in rows.order_by("pk").iterator(chunk_size=500)
@@ -98,8 +93,6 @@ class RecordType:
 
     def remove(self, now) -> tuple[str, int, str]:
         rows = self.expired(now)
-        if rows is None:
-            return KEPT, 0, "not built yet"
         ids = list(rows.values_list("pk", flat=True))
         if not ids:
             return DELETED, 0, ""
@@ -133,7 +126,7 @@ def _raw_delete(model, ids):
 class OutboxMessages(RecordType):
     key = "outbox_messages"
     label = "Emails sent by the portal (outbox copies)"
-    model_label = "notifications.OutboxMessage"
+    model_class = OutboxMessage
     date_field = "created_at"
 
     def describe(self, row):
@@ -143,7 +136,7 @@ class OutboxMessages(RecordType):
 class JoinRecords(RecordType):
     key = "join_records"
     label = "Join links and join attempts"
-    model_label = "calls.JoinLink"
+    model_class = JoinLink
     date_field = "created_at"
 
     def expired_in(self, model, now):
@@ -158,7 +151,7 @@ class JoinRecords(RecordType):
 class Calls(RecordType):
     key = "calls"
     label = "Calls, invitations, agreements and approvals"
-    model_label = "calls.Call"
+    model_class = Call
     date_field = "ends_at"
 
     def describe(self, row):
@@ -168,21 +161,21 @@ class Calls(RecordType):
 class SessionLogs(RecordType):
     key = "session_logs"
     label = "Session logs"
-    model_label = "sessionlogs.SessionLog"
+    model_class = SessionLog
     date_field = "started_at"
 
 
 class WelfareContacts(RecordType):
     key = "welfare_contacts"
     label = "Welfare contacts (phone calls and home visits)"
-    model_label = "sessionlogs.WelfareContact"
+    model_class = WelfareContact
     date_field = "contacted_at"
 
 
 class ConsentHistory(RecordType):
     key = "consent_history"
     label = "Consent decisions of pupils who have left"
-    model_label = "consent.ConsentDecision"
+    model_class = ConsentDecision
     date_field = "decided_at"
     append_only = True
 
@@ -200,25 +193,19 @@ class ConsentHistory(RecordType):
 
 def _consent_retention_switch():
     """The consent app's one sanctioned opening in its PostgreSQL trigger, for retention only."""
-    try:
-        from consent.retention import retention_delete_allowed
-    except ImportError:
-        return contextlib.nullcontext()
-    return retention_delete_allowed()
+    return consent_retention.retention_delete_allowed()
 
 
 def _safeguarding_retention_switch():
     """The safeguarding app's one sanctioned opening in its PostgreSQL trigger, for retention only."""
-    from safeguarding.retention import retention_delete_allowed
-
-    return retention_delete_allowed()
+    return safeguarding_retention.retention_delete_allowed()
 
 
 class PupilAcknowledgements(ConsentHistory):
     key = "consent_acknowledgements"
     setting = "consent_history"
     label = "Acceptable-use acknowledgements for pupils who have left"
-    model_label = "consent.AcceptableUseAcknowledgement"
+    model_class = AcceptableUseAcknowledgement
     date_field = "acknowledged_at"
 
     def describe(self, row):
@@ -230,10 +217,10 @@ class Safeguarding(RecordType):
 
     key = "safeguarding"
     label = "Safeguarding concerns and their chronology"
-    model_label = "safeguarding.Concern"
+    model_class = Concern
     date_field = "raised_at"
     append_only = True
-    PARTS = ("safeguarding.ConcernAlert", "safeguarding.ConcernAccess", "safeguarding.ConcernEntry", "safeguarding.ConcernPupil")
+    PARTS = (ConcernAlert, ConcernAccess, ConcernEntry, ConcernPupil)
 
     def expired_in(self, model, now):
         born_before = policy.add_years(timezone.localdate(now), -self.period()["until_age"])
@@ -245,10 +232,8 @@ class Safeguarding(RecordType):
 
     def delete_rows(self, model, ids):
         with _safeguarding_retention_switch():
-            for label in self.PARTS:
-                part = model_or_none(label)
-                if part is not None:
-                    _raw_delete(part, list(part._base_manager.filter(concern_id__in=ids).values_list("pk", flat=True)))
+            for part in self.PARTS:
+                _raw_delete(part, list(part._base_manager.filter(concern_id__in=ids).values_list("pk", flat=True)))
             _raw_delete(model, ids)
 
 
@@ -257,7 +242,7 @@ class AuditHistory(RecordType):
 
     key = "audit_log"
     label = "Audit history (other than safeguarding)"
-    model_label = "auditlog.LogEntry"
+    model_class = LogEntry
     date_field = "timestamp"
 
     def expired_in(self, model, now):
@@ -296,14 +281,14 @@ def dry_run(now) -> list[Candidate]:
 
 
 def schedule_rows() -> list[dict]:
-    """The schedule as shown to the head and office, with whether each type exists yet."""
+    """The schedule as shown to the head and office."""
     rows = []
     for record_type in RECORD_TYPES:
         rows.append(
             {
                 "label": record_type.label,
                 "period": describe_period(record_type.period()),
-                "available": record_type.model() is not None,
+                "available": True,
             }
         )
     return rows

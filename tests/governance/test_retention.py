@@ -128,14 +128,6 @@ def test_safeguarding_records_are_kept_until_every_pupils_25th_birthday(dsl, cla
     assert not policy.safeguarding_record_expired(date_of_birth=young.date_of_birth, today=NOW.date())
 
 
-def test_record_types_whose_app_is_missing_are_skipped(monkeypatch):
-    monkeypatch.setattr(retention, "model_or_none", lambda label: None)
-
-    assert retention.OutboxMessages().expired(NOW) is None
-    assert retention.OutboxMessages().candidates(NOW) == []
-    assert retention.OutboxMessages().remove(NOW) == (retention.KEPT, 0, "not built yet")
-
-
 def test_the_beat_task_runs_the_sweep(data_set):
     from oversight.tasks import retention_sweep
 

@@ -8,3 +8,8 @@ def ask_again_for_changed_guidance(sender, *, version, by, now, **kwargs):
     asks everyone to acknowledge the acceptable-use guidance again."""
     if version.guidance_changed:
         services.reissue_acceptable_use(reason=f"Updated with version {version.version} of the policy.", now=now)
+
+
+def refresh_after_guardianship_change(sender, *, pupil_ids, **kwargs):
+    """school.events.guardianships_changed (CON-5): whose decisions count may have changed."""
+    services.refresh_current_consent(pupil_ids)

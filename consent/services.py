@@ -81,9 +81,9 @@ def refresh_current_consent(pupil_ids) -> None:
     number of queries for any number of pupils.
 
     Every change to what the state derives from calls this in its own transaction: a decision
-    recorded (here), a guardian's parental responsibility changed (school's guardian import),
-    decisions removed (consent.retention). Refreshes of one pupil take turns (an advisory lock
-    held to commit, not a row lock, so it never meets the calls app's call-then-pupil locks):
+    recorded (here), a guardian's parental responsibility changed (school's guardian import, through
+    school.events.guardianships_changed), decisions removed (consent.retention). Refreshes of one
+    pupil take turns (an advisory lock held to commit, not a row lock, so it never meets the calls app's call-then-pupil locks):
     the last to commit reads every change committed before it, so the stored state is always
     the definition's.
     """

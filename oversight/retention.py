@@ -180,7 +180,8 @@ class ConsentHistory(RecordType):
     append_only = True
 
     def expired_in(self, model, now):
-        left_before = policy.add_years(timezone.localdate(now), -self.period()["years_after_leaving"])
+        years_after_leaving = self.period()["years_after_leaving"]
+        left_before = policy.leaver_cutoff(years_after_leaving=years_after_leaving, today=timezone.localdate(now))
         return model._base_manager.filter(pupil__left_on__lte=left_before)
 
     def describe(self, row):
@@ -223,7 +224,7 @@ class Safeguarding(RecordType):
     PARTS = (ConcernAlert, ConcernAccess, ConcernEntry, ConcernPupil)
 
     def expired_in(self, model, now):
-        born_before = policy.add_years(timezone.localdate(now), -self.period()["until_age"])
+        born_before = policy.safeguarding_cutoff(today=timezone.localdate(now), until_age=self.period()["until_age"])
         young = model._base_manager.filter(concern_pupils__pupil__date_of_birth__gt=born_before)
         return model._base_manager.filter(concern_pupils__isnull=False).exclude(pk__in=young.values("pk")).distinct()
 

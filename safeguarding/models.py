@@ -171,6 +171,7 @@ class PupilFileExport(AppendOnlyModel):
 
 class DslAbsenceQuerySet(models.QuerySet):
     def covering(self, now):
+        """SG-2: the periods `now` falls in, [start, end): a DSL is back at the end's minute."""
         return self.filter(starts_at__lte=now, ends_at__gt=now)
 
 

@@ -124,8 +124,8 @@ def test_safeguarding_records_are_kept_until_every_pupils_25th_birthday(dsl, cla
     listed = {c.pk for c in retention.dry_run(NOW) if c.record_type == "safeguarding"}
 
     assert listed == {concerns[0].pk}
-    assert policy.safeguarding_record_expired(date_of_birth=adult.date_of_birth, today=NOW.date())
-    assert not policy.safeguarding_record_expired(date_of_birth=young.date_of_birth, today=NOW.date())
+    assert adult.date_of_birth <= policy.safeguarding_cutoff(today=NOW.date())
+    assert not young.date_of_birth <= policy.safeguarding_cutoff(today=NOW.date())
 
 
 def test_the_beat_task_runs_the_sweep(data_set):

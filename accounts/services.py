@@ -5,9 +5,9 @@ import datetime as dt
 
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
+
+from toolkit.urls import portal_url
 
 from . import events
 from .audit import acting_as
@@ -22,11 +22,8 @@ class AccountError(Exception):
 def invitation_link(user: User) -> str:
     """An absolute link where `user` chooses a password. It stops working once they have
     (the token covers the password hash) and after PASSWORD_RESET_TIMEOUT."""
-    path = reverse(
-        "account_reset_password_from_key",
-        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
-    )
-    return f"{settings.PORTAL_BASE_URL}{path}"
+    key = default_token_generator.make_token(user)
+    return portal_url("account_reset_password_from_key", uidb36=user_pk_to_url_str(user), key=key)
 
 
 def send_invitation(*, user: User, invited_by: User, now: dt.datetime, resend: bool = False) -> None:

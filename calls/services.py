@@ -22,6 +22,7 @@ from consent.selectors import consenting_pupil_ids
 from notifications.recipients import family_recipients, family_recipients_for_pupils
 from notifications.services import Notice, notify, notify_many
 from school.models import Guardianship, Pupil, SchoolSettings, school_calendar
+from toolkit.urls import portal_url
 
 from . import emails, gateway, policy
 from .choices import AgreementDecision, ApprovalDecision, CallKind, CallStatus
@@ -246,7 +247,7 @@ def send_join_details(*, call, now) -> int:
             link = JoinLink.objects.create(call=call, guardian=guardian, pupil=pupil, token_hash=token_hash, created_at=now)
             notify(
                 to=guardian.email, user=guardian.user, kind="call-join",
-                context={**emails.family_context(call, guardian, [pupil]), "join_url": emails.absolute(f"/calls/join/{token}/")},
+                context={**emails.family_context(call, guardian, [pupil]), "join_url": portal_url("calls:join", token)},
                 dedupe_key=f"call-join:{link.pk}",
             )
             sent += 1

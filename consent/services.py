@@ -1,15 +1,14 @@
 """Every write about consent. Each is atomic, checks the policy, leaves an audit entry (auditlog,
 registered in apps.py, writes it in the same transaction) and queues email through notify()."""
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
-from django.urls import reverse
 
 from governance.models import PolicyVersion
 from notifications.recipients import family_recipients, family_recipients_for_pupils
 from notifications.services import notify
 from school.models import Guardian, Guardianship, Pupil, SchoolSettings
+from toolkit.urls import portal_url
 
 from . import events, policy, selectors
 from .choices import Audience, ConsentState, Decision, Method
@@ -32,10 +31,6 @@ class ConsentError(Exception):
 def _check(verdict: policy.Decision) -> None:
     if not verdict.allowed:
         raise ConsentError(verdict.reason)
-
-
-def portal_url(name: str, *args) -> str:
-    return f"{settings.PORTAL_BASE_URL}{reverse(name, args=args)}"
 
 
 def _record(*, pupil, guardian, scope, decision, decided_by, now, method, policy_version, guidance_version) -> ConsentDecision:

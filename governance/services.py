@@ -8,15 +8,14 @@ import contextlib
 import logging
 
 from auditlog.context import auditlog_value, set_actor
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import STAFF_ROLES, Role
 from accounts.models import User
 from notifications.services import notify
 from school.models import Guardian, Pupil
+from toolkit.urls import portal_url
 
 from . import events, policy
 from .models import PolicyVersion
@@ -126,7 +125,7 @@ def send_review_reminders(*, now) -> int:
         "policy": current,
         "days_before": lead,
         "overdue": policy.review_overdue(next_review_on=current.next_review_on, today=today),
-        "url": settings.PORTAL_BASE_URL + reverse("governance:versions_admin"),
+        "url": portal_url("governance:versions_admin"),
     }
     sent = 0
     for head in _heads():

@@ -5,9 +5,9 @@ meeting always gets the same address and the drift check can compare it). A forg
 token fails to unsign, so nobody can end-report a meeting they did not create.
 """
 
-from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+
+from toolkit.urls import portal_url
 
 _SALT = "platforms.end-callback"
 
@@ -26,5 +26,4 @@ def meeting_id_from_token(token: str) -> str | None:
 
 def end_callback_url(meeting_id: str) -> str:
     """The absolute portal address BigBlueButton GETs when the meeting ends (meta_endCallbackUrl)."""
-    path = reverse("platforms:bbb_callback")
-    return f"{settings.PORTAL_BASE_URL}{path}?token={callback_token(meeting_id)}"
+    return portal_url("platforms:bbb_callback", query=f"token={callback_token(meeting_id)}")

@@ -3,13 +3,12 @@ from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
-from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
-from django.urls import reverse
 
 from accounts.models import User
 from notifications.services import notify
+from toolkit.urls import portal_url
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):
@@ -42,5 +41,4 @@ class PortalAccountAdapter(DefaultAccountAdapter):
 
     def get_reset_password_from_key_url(self, key):
         """Links in email use the portal's public address, never the request's Host header."""
-        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
-        return settings.PORTAL_BASE_URL + path.replace("UID-KEY", quote(key))
+        return portal_url("account_reset_password_from_key", uidb36="UID", key="KEY").replace("UID-KEY", quote(key))

@@ -11,8 +11,6 @@ class CallsConfig(AppConfig):
         from governance.events import pupil_left
 
         from . import models
-        from .choices import Platform
-        from .gateway import bigbluebutton_link, register_platform_link
         from .reactions import drop_pupil_on_withdrawal, drop_pupil_who_left
 
         # The meeting link and passcode are staff-only secrets: never in audit history (COM-4).
@@ -26,9 +24,6 @@ class CallsConfig(AppConfig):
         consent_withdrawn.connect(drop_pupil_on_withdrawal, dispatch_uid="calls.drop_pupil_on_withdrawal")
         # Leavers go from upcoming calls exactly as on withdrawal (one function: remove_from_upcoming_calls).
         pupil_left.connect(drop_pupil_who_left, dispatch_uid="calls.drop_pupil_who_left")
-        # BigBlueButton calls get a personal link built at the moment of joining (platforms decides
-        # from settings whether a server applies the policy; otherwise the host's stored link).
-        register_platform_link(Platform.BIGBLUEBUTTON, bigbluebutton_link)
 
         from toolkit import registry
 

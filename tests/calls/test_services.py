@@ -357,11 +357,10 @@ def test_the_platform_link_comes_from_the_gateway_at_join_time(book, consented, 
 
     book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk], platform=Platform.BIGBLUEBUTTON)
     token = join_token(outbox("call-join")[0])
-    # monkeypatch puts back the provider CallsConfig.ready() registered, for the tests that follow.
-    monkeypatch.setitem(gateway._providers, Platform.BIGBLUEBUTTON, lambda call, pupil, now: f"https://bbb.example.test/{pupil.pk}")
+    monkeypatch.setattr(gateway, "bigbluebutton_link", lambda call, pupil, now: f"https://bbb.example.test/{pupil.pk}")
     outcome = services.open_join_link(token=token, now=TUESDAY_10)
     refusal = gateway.PlatformAnswer(url="https://bbb.example.test/x", refusal="Two staff must be in the call first.")
-    monkeypatch.setitem(gateway._providers, Platform.BIGBLUEBUTTON, lambda call, pupil, now: refusal)
+    monkeypatch.setattr(gateway, "bigbluebutton_link", lambda call, pupil, now: refusal)
     refused = services.open_join_link(token=token, now=TUESDAY_10)
 
     assert outcome.platform_url == f"https://bbb.example.test/{child_a.pk}"

@@ -1,5 +1,5 @@
 """A pupil who leaves the school leaves every upcoming call, through the same code as a consent
-withdrawal (services.remove_from_upcoming_calls), run when governance's mark_pupil_left sends
+withdrawal (calls.reactions.remove_from_upcoming_calls), run when governance's mark_pupil_left sends
 governance.events.pupil_left."""
 
 import datetime as dt

@@ -6,7 +6,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
-from calls import services
+from calls import services, timetables
 from calls.choices import CallKind, CallStatus
 from calls.models import Call, CallApproval, CallInvitation, HostChecklistTick, JoinAttempt, JoinLink, ParentAgreement
 from consent.choices import Scope
@@ -498,8 +498,8 @@ def test_weekly_timetable_lists_the_coming_week_once_per_guardian(book, consente
     book(pupil_ids=[child_b.pk], host=teacher_b, second_staff=ddsl, starts_at=london(2026, 11, 17, 13, 0))
     friday = london(2026, 11, 6, 16, 0)
 
-    first = services.send_weekly_timetables(now=friday)
-    second = services.send_weekly_timetables(now=friday + dt.timedelta(days=1))
+    first = timetables.send_weekly_timetables(now=friday)
+    second = timetables.send_weekly_timetables(now=friday + dt.timedelta(days=1))
 
     mail = outbox("timetable-weekly")
     assert (first, len(mail)) == (1, 1)

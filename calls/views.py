@@ -5,7 +5,7 @@ from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -148,10 +148,7 @@ def _show_problems(form, problems):
 
 def raise_concern_url(call, pupil_ids) -> str:
     """CALL-7, SG-1: the safeguarding form, pre-filled with this call and its pupils."""
-    try:
-        base = reverse("safeguarding:raise")
-    except NoReverseMatch:
-        base = "/safeguarding/raise/"
+    base = reverse("safeguarding:raise")
     query = "&".join([f"call={call.pk}", *(f"pupil={pk}" for pk in pupil_ids)])
     return f"{base}?{query}"
 

@@ -17,8 +17,7 @@ from notifications.models import OutboxMessage
 from oversight import overview
 from school.models import TermDate
 from tests.factories import PupilFactory, SchoolClassFactory, parent_of, staff_user
-
-from .conftest import london, model
+from tests.governance.conftest import london, model
 
 pytestmark = pytest.mark.django_db
 

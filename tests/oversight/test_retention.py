@@ -15,8 +15,7 @@ from governance.models import RetentionRun
 from notifications.models import OutboxMessage
 from oversight import retention, services
 from tests.factories import PupilFactory, parent_of
-
-from .conftest import london
+from tests.governance.conftest import london
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +137,7 @@ def test_the_beat_task_runs_the_sweep(data_set):
 
 @pytest.mark.policy("GOV-4")
 def test_calls_and_join_records_go_three_years_after_the_call(make_call, child_a, guardian_a):
-    from .conftest import model
+    from tests.governance.conftest import model
 
     old = make_call(london(2023, 11, 1, 10, 0), status="held")
     recent = make_call(london(2024, 1, 10, 10, 0), status="held")

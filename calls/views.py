@@ -14,6 +14,7 @@ from accounts.choices import LEADERSHIP
 from accounts.permissions import is_leadership, role_required, staff_required
 from school.models import SchoolSettings
 from school.permissions import classes_visible_to, pupils_visible_to
+from toolkit.registry import call_sections_for
 
 from . import gateway, permissions, services
 from .choices import CallStatus
@@ -195,8 +196,8 @@ def detail(request, call_id):
     platform = _platform_context(request, call, timezone.now())
     return render(request, "calls/detail.html", {
         "call": call,
-        # LOG-1: once a call has started its staff are pointed at the session log.
-        "log_due": call.status in {CallStatus.SCHEDULED, CallStatus.HELD} and call.starts_at <= timezone.now(),
+        # LOG-1: once a call has started its staff are pointed at the session log (sessionlogs adds it).
+        "sections": call_sections_for(request, call, timezone.now()),
         "invited": active,
         "removed": [i for i in invitations if i.removed_at is not None],
         "checklist": _checklist(call, platform["applied_by_platform"]),

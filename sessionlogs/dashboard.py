@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from accounts.permissions import is_leadership, is_staff_member
+from calls.choices import CallStatus
 from school.models import SchoolSettings
 from toolkit.registry import NavItem, Panel
 
@@ -55,3 +56,10 @@ def child_sections(request, pupil, now, audience):
     if audience != "staff" or not is_staff_member(request.user):
         return []
     return [Panel("Contact history", "sessionlogs/panels/child_section.html", {"pupil": pupil}, order=40)]
+
+
+def call_sections(request, call, now):
+    """On a call's page, once it has started (and unless cancelled): the link to its session log (LOG-1)."""
+    if call.status not in {CallStatus.SCHEDULED, CallStatus.HELD} or call.starts_at > now:
+        return []
+    return [Panel("Session log", "sessionlogs/panels/call_section.html", {"call": call}, order=10)]

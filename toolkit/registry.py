@@ -102,3 +102,14 @@ def child_sections_for(request, pupil, now, *, audience: str) -> list[Panel]:
         if offer is not None:
             found.extend(offer(request, pupil, now, audience))
     return sorted(found, key=lambda p: p.order)
+
+
+def call_sections_for(request, call, now) -> list[Panel]:
+    """Sections apps above calls add to a call's staff page (the session log link). Optional per
+    app: `call_sections(request, call, now)` in <app>/dashboard.py."""
+    found = []
+    for module in _modules():
+        offer = getattr(module, "call_sections", None)
+        if offer is not None:
+            found.extend(offer(request, call, now))
+    return sorted(found, key=lambda p: p.order)

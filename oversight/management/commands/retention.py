@@ -26,7 +26,4 @@ class Command(BaseCommand):
         candidates = retention.dry_run(now)
         for c in candidates:
             self.stdout.write(f"{c.record_type}\t{c.model_label}\t{c.pk}\t{retention.as_date(c.dated)}\t{c.description}")
-        missing = [t.label for t in retention.RECORD_TYPES if t.model() is None]
-        for label in missing:
-            self.stdout.write(f"# not built yet, nothing to list: {label}")
         self.stdout.write(f"# {len(candidates)} records would be removed (dry run: nothing changed).")

@@ -76,10 +76,10 @@ class User(AbstractUser):
         from django.db import connections
 
         with connections[self._state.db or "default"].cursor() as cursor:
-            cursor.execute(_role_facts_sql(), [self.pk] * 4)
+            cursor.execute(_role_facts_sql(), [self.pk] * (2 + len(_more_role_facts)))
             found = {row[0] for row in cursor.fetchall()}
-        has_children, has_totp = _HAS_CHILDREN in found, _HAS_TOTP in found
-        return frozenset(found - {_HAS_CHILDREN, _HAS_TOTP}), has_children, has_totp
+        has_children, has_totp = HAS_CHILDREN in found, _HAS_TOTP in found
+        return frozenset(found - {HAS_CHILDREN, _HAS_TOTP}), has_children, has_totp
 
     @property
     def is_school_staff(self) -> bool:
@@ -95,27 +95,37 @@ class User(AbstractUser):
 
 
 # Marker rows of the role query (never a role: roles are Role values or PARENT).
-_HAS_CHILDREN = "+children"
+HAS_CHILDREN = "+children"
 _HAS_TOTP = "+totp"
+
+# Facts about a person that apps above accounts keep: the school directory knows who is a parent
+# and whose children are linked, and adds those facts in its AppConfig.ready() (school.roles), so
+# this app never names another app's tables. Each is SQL selecting one marker row (PARENT or
+# HAS_CHILDREN) with the user id as its only parameter.
+_more_role_facts: list[str] = []
+
+
+def add_role_fact(sql: str) -> None:
+    """Add one fact to the role query read on every page (called from an AppConfig.ready())."""
+    if sql not in _more_role_facts:
+        _more_role_facts.append(sql)
+        _role_facts_sql.cache_clear()
 
 
 @cache
 def _role_facts_sql() -> str:
-    """Built once, late, so the other apps' models are loaded."""
+    """Built once, late, so the other apps' facts are added."""
     from allauth.mfa.models import Authenticator
 
-    from school.models import Guardian, Guardianship
-
-    roles, guardian, link = StaffRole._meta.db_table, Guardian._meta.db_table, Guardianship._meta.db_table
+    roles = StaffRole._meta.db_table
     totp, totp_type = Authenticator._meta.db_table, Authenticator.Type.TOTP.value
     # Table names, marker rows and the TOTP type are the code's own constants; the user id is a parameter.
-    return (
-        f"SELECT role FROM {roles} WHERE user_id = %s"  # noqa: S608  # nosec B608
-        f" UNION ALL SELECT '{PARENT}' WHERE EXISTS (SELECT 1 FROM {guardian} WHERE user_id = %s)"
-        f" UNION ALL SELECT '{_HAS_CHILDREN}' WHERE EXISTS (SELECT 1 FROM {link} INNER JOIN {guardian}"
-        f" ON {guardian}.id = {link}.guardian_id WHERE {guardian}.user_id = %s)"
-        f" UNION ALL SELECT '{_HAS_TOTP}' WHERE EXISTS (SELECT 1 FROM {totp} WHERE user_id = %s AND type = '{totp_type}')"
-    )
+    parts = [
+        f"SELECT role FROM {roles} WHERE user_id = %s",  # noqa: S608  # nosec B608
+        *_more_role_facts,
+        f"SELECT '{_HAS_TOTP}' WHERE EXISTS (SELECT 1 FROM {totp} WHERE user_id = %s AND type = '{totp_type}')",  # noqa: S608  # nosec B608
+    ]
+    return " UNION ALL ".join(parts)
 
 
 class StaffRole(models.Model):

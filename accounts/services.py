@@ -1,17 +1,15 @@
-"""Every write about accounts and staff roles: atomic, audited, email through the outbox."""
+"""Every write about accounts and staff roles: atomic, audited; the invitation email is queued by
+the notifications app (accounts.events)."""
 
 import datetime as dt
 
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 
-from notifications.services import notify
-from school.models import SchoolSettings
+from toolkit.urls import portal_url
 
-from . import policy
+from . import events, policy
 from .audit import acting_as
 from .choices import DIRECTORY_KEEPERS, DSL_TEAM, Role
 from .models import StaffRole, User
@@ -28,34 +26,17 @@ class FreshSignInNeeded(AccountError):
 def invitation_link(user: User) -> str:
     """An absolute link where `user` chooses a password. It stops working once they have
     (the token covers the password hash) and after PASSWORD_RESET_TIMEOUT."""
-    path = reverse(
-        "account_reset_password_from_key",
-        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
-    )
-    return f"{settings.PORTAL_BASE_URL}{path}"
+    key = default_token_generator.make_token(user)
+    return portal_url("account_reset_password_from_key", uidb36=user_pk_to_url_str(user), key=key)
 
 
-def send_invitation(*, user: User, invited_by: User, now: dt.datetime, resend: bool = False):
-    """Queue the email inviting `user` to choose a password. Call inside a transaction.
+def send_invitation(*, user: User, invited_by: User, now: dt.datetime, resend: bool = False) -> None:
+    """Ask for the email inviting `user` to choose a password. Call inside a transaction.
 
-    The first invitation has a fixed dedupe key, so creating an account twice sends once;
-    a resend asked for by the office is a new message.
+    The notifications app queues it (accounts.events.invitation_requested): the first
+    invitation once however often the account is created, a resend as a new message.
     """
-    suffix = f"resend:{now.timestamp():.0f}" if resend else "first"
-    days = settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60)
-    return notify(
-        to=user.email,
-        kind="account-invitation",
-        context={
-            "user": user,
-            "link": invitation_link(user),
-            "invited_by": invited_by,
-            "valid_days": days,
-            "school": SchoolSettings.load(),
-        },
-        dedupe_key=f"invitation:{user.pk}:{suffix}",
-        user=user,
-    )
+    events.invitation_requested.send(sender=User, user=user, invited_by=invited_by, now=now, resend=resend)
 
 
 @transaction.atomic
@@ -144,18 +125,10 @@ def _dsl_team_and_heads(person: User) -> list[User]:
 def _tell_the_dsl_team(*, person, role, added, changed_by, now, change_id) -> None:
     """SG-3: an unexpected member of the DSL team is noticed at once by the people it matters to.
     The outbox publishes after commit, so a refused change tells nobody."""
-    action = "added" if added else "removed"
-    for recipient in _dsl_team_and_heads(person):
-        notify(
-            to=recipient.email,
-            kind="dsl-team-changed",
-            context={
-                "name": recipient.get_full_name() or recipient.email, "person": person, "role": Role(role).label,
-                "added": added, "changed_by": changed_by, "changed_at": now, "school": SchoolSettings.load(),
-            },
-            dedupe_key=f"dsl-team:{action}:{change_id}:{now.timestamp():.0f}:{recipient.pk}",
-            user=recipient,
-        )
+    events.dsl_team_changed.send(
+        sender=StaffRole, person=person, role=role, added=added, changed_by=changed_by, now=now,
+        change_id=change_id, recipients=_dsl_team_and_heads(person),
+    )
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""The benchmark, one command: `python bench/run.py --scale 20` (docs/readme-performance.md).
+"""The benchmark, one command: `python bench/run.py --scale 20` (docs/performance.md).
 
 On PostgreSQL (DATABASE_URL's server, in a database of its own, egps_bench by default) and a
 private redis-server on loopback, it seeds the demo, counts each main page's queries, seeds to the
@@ -60,7 +60,7 @@ def bench_env(db_url: str, redis_url: str, smtp_port: int) -> dict:
         DATABASE_URL=db_url,
         REDIS_URL=redis_url,
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
-        DJANGO_SETTINGS_MODULE="egps_portal.settings",
+        DJANGO_SETTINGS_MODULE="bench.settings",
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=BENCH_SECRET,
         PORTAL_FIELD_ENCRYPTION_KEY=BENCH_FIELD_KEY,
@@ -70,7 +70,6 @@ def bench_env(db_url: str, redis_url: str, smtp_port: int) -> dict:
         DJANGO_LOG_LEVEL="WARNING",
         PORTAL_ENFORCE_STAFF_MFA="0",
         PORTAL_REAUTH_SECONDS="7200",
-        PORTAL_BENCH="1",
         PYTHONPATH=str(ROOT),
     )
     return env
@@ -419,7 +418,7 @@ def main(argv=None):
         portal, portal_port = processes.gunicorn("portal", env, core=0, threads=args.threads)
         owned.append(portal)
         r0, r0_port = processes.gunicorn(
-            "r0", {**env, "DJANGO_SETTINGS_MODULE": "egps_portal.settings.bench_r0"}, core=0, threads=args.threads
+            "r0", {**env, "DJANGO_SETTINGS_MODULE": "bench.settings_r0"}, core=0, threads=args.threads
         )
         owned.append(r0)
         accounts = {p.account for p in PAGES if p.account} | {"teacher1"}

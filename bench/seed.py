@@ -29,9 +29,10 @@ from calls.models import Call, CallInvitation, ParentAgreement
 from consent.choices import Decision, Method, Scope
 from consent.models import ConsentDecision
 from consent.services import refresh_current_consent
-from portal.demo import CLASSES, DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, demo_email, seed_demo_school
+from portal.demo import seed_demo_school
 from safeguarding.choices import ConcernKind, EntryKind, Outcome
 from safeguarding.models import Concern, ConcernEntry, ConcernPupil
+from school.demo import CLASSES, DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, demo_email
 from school.models import Guardian, Guardianship, Pupil, SchoolClass
 from sessionlogs.choices import Attendance, ContactMethod, NumberUsed
 from sessionlogs.models import SessionLog, SessionLogPupil, SessionLogVersion, WelfareContact

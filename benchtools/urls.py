@@ -1,4 +1,4 @@
-"""The portal's urlconf plus the bench's R2 page. Mounted only when PORTAL_BENCH=1 (settings base.py)."""
+"""The portal's urlconf plus the bench's R2 page. Mounted only by the bench's settings (bench/settings.py)."""
 
 from django.urls import path
 

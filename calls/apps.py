@@ -7,13 +7,12 @@ class CallsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from consent.hooks import on_withdrawal
-        from governance.hooks import on_pupil_left
+        from consent.events import consent_withdrawn
+        from governance.events import pupil_left
+        from school.events import upcoming_calls_asked
 
         from . import models
-        from .choices import Platform
-        from .gateway import bigbluebutton_link, register_platform_link
-        from .services import handle_consent_withdrawal, handle_pupil_left
+        from .reactions import any_upcoming_calls, drop_pupil_on_withdrawal, drop_pupil_who_left
 
         # The meeting link and passcode are staff-only secrets: never in audit history (COM-4).
         auditlog.register(models.Call, exclude_fields=["meeting_url", "passcode"])
@@ -23,9 +22,14 @@ class CallsConfig(AppConfig):
         auditlog.register(models.JoinLink, exclude_fields=["token_hash"])
         auditlog.register(models.HostChecklistTick)
         auditlog.register(models.CalendarFeed, exclude_fields=["token_hash"])
-        on_withdrawal(handle_consent_withdrawal)
+        consent_withdrawn.connect(drop_pupil_on_withdrawal, dispatch_uid="calls.drop_pupil_on_withdrawal")
         # Leavers go from upcoming calls exactly as on withdrawal (one function: remove_from_upcoming_calls).
-        on_pupil_left(handle_pupil_left)
-        # BigBlueButton calls get a personal link built at the moment of joining (platforms decides
-        # from settings whether a server applies the policy; otherwise the host's stored link).
-        register_platform_link(Platform.BIGBLUEBUTTON, bigbluebutton_link)
+        pupil_left.connect(drop_pupil_who_left, dispatch_uid="calls.drop_pupil_who_left")
+        upcoming_calls_asked.connect(any_upcoming_calls, dispatch_uid="calls.any_upcoming_calls")
+
+        from toolkit import registry
+
+        from . import dashboard, demo
+
+        registry.register_dashboard(dashboard)
+        registry.register_demo_seeder(demo.seed)

@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from accounts.permissions import is_leadership, is_parent, is_staff_member
-from portal.registry import NavItem, Panel
+from toolkit.registry import NavItem, Panel
 
 from . import permissions
 from .choices import CallKind, CallStatus

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 
 from accounts.models import User
-from portal.demo import demo_email
+from school.demo import demo_email
 from school.models import Guardian, Pupil, SchoolClass, school_calendar
 
 from . import services

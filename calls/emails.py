@@ -1,17 +1,12 @@
 """What every calls email is told: plain values, times already in UK local time (COM-1, COM-8)."""
 
-from django.conf import settings
-from django.urls import reverse
 
 from accounts.choices import Role
 from accounts.models import User
 from school.models import SchoolSettings
+from toolkit.urls import portal_url
 
 from .policy import local
-
-
-def absolute(path: str) -> str:
-    return f"{settings.PORTAL_BASE_URL}{path}"
 
 
 def when(call) -> str:
@@ -48,7 +43,7 @@ def family_context(call, guardian, pupils) -> dict:
         "status": call.get_status_display(),
         "cancel_reason": call.cancel_reason,
         "one_to_one": call.is_one_to_one,
-        "family_url": absolute(reverse("calls:family_call", args=[call.pk])),
+        "family_url": portal_url("calls:family_call", call.pk),
     }
 
 
@@ -58,7 +53,7 @@ def staff_context(call, **extra) -> dict:
         "title": call.title,
         "when": when(call),
         "status": call.get_status_display(),
-        "call_url": absolute(reverse("calls:detail", args=[call.pk])),
+        "call_url": portal_url("calls:detail", call.pk),
         **extra,
     }
 
@@ -80,7 +75,7 @@ def timetable_rows_by_pupil(invitations) -> dict[int, list[tuple]]:
 
 def timetable_week(monday) -> dict:
     """What every family's timetable for the week starting `monday` shares: worked out once a mailing."""
-    return {**school_context(), "week": f"{monday.day} {monday:%B %Y}", "calls_url": absolute(reverse("calls:family"))}
+    return {**school_context(), "week": f"{monday.day} {monday:%B %Y}", "calls_url": portal_url("calls:family")}
 
 
 def timetable_context(guardian, rows, *, week) -> dict:

@@ -6,19 +6,18 @@ Feeds carry what, when, where and with whom, never join details (COM-4).
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import StaffRole
 from notifications.models import message_id_domain
 from school.permissions import children_of
+from toolkit.urls import portal_url
 
 from . import ics, services
 from .choices import CallStatus, Platform
@@ -144,6 +143,6 @@ def feed_change(request):
         messages.success(request, "Your calendar address no longer works.")
         return redirect("calls:feed_settings")
     token = services.issue_calendar_feed(user=request.user, now=now)
-    url = f"{settings.PORTAL_BASE_URL}{reverse('calls:feed', args=[token])}"
+    url = portal_url("calls:feed", token)
     active = CalendarFeed.objects.filter(user=request.user, revoked_at__isnull=True).first()
     return render(request, "calls/feed_settings.html", {"active": active, "feed_url": url})

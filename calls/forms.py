@@ -7,8 +7,8 @@ from django import forms
 from accounts.models import User
 from consent.choices import Scope
 from consent.selectors import consenting_pupil_ids
-from portal.forms import DateInput, SafeModelMultipleChoiceField, SchoolDateField, TimeInput
 from school.models import Pupil, SchoolClass
+from toolkit.forms import DateInput, SafeModelMultipleChoiceField, SchoolDateField, TimeInput
 
 from .choices import CallKind, CallStatus, Platform
 from .policy import LONDON
@@ -41,7 +41,7 @@ class PupilChoiceField(SafeModelMultipleChoiceField):
 class WhenFields(forms.Form):
     """A date and a start time on the school's clock (Europe/London), and a length."""
 
-    date = SchoolDateField(widget=DateInput())  # bounded: portal.forms
+    date = SchoolDateField(widget=DateInput())  # bounded: toolkit.forms
     start_time = forms.TimeField(label="Start time (UK time)", widget=TimeInput())
     duration_minutes = forms.IntegerField(label="Length in minutes", min_value=5, max_value=180, initial=30)
 

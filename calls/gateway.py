@@ -1,28 +1,22 @@
 """The seam between the join gateway and video platforms.
 
 At join time the gateway asks `platform_link_for(call, pupil, now=now)` for the address to hand
-over. The manual platforms answer with the link staff stored on the call. An adapter registers
-a provider that makes a personal, name-locked link, or refuses (say, a one-to-one whose two
-staff are not in yet). BigBlueButton's provider is `bigbluebutton_link` below, registered in
-CallsConfig.ready():
-
-    register_platform_link(Platform.BIGBLUEBUTTON, bigbluebutton_link)
-
-A provider returns a URL string, or any object with `url` and `refusal` attributes. It is asked
-only after the portal's own checks (consent, scheduled, window, lock) have passed.
+over. The manual platforms answer with the link staff stored on the call. A call on BigBlueButton
+gets a personal, name-locked link from `bigbluebutton_link` below, or a refusal (say, a
+one-to-one whose two staff are not in yet). It is asked only after the portal's own checks
+(consent, scheduled, window, lock) have passed.
 
 Whether a BigBlueButton call really goes to a BigBlueButton server is a setting, never code:
 `platforms.gateway` decides (PORTAL_PLATFORM with URL and secret). Without a server the call
 behaves like any manual platform: the host's stored link and the tick-box checklist.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from consent.selectors import recording_allowed_for
 from platforms import gateway as platforms
 
-_providers: dict[str, Callable] = {}
+from .choices import Platform
 
 
 @dataclass(frozen=True)
@@ -31,17 +25,11 @@ class PlatformAnswer:
     refusal: str | None = None
 
 
-def register_platform_link(platform: str, provider: Callable) -> None:
-    """`provider(call, pupil, now)` answers for every call on `platform`."""
-    _providers[platform] = provider
-
-
 def platform_link_for(call, pupil, *, now) -> PlatformAnswer:
     """The address a family uses to enter `call` for `pupil`, asked at the moment of joining."""
-    provider = _providers.get(call.platform)
-    if provider is None:
+    if call.platform != Platform.BIGBLUEBUTTON:
         return PlatformAnswer(url=call.meeting_url)
-    answer = provider(call, pupil, now)
+    answer = bigbluebutton_link(call, pupil, now)
     if isinstance(answer, str):
         return PlatformAnswer(url=answer)
     return PlatformAnswer(url=getattr(answer, "url", "") or "", refusal=getattr(answer, "refusal", None))

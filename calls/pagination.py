@@ -3,7 +3,7 @@
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-from portal.pagination import requested_page
+from toolkit.pagination import requested_page
 
 
 class CappedPaginator(Paginator):
@@ -42,6 +42,6 @@ class CappedPaginator(Paginator):
 
 def page_of(request, queryset, per_page):
     """The page named by ?page= (1 if missing or not a number; the last counted page if beyond it).
-    The number is bounded first (portal.pagination): the lookahead's LIMIT is computed from it."""
+    The number is bounded first (toolkit.pagination): the lookahead's LIMIT is computed from it."""
     wanted = requested_page(request)
     return CappedPaginator(queryset, per_page, wanted).get_page(wanted)

@@ -65,7 +65,7 @@ HOW = {
 }
 
 # CALL-6 on a configured BigBlueButton server: how the platform (or the portal's gateway) applies
-# each item, so the call page shows them as applied instead of as tick boxes (see docs/readme-platforms.md).
+# each item, so the call page shows them as applied instead of as tick boxes (see docs/platforms.md).
 APPLIED_BY_BIGBLUEBUTTON = {
     "school_account": "Staff join from the portal under their own name; no personal account or picture is used.",
     "waiting_room": "Every child joins as a guest and waits until staff admit them (guestPolicy ASK_MODERATOR).",

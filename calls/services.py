@@ -9,9 +9,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from operator import itemgetter
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -20,8 +18,9 @@ from accounts.permissions import is_leadership, is_staff_member
 from consent.choices import Scope
 from consent.selectors import consenting_pupil_ids
 from notifications.recipients import family_recipients, family_recipients_for_pupils
-from notifications.services import Notice, notify, notify_many
+from notifications.services import notify
 from school.models import Guardianship, Pupil, SchoolSettings, school_calendar
+from toolkit.urls import portal_url
 
 from . import emails, gateway, policy
 from .choices import AgreementDecision, ApprovalDecision, CallKind, CallStatus
@@ -250,7 +249,7 @@ def send_join_details(*, call, now) -> int:
             link = JoinLink.objects.create(call=call, guardian=guardian, pupil=pupil, token_hash=token_hash, created_at=now)
             notify(
                 to=guardian.email, user=guardian.user, kind="call-join",
-                context={**emails.family_context(call, guardian, [pupil]), "join_url": emails.absolute(f"/calls/join/{token}/")},
+                context={**emails.family_context(call, guardian, [pupil]), "join_url": portal_url("calls:join", token)},
                 dedupe_key=f"call-join:{link.pk}",
             )
             sent += 1
@@ -620,127 +619,6 @@ def tick_checklist(*, call, item, ticked_by, now, ticked=True) -> None:
     else:
         for tick in HostChecklistTick.objects.filter(call=call, item=item):
             tick.delete()
-
-
-# --- consent withdrawn, pupil left --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Removal:
-    """Why a pupil leaves every upcoming call: the words on the invitation, on the revoked links,
-    and the email that tells the host."""
-
-    reason: str
-    link_reason: str
-    notice_kind: str
-
-
-CONSENT_WITHDRAWN = Removal("Consent for video calls was withdrawn.", "Consent was withdrawn.", "call-pupil-removed")
-LEFT_SCHOOL = Removal("Left the school.", "The pupil has left the school.", "call-pupil-left")
-
-
-def handle_consent_withdrawal(*, pupil, scope, decided_by, now):
-    """CON-3, CON-6: runs inside withdraw_consent's transaction (registered in CallsConfig.ready()).
-
-    Video calls: the pupil leaves every upcoming call, the family's join links stop working,
-    and the host of each call is told. Recording: upcoming recorded calls with the pupil stop
-    being recorded, and the host is told.
-    """
-    if scope == Scope.VIDEO_CALLS:
-        remove_from_upcoming_calls(pupil=pupil, now=now, removal=CONSENT_WITHDRAWN)
-    elif scope == Scope.RECORDING:
-        _stop_recording_upcoming_calls(pupil, now)
-
-
-def handle_pupil_left(*, pupil, left_on, by, now):
-    """GOV-2: a pupil who has left the school leaves every upcoming call and their family's join
-    links stop working, exactly as on consent withdrawal. Runs inside governance's mark_pupil_left
-    transaction (registered with governance.hooks.on_pupil_left in CallsConfig.ready())."""
-    remove_from_upcoming_calls(pupil=pupil, now=now, removal=LEFT_SCHOOL)
-
-
-def remove_from_upcoming_calls(*, pupil, now, removal: Removal) -> None:
-    """CON-3: take `pupil` off every upcoming call, revoke their family's join links, cancel a
-    one-to-one that was theirs and tell each host. Runs inside the caller's transaction."""
-    upcoming = Call.objects.upcoming(now).filter(invitations__pupil=pupil, invitations__removed_at__isnull=True)
-    # Calls first, then the pupil (the order send_join_details takes them): once both are
-    # held, no link for this pupil is being written elsewhere, and the queries below see
-    # every link committed before us.
-    list(Call.objects.select_for_update(of=("self",)).filter(pk__in=list(upcoming.values_list("pk", flat=True))).order_by("pk"))
-    _lock_pupils([pupil.pk])
-    invitations = CallInvitation.objects.select_related("call", "call__host").filter(
-        pupil=pupil, removed_at__isnull=True, call__in=Call.objects.upcoming(now)
-    )
-    for invitation in invitations:
-        call = invitation.call
-        invitation.removed_at, invitation.removed_reason = now, removal.reason
-        invitation.save(update_fields=["removed_at", "removed_reason"])
-        _revoke_links(JoinLink.objects.active().filter(call=call, pupil=pupil), now=now, reason=removal.link_reason)
-        if call.is_one_to_one:
-            # A one-to-one without its pupil cannot happen; nobody should keep time for it.
-            call.status, call.cancelled_at, call.cancel_reason = CallStatus.CANCELLED, now, removal.reason
-            call.changed_at = now
-            call.save(update_fields=["status", "cancelled_at", "cancel_reason", "changed_at"])
-        notify(
-            to=call.host.email, user=call.host, kind=removal.notice_kind, context=emails.staff_context(call, pupil=pupil),
-            dedupe_key=f"{removal.notice_kind}:{invitation.pk}:{now.isoformat()}",
-        )
-
-
-def _stop_recording_upcoming_calls(pupil, now) -> None:
-    calls = Call.objects.upcoming(now).filter(record=True).for_pupils([pupil.pk]).select_related("host")
-    for call in calls:
-        call.record = False
-        call.save(update_fields=["record"])
-        notify(
-            to=call.host.email, user=call.host, kind="call-recording-off",
-            context=emails.staff_context(call, pupil=pupil),
-            dedupe_key=f"call-recording-off:{call.pk}:{pupil.pk}:{now.isoformat()}",
-        )
-
-
-# --- families told in advance ----------------------------------------------------------------
-
-
-def send_weekly_timetables(*, now) -> int:
-    """COM-2, COM-8: each guardian's children's calls for the coming week, with reporting routes.
-
-    Idempotent: the dedupe key names the week and the guardian. Families with no calls that
-    week get no email. A fixed number of queries for the reading, and a few per outbox batch.
-    """
-    monday = policy.week_starting(policy.local(now).date())
-    start = dt.datetime.combine(monday, dt.time(0), tzinfo=policy.LONDON)
-    end = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(0), tzinfo=policy.LONDON)
-    week_calls = Call.objects.live().filter(starts_at__gte=start, starts_at__lt=end)
-    invitations = (
-        CallInvitation.objects.filter(removed_at__isnull=True, call__in=week_calls)
-        .select_related("call", "call__host", "call__second_staff", "pupil")
-        .order_by("call__starts_at", "pk")
-    )
-    by_pupil = emails.timetable_rows_by_pupil(invitations)
-    consenting = consenting_pupil_ids(list(by_pupil))
-
-    timetables: dict = {}
-    for pupil_id, guardians in family_recipients_for_pupils([pk for pk in by_pupil if pk in consenting]).items():
-        for guardian in guardians:
-            timetables.setdefault(guardian, []).extend(by_pupil[pupil_id])
-    week = emails.timetable_week(monday)
-    notices = [
-        Notice(
-            to=guardian.email, user=guardian.user, kind="timetable-weekly",
-            context=emails.timetable_context(guardian, [row for _, row in sorted(rows, key=itemgetter(0))], week=week),
-            dedupe_key=f"timetable:{monday:%Y-%m-%d}:{guardian.pk}",
-        )
-        for guardian, rows in timetables.items()
-    ]
-    # One transaction per outbox batch: its rows are published to the worker together after
-    # commit, so they go out over one SMTP connection while the next batch is written, and a
-    # failure loses at most one batch's writes (the next run writes them; dedupe keys stop repeats).
-    size = settings.NOTIFICATIONS_BATCH_SIZE
-    for first in range(0, len(notices), size):
-        with transaction.atomic():
-            notify_many(notices[first : first + size])
-    return len(timetables)
 
 
 # --- calendar feeds ----------------------------------------------------------------------------

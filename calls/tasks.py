@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from . import services, timetables
 
 
 @shared_task
@@ -15,4 +15,4 @@ def send_due_join_details():
 @shared_task
 def send_weekly_timetables():
     """COM-2: each family's calls for the coming week. Safe to run more than once a week."""
-    return services.send_weekly_timetables(now=timezone.now())
+    return timetables.send_weekly_timetables(now=timezone.now())

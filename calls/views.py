@@ -5,7 +5,7 @@ from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -14,6 +14,7 @@ from accounts.choices import LEADERSHIP
 from accounts.permissions import is_leadership, role_required, staff_required
 from school.models import SchoolSettings
 from school.permissions import classes_visible_to, pupils_visible_to
+from toolkit.registry import call_sections_for
 
 from . import gateway, permissions, services
 from .choices import CallStatus
@@ -148,10 +149,7 @@ def _show_problems(form, problems):
 
 def raise_concern_url(call, pupil_ids) -> str:
     """CALL-7, SG-1: the safeguarding form, pre-filled with this call and its pupils."""
-    try:
-        base = reverse("safeguarding:raise")
-    except NoReverseMatch:
-        base = "/safeguarding/raise/"
+    base = reverse("safeguarding:raise")
     query = "&".join([f"call={call.pk}", *(f"pupil={pk}" for pk in pupil_ids)])
     return f"{base}?{query}"
 
@@ -198,8 +196,8 @@ def detail(request, call_id):
     platform = _platform_context(request, call, timezone.now())
     return render(request, "calls/detail.html", {
         "call": call,
-        # LOG-1: once a call has started its staff are pointed at the session log.
-        "log_due": call.status in {CallStatus.SCHEDULED, CallStatus.HELD} and call.starts_at <= timezone.now(),
+        # LOG-1: once a call has started its staff are pointed at the session log (sessionlogs adds it).
+        "sections": call_sections_for(request, call, timezone.now()),
         "invited": active,
         "removed": [i for i in invitations if i.removed_at is not None],
         "checklist": _checklist(call, platform["applied_by_platform"]),

@@ -20,3 +20,15 @@ class ConsentConfig(AppConfig):
             models.FamilyQuestionReply,
         ):
             auditlog.register(model)
+
+        from governance.events import policy_version_published
+        from school.events import guardianships_changed
+        from toolkit import registry
+
+        from . import dashboard, demo, reactions
+
+        policy_version_published.connect(reactions.ask_again_for_changed_guidance, dispatch_uid="consent.ask_again_for_guidance")
+        guardianships_changed.connect(reactions.refresh_after_guardianship_change, dispatch_uid="consent.refresh_current_consent")
+
+        registry.register_dashboard(dashboard)
+        registry.register_demo_seeder(demo.seed)

@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from accounts.choices import Role
 from accounts.permissions import has_any_role, is_parent
-from portal.registry import NavItem, Panel
 from school.models import Pupil
 from school.permissions import children_of, classes_visible_to
+from toolkit.registry import NavItem, Panel
 
 from . import permissions, selectors
 from .choices import ConsentState, Scope

@@ -12,7 +12,7 @@ import datetime as dt
 
 from accounts.models import User
 from governance.models import PolicyVersion
-from portal.demo import demo_email
+from school.demo import demo_email
 from school.models import Guardianship
 
 from .choices import Audience, Decision, Method, Scope

@@ -2,37 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from toolkit.append_only import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet  # noqa: F401 - callers catch it from here
+
 from .choices import Audience, Decision, Method, Scope
-
-
-class AppendOnlyError(Exception):
-    """Raised when code tries to change or remove a record the policy keeps forever (CON-5, CON-7)."""
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    """Bulk update and delete are refused too, so no code path rewrites history by accident."""
-
-    def update(self, **kwargs):
-        raise AppendOnlyError(f"{self.model.__name__} records are append-only: they are never updated.")
-
-    def delete(self):
-        raise AppendOnlyError(f"{self.model.__name__} records are append-only: they are never deleted.")
-
-
-class AppendOnlyModel(models.Model):
-    """A row is written once. save() on an existing row and delete() raise; PostgreSQL also has
-    a trigger refusing UPDATE and DELETE (migration 0004), for code that bypasses the ORM."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise AppendOnlyError(f"{type(self).__name__} records are append-only: they are never updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError(f"{type(self).__name__} records are append-only: they are never deleted.")
 
 
 class AcceptableUseQuerySet(models.QuerySet):
@@ -76,6 +48,8 @@ class AcceptableUseDocument(models.Model):
 class ConsentDecision(AppendOnlyModel):
     """One decision by one guardian about one pupil and scope. Append-only (CON-5):
     the current state is the latest decision by any guardian with parental responsibility."""
+
+    append_only_rule = "CON-5"
 
     pupil = models.ForeignKey("school.Pupil", on_delete=models.PROTECT, related_name="consent_decisions")
     guardian = models.ForeignKey("school.Guardian", on_delete=models.PROTECT, related_name="consent_decisions")
@@ -132,6 +106,8 @@ class CurrentConsent(models.Model):
 class AcceptableUseAcknowledgement(AppendOnlyModel):
     """Someone acknowledged one version of the guidance, for themselves or (a guardian) on
     behalf of a child (CON-7). Append-only: a new version needs a new acknowledgement."""
+
+    append_only_rule = "CON-7"
 
     document = models.ForeignKey(AcceptableUseDocument, on_delete=models.PROTECT, related_name="acknowledgements")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="acceptable_use_acknowledgements")

@@ -8,7 +8,7 @@ through only inside this block. Use it around raw deletes of expired rows, nothi
 
 from contextlib import contextmanager
 
-from portal.db import transaction_setting
+from toolkit.db import transaction_setting
 
 SWITCH = "consent.retention_sweep"
 

@@ -58,8 +58,8 @@ def consenting_pupil_ids(pupil_ids, scope: str = Scope.VIDEO_CALLS) -> set[int]:
     ids = list(pupil_ids)
     if not ids:
         return set()
-    given = CurrentConsent.objects.filter(pupil_id__in=ids, scope=scope, decision=Decision.GIVEN)
-    return set(given.values_list("pupil_id", flat=True))
+    in_force = CurrentConsent.objects.filter(pupil_id__in=ids, scope=scope).values_list("pupil_id", "decision")
+    return {pupil_id for pupil_id, decision in in_force if policy.may_take_part(decision)}
 
 
 def has_consent(pupil, scope: str = Scope.VIDEO_CALLS) -> bool:

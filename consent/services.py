@@ -1,17 +1,16 @@
 """Every write about consent. Each is atomic, checks the policy, leaves an audit entry (auditlog,
 registered in apps.py, writes it in the same transaction) and queues email through notify()."""
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
-from django.urls import reverse
 
 from governance.models import PolicyVersion
 from notifications.recipients import family_recipients, family_recipients_for_pupils
 from notifications.services import notify
 from school.models import Guardian, Guardianship, Pupil, SchoolSettings
+from toolkit.urls import portal_url
 
-from . import hooks, policy, selectors
+from . import events, policy, selectors
 from .choices import Audience, ConsentState, Decision, Method
 from .models import (
     AcceptableUseAcknowledgement,
@@ -32,10 +31,6 @@ class ConsentError(Exception):
 def _check(verdict: policy.Decision) -> None:
     if not verdict.allowed:
         raise ConsentError(verdict.reason)
-
-
-def portal_url(name: str, *args) -> str:
-    return f"{settings.PORTAL_BASE_URL}{reverse(name, args=args)}"
 
 
 def _record(*, pupil, guardian, scope, decision, decided_by, now, method, policy_version, guidance_version) -> ConsentDecision:
@@ -81,9 +76,9 @@ def refresh_current_consent(pupil_ids) -> None:
     number of queries for any number of pupils.
 
     Every change to what the state derives from calls this in its own transaction: a decision
-    recorded (here), a guardian's parental responsibility changed (school's guardian import),
-    decisions removed (consent.retention). Refreshes of one pupil take turns (an advisory lock
-    held to commit, not a row lock, so it never meets the calls app's call-then-pupil locks):
+    recorded (here), a guardian's parental responsibility changed (school's guardian import, through
+    school.events.guardianships_changed), decisions removed (consent.retention). Refreshes of one
+    pupil take turns (an advisory lock held to commit, not a row lock, so it never meets the calls app's call-then-pupil locks):
     the last to commit reads every change committed before it, so the stored state is always
     the definition's.
     """
@@ -163,7 +158,8 @@ def withdraw_consent(
     *, pupil, guardian, scope, decided_by, now, method=Method.ONLINE, policy_version=None, guidance_version=None
 ) -> ConsentDecision:
     """CON-2, CON-3: withdrawal takes effect at once; upcoming calls drop the pupil in this commit
-    (the withdrawal handlers run inside this transaction: if one fails, nothing is recorded).
+    (consent.events.consent_withdrawn is received inside this transaction: if a receiver fails,
+    nothing is recorded).
     The guardian gets a confirmation email."""
     decision = _record(
         pupil=pupil,
@@ -176,7 +172,7 @@ def withdraw_consent(
         policy_version=policy_version,
         guidance_version=guidance_version,
     )
-    hooks.run_withdrawal_handlers(pupil=pupil, scope=scope, decided_by=decided_by, now=now)
+    events.consent_withdrawn.send(sender=ConsentDecision, pupil=pupil, scope=scope, decided_by=decided_by, now=now)
     recipient = _family_guardian(pupil, guardian)
     if recipient is not None:
         notify(

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.permissions import has_any_role, role_required
 from accounts.reauth import recent_authentication_required
-from portal.csv import csv_response
 from school.models import Guardian, Pupil
 from school.permissions import get_class_for
+from toolkit.csv import csv_response
 
 from . import permissions, selectors, services
 from .choices import Audience, ConsentState, Decision
@@ -68,7 +68,7 @@ CSV_HEADER = ["Pupil", "MIS id", "Video calls", "Decided at", "Recording", "Acce
 @login_required
 @recent_authentication_required  # exports carry children's data: a recent sign-in first
 def class_csv(request, class_id):
-    """The class view as CSV; portal.csv neutralises every cell so a spreadsheet never runs a name as a formula."""
+    """The class view as CSV; toolkit.csv neutralises every cell so a spreadsheet never runs a name as a formula."""
     school_class = get_class_for(request.user, class_id)
     rows = (
         [

@@ -3,7 +3,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import views as account_views
+from governance import urls as governance_urls
+from oversight import urls as oversight_urls
+from portal import account_views
 from portal import views as portal_views
 
 # The Django admin signs in through allauth, so its login is rate-limited and MFA-aware.
@@ -16,7 +18,8 @@ urlpatterns = [
     # Before allauth's URLs: addresses are the school's records, never changed by their holder (issue 16).
     path("accounts/email/", account_views.email_address, name="account_email"),
     path("accounts/", include("allauth.urls")),
-    path("", include("governance.urls")),
+    # The oversight pages keep the URL names they were published under (governance:overview, ...).
+    path("", include((governance_urls.urlpatterns + oversight_urls.urlpatterns, "governance"))),
     path("school/", include("school.urls")),
     path("notifications/", include("notifications.urls")),
     path("consent/", include("consent.urls")),

@@ -1,10 +1,8 @@
 """Dashboard panels and navigation offered by the governance app."""
 
-from django.urls import reverse
 from django.utils import timezone
 
-from accounts.permissions import is_parent
-from portal.registry import NavItem, Panel
+from toolkit.registry import Panel
 
 from . import permissions, policy
 from .selectors import current_policy
@@ -15,9 +13,6 @@ def panels(request, now):
     found = []
     if permissions.may_edit_policy(user):
         found.append(_review_panel(now))
-    if permissions.may_view_overview(user):
-        context = {"url": reverse("governance:overview")}
-        found.append(Panel("Is the policy being kept?", "governance/panels/overview.html", context, order=20))
     return [p for p in found if p is not None]
 
 
@@ -34,11 +29,4 @@ def _review_panel(now):
 
 
 def nav_items(user):
-    items = []
-    if permissions.may_view_overview(user):
-        items.append(NavItem("Overview", reverse("governance:overview"), order=80))
-    if permissions.may_search_audit(user):
-        items.append(NavItem("Audit", reverse("governance:audit"), order=85))
-    if is_parent(user):
-        items.append(NavItem("Your data", reverse("governance:family_index"), order=90))
-    return items
+    return []

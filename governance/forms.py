@@ -3,8 +3,8 @@
 from django import forms
 from django.utils import timezone
 
-from portal.forms import DateInput, IdField, SchoolDateField
 from school.models import Pupil
+from toolkit.forms import DateInput
 
 from .models import PolicyVersion
 
@@ -48,33 +48,6 @@ class PolicyVersionForm(forms.ModelForm):
         return data
 
 
-class AuditSearchForm(forms.Form):
-    actor_email = forms.EmailField(label="Person (email address)", required=False)
-    content_type = forms.ChoiceField(label="Record type", required=False)
-    object_id = IdField(label="Record number")
-    # Bounded (portal.forms): the search adds a day to the end date, which 9999-12-31 cannot take.
-    date_from = SchoolDateField(label="From", required=False, widget=DATE_INPUT)
-    date_to = SchoolDateField(label="To", required=False, widget=DATE_INPUT)
-
-    def __init__(self, *args, record_types=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self._types = {str(ct.pk): ct for ct in record_types}
-        choices = [("", "Any record")] + [(str(ct.pk), f"{ct.app_label}: {ct.name}") for ct in record_types]
-        self.fields["content_type"].choices = choices
-
-    def clean_content_type(self):
-        value = self.cleaned_data["content_type"]
-        return self._types.get(value) if value else None
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", "The end date must be on or after the start date.")
-        if data.get("object_id") and not data.get("content_type"):
-            self.add_error("content_type", "Choose the record type of that record number.")
-        return data
-
-
 class LeaverForm(forms.Form):
     pupil = forms.ModelChoiceField(queryset=Pupil.objects.none(), label="Pupil")
     left_on = forms.DateField(label="Left on", widget=DATE_INPUT, help_text="Their last day at the school.")
@@ -84,11 +57,3 @@ class LeaverForm(forms.Form):
         self.fields["pupil"].queryset = Pupil.objects.on_roll().select_related("school_class")
         self.fields["pupil"].label_from_instance = lambda p: f"{p.full_name} ({p.school_class or 'no class'})"
         self.fields["left_on"].initial = timezone.localdate()
-
-
-class TermChoiceForm(forms.Form):
-    term = forms.ChoiceField(label="Term", required=False, widget=forms.Select(attrs={"class": "form-select"}))
-
-    def __init__(self, *args, terms=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["term"].choices = [(str(t.pk), str(t)) for t in terms]

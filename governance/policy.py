@@ -71,13 +71,6 @@ def may_edit_version(*, already_published: bool) -> Decision:
     return Decision(True)
 
 
-def acknowledgement_still_valid(*, acknowledged_published_at: dt.datetime | None, changes_published_at: list) -> bool:
-    """CON-7 with GOV-1: an acknowledgement holds until a later version changes the guidance."""
-    if acknowledged_published_at is None:
-        return False
-    return not any(at > acknowledged_published_at for at in changes_published_at)
-
-
 # --- Leavers (GOV-4 and COM-4: no join details for a pupil who has left) -------------------
 
 
@@ -103,25 +96,22 @@ SAFEGUARDING_KEEP_UNTIL_AGE = 25
 
 
 def retention_cutoff(*, now: dt.datetime, years: int) -> dt.datetime:
-    """Records made before this moment are past a period of `years`."""
+    """GOV-4: a record kept for `years` from when it was made has expired when it was made
+    before this moment."""
     return add_years(now, -years)
 
 
-def record_expired(*, made_at: dt.datetime, years: int, now: dt.datetime) -> bool:
-    """GOV-4: a record kept for `years` from when it was made has expired."""
-    return made_at < retention_cutoff(now=now, years=years)
+def leaver_cutoff(*, years_after_leaving: int, today: dt.date) -> dt.date:
+    """GOV-4: a record kept while the pupil is on roll and `years_after_leaving` after has
+    expired when the pupil left on or before this day."""
+    return add_years(today, -years_after_leaving)
 
 
-def leaver_record_expired(*, left_on: dt.date | None, years_after_leaving: int, today: dt.date) -> bool:
-    """GOV-4: a record kept while the pupil is on roll and `years_after_leaving` after."""
-    if left_on is None:
-        return False
-    return today >= add_years(left_on, years_after_leaving)
-
-
-def safeguarding_record_expired(*, date_of_birth: dt.date, today: dt.date) -> bool:
-    """GOV-4, safeguarding retention rule: kept until the pupil's 25th birthday."""
-    return today >= add_years(date_of_birth, SAFEGUARDING_KEEP_UNTIL_AGE)
+def safeguarding_cutoff(*, today: dt.date, until_age: int = SAFEGUARDING_KEEP_UNTIL_AGE) -> dt.date:
+    """GOV-4, safeguarding retention rule: kept until the pupil's 25th birthday (the school's
+    schedule may set another age), so a record has expired once every pupil it names was born
+    on or before this day."""
+    return add_years(today, -until_age)
 
 
 # --- CSV exports ---------------------------------------------------------------------------

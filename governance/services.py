@@ -8,18 +8,16 @@ import contextlib
 import logging
 
 from auditlog.context import auditlog_value, set_actor
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import STAFF_ROLES, Role
 from accounts.models import User
-from consent.services import reissue_acceptable_use
 from notifications.services import notify
 from school.models import Guardian, Pupil
+from toolkit.urls import portal_url
 
-from . import hooks, policy
+from . import events, policy
 from .models import PolicyVersion
 
 log = logging.getLogger(__name__)
@@ -103,8 +101,8 @@ def publish_policy_version(*, version: PolicyVersion, by, now) -> PolicyVersion:
     version.published_by = by
     with acting_as(by):
         version.save(update_fields=["published_at", "published_by"])
-        if version.guidance_changed:
-            reissue_acceptable_use(reason=f"Updated with version {version.version} of the policy.", now=now)
+        # Consent asks for the acceptable-use guidance again when this version changed it (CON-7).
+        events.policy_version_published.send(sender=PolicyVersion, version=version, by=by, now=now)
     return version
 
 
@@ -130,7 +128,7 @@ def send_review_reminders(*, now) -> int:
         "policy": current,
         "days_before": lead,
         "overdue": policy.review_overdue(next_review_on=current.next_review_on, today=today),
-        "url": settings.PORTAL_BASE_URL + reverse("governance:versions_admin"),
+        "url": portal_url("governance:versions_admin"),
     }
     sent = 0
     for head in _heads():
@@ -145,9 +143,9 @@ def send_review_reminders(*, now) -> int:
 
 @transaction.atomic
 def mark_pupil_left(*, pupil: Pupil, left_on, by, now) -> list[User]:
-    """The office marks a pupil as left: future calls and join links go at once (through
-    governance.hooks, which the calls app handles), and each guardian with no child left on
-    roll can no longer sign in. Returns the accounts closed."""
+    """The office marks a pupil as left: future calls and join links go at once (the calls app
+    receives governance.events.pupil_left in this transaction), and each guardian with no child
+    left on roll can no longer sign in. Returns the accounts closed."""
     pupil = Pupil.objects.select_for_update().get(pk=pupil.pk)
     verdict = policy.may_mark_left(already_left_on=pupil.left_on, left_on=left_on, today=timezone.localdate(now))
     if not verdict.allowed:
@@ -155,7 +153,7 @@ def mark_pupil_left(*, pupil: Pupil, left_on, by, now) -> list[User]:
     with acting_as(by):
         pupil.left_on = left_on
         pupil.save(update_fields=["left_on"])
-        hooks.run_pupil_left_handlers(pupil=pupil, left_on=left_on, by=by, now=now)
+        events.pupil_left.send(sender=Pupil, pupil=pupil, left_on=left_on, by=by, now=now)
         closed = _close_guardian_accounts(pupil)
     return closed
 
@@ -173,25 +171,3 @@ def _close_guardian_accounts(pupil) -> list[User]:
             user.save(update_fields=["is_active"])  # audited: accounts registers User
             closed.append(user)
     return closed
-
-
-# --- Retention (GOV-4) ---------------------------------------------------------------------
-
-
-@transaction.atomic
-def run_retention(*, now, by=None):
-    """GOV-4: remove every record past its period and write the report of what went.
-
-    Each record type is removed in its own savepoint, so one the database refuses (an
-    append-only trigger) is reported as kept and the others still go."""
-    from . import retention
-    from .models import RetentionRun
-
-    report = []
-    for record_type in retention.RECORD_TYPES:
-        action, count, note = record_type.remove(now)
-        report.append(
-            {"record_type": record_type.key, "label": record_type.label, "action": action, "count": count, "note": note}
-        )
-    total = sum(row["count"] for row in report if row["action"] == retention.DELETED)
-    return RetentionRun.objects.create(ran_at=now, ran_by=by, report=report, total=total)

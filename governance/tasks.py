@@ -10,9 +10,3 @@ from . import services
 def policy_review_reminders():
     """GOV-1: remind the head 30 and 7 days before the policy's review (dedupe keys send each once)."""
     return services.send_review_reminders(now=timezone.now())
-
-
-@shared_task
-def retention_sweep():
-    """GOV-4: remove what is past its retention period and write a RetentionRun report."""
-    return services.run_retention(now=timezone.now()).pk

@@ -1,22 +1,20 @@
-"""Governance pages: the public policy, the annual review, the audit viewer, leavers and retention.
+"""Governance pages: the public policy, the annual review, and leavers.
 
-The compliance overview is in governance.overview_views; a family's data in governance.family_views.
+The audit viewer, retention, the compliance overview and a family's data are in the oversight app.
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
-from portal.pagination import page_of
 
-from . import audit, permissions, policy, services
+from . import permissions, policy, services
 from .formatting import render_policy_text
-from .forms import AuditSearchForm, LeaverForm, PolicyVersionForm
-from .models import PolicyVersion, RetentionRun
+from .forms import LeaverForm, PolicyVersionForm
+from .models import PolicyVersion
 from .selectors import current_policy, published_versions
 
 # --- The public policy (COM-6) -------------------------------------------------------------
@@ -130,25 +128,6 @@ def publish_version(request, pk):
     return redirect("governance:policy")
 
 
-# --- The audit viewer (GOV-3) --------------------------------------------------------------
-
-
-@role_required(*permissions.AUDIT_ROLES)
-def audit_search(request):
-    """GOV-3: search the audit history by person, record and date; safeguarding history only
-    for the DSL team."""
-    form = AuditSearchForm(request.GET or None, record_types=audit.record_types_for(request.user))
-    page = None
-    if form.is_valid():
-        entries = audit.search_audit(request.user, **form.cleaned_data)
-        page = page_of(request, entries, audit.PAGE_SIZE)
-    elif not request.GET:
-        page = Paginator(audit.search_audit(request.user), audit.PAGE_SIZE).get_page(1)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "governance/audit.html", {"form": form, "page": page, "query": query.urlencode()})
-
-
 # --- Leavers -------------------------------------------------------------------------------
 
 
@@ -170,14 +149,3 @@ def mark_leaver(request):
             messages.success(request, f"{pupil.full_name} is marked as left; their future calls are cancelled.{note}")
             return redirect("governance:leavers")
     return render(request, "governance/leavers.html", {"form": form})
-
-
-# --- Retention (GOV-4) ---------------------------------------------------------------------
-
-
-@role_required(*permissions.RETENTION_ROLES)
-def retention_runs(request):
-    from .retention import schedule_rows
-
-    page = page_of(request, RetentionRun.objects.all(), 20)
-    return render(request, "governance/retention.html", {"page": page, "schedule": schedule_rows()})

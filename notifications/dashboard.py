@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 
 from accounts.permissions import is_staff_member
-from portal.registry import NavItem, Panel
+from toolkit.registry import NavItem, Panel
 
 from .models import OutboxMessage, OutboxState
 from .permissions import can_manage_outbox

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from portal.forms import SafeModelMultipleChoiceField
 from school.permissions import pupils_visible_to
+from toolkit.forms import SafeModelMultipleChoiceField
 
 from .permissions import relevant_staff
 from .recipients import family_recipients

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required, staff_required
-from portal.pagination import page_of
 from school.permissions import get_pupil_for
+from toolkit.pagination import page_of
 
 from . import services
 from .forms import ChoosePupilForm, StaffMessageForm

@@ -13,9 +13,9 @@ A fresh random part per create means no two meetings, nor two creates, share an 
 import datetime as dt
 import secrets
 
-from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+
+from toolkit.urls import portal_url
 
 _SALT = "platforms.end-callback.v2"
 # BigBlueButton calls the address as the meeting ends, which is at the booked end at the latest
@@ -43,5 +43,4 @@ def meeting_id_from_token(token: str, *, now: dt.datetime) -> str | None:
 
 def end_callback_url(meeting_id: str, *, ends_at: dt.datetime) -> str:
     """The absolute portal address BigBlueButton GETs when the meeting ends (meetingEndedURL)."""
-    path = reverse("platforms:bbb_callback")
-    return f"{settings.PORTAL_BASE_URL}{path}?token={callback_token(meeting_id, ends_at=ends_at)}"
+    return portal_url("platforms:bbb_callback", query=f"token={callback_token(meeting_id, ends_at=ends_at)}")

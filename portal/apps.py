@@ -8,7 +8,7 @@ class PortalConfig(AppConfig):
     def ready(self):
         from django.urls import register_converter
 
-        from .converters import TextConverter
+        from toolkit.converters import TextConverter
 
         # Before any URLconf is loaded (ready() runs first): the apps' urls.py use <text:...>.
         register_converter(TextConverter, "text")

@@ -2,13 +2,12 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.templatetags.static import static
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
 from school.models import SchoolSettings
-
-from . import registry
-from .registry import nav_for
+from toolkit import registry
+from toolkit.registry import nav_for
 
 
 def portal(request):
@@ -36,19 +35,12 @@ def shell_links() -> dict[str, str]:
             "policy": reverse("governance:policy"),
             "sign_in": reverse("account_login"),
             "sign_out": reverse("account_logout"),
-            "raise_concern": _reverse_or_blank("safeguarding:raise"),
+            "raise_concern": reverse("safeguarding:raise"),
             "bootstrap_css": static("vendor/bootstrap/bootstrap.min.css"),
             "portal_css": static("css/portal.css"),
             "bootstrap_js": static("vendor/bootstrap/bootstrap.bundle.min.js"),
         }
     return found
-
-
-def _reverse_or_blank(name: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return ""
 
 
 @receiver(setting_changed, dispatch_uid="portal.context_processors.forget_links")

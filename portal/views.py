@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from .registry import panels_for
+from toolkit.registry import panels_for
 
 
 @login_required

@@ -19,3 +19,10 @@ class SafeguardingConfig(AppConfig):
         auditlog.register(ConcernAlert)
         auditlog.register(PupilFileExport)
         auditlog.register(DslAbsence)
+
+        from toolkit import registry
+
+        from . import dashboard, demo
+
+        registry.register_dashboard(dashboard)
+        registry.register_demo_seeder(demo.seed)

@@ -3,8 +3,8 @@
 from django.urls import reverse
 
 from accounts.permissions import is_staff_member
-from portal.registry import NavItem, Panel
 from school.models import SchoolSettings
+from toolkit.registry import NavItem, Panel
 
 from . import selectors
 from .permissions import is_dsl_team

@@ -5,7 +5,7 @@ import datetime as dt
 from django.db import transaction
 
 from accounts.models import User
-from portal.demo import demo_email
+from school.demo import demo_email
 from school.models import Pupil
 
 from . import services

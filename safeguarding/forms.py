@@ -4,8 +4,8 @@ from django import forms
 
 from accounts.choices import DSL_TEAM
 from accounts.models import User
-from portal.forms import MAX_ID, DateTimeLocalInput, SafeModelMultipleChoiceField
 from school.models import Pupil
+from toolkit.forms import MAX_ID, DateTimeLocalInput, SafeModelMultipleChoiceField
 
 from . import policy
 from .choices import ActionKind, ConcernKind, Outcome

@@ -17,39 +17,26 @@ from django.db import models
 from django.db.models import Q
 from encrypted_fields.fields import EncryptedTextField
 
+from toolkit.append_only import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet  # noqa: F401 - callers catch it from here
+
 from .choices import AccessPurpose, ActionKind, AlertReason, ConcernKind, EntryKind, Outcome
 
 
-class AppendOnlyError(Exception):
-    """Raised when code tries to change or delete a safeguarding record."""
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("Safeguarding records are never changed (SG-4).")
-
-    def delete(self):
-        raise AppendOnlyError("Safeguarding records are never deleted (SG-4).")
-
+class SafeguardingQuerySet(AppendOnlyQuerySet):
     def rewrite_ciphertext(self, **kwargs) -> int:
         """Only for key rotation: store the same plain text under the newest key."""
-        return super().update(**kwargs)
+        return models.QuerySet.update(self, **kwargs)
 
 
-class AppendOnlyModel(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
+class SafeguardingRecord(AppendOnlyModel):
+    """Never changed, never deleted (SG-4); text re-encrypted only by key rotation."""
+
+    append_only_rule = "SG-4"
+
+    objects = SafeguardingQuerySet.as_manager()
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError(f"A {self._meta.verbose_name} is never changed once written (SG-4).")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError(f"A {self._meta.verbose_name} is never deleted (SG-4).")
 
 
 def new_reference() -> str:
@@ -57,7 +44,7 @@ def new_reference() -> str:
     return f"SC-{secrets.token_hex(4).upper()}"
 
 
-class Concern(AppendOnlyModel):
+class Concern(SafeguardingRecord):
     """What a member of staff saw, heard or was told (SG-1). Read only by the DSL team (SG-3)."""
 
     reference = models.CharField(max_length=20, unique=True, default=new_reference, editable=False)
@@ -82,7 +69,7 @@ class Concern(AppendOnlyModel):
         return f"Concern {self.reference}"
 
 
-class ConcernPupil(AppendOnlyModel):
+class ConcernPupil(SafeguardingRecord):
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="concern_pupils")
     pupil = models.ForeignKey("school.Pupil", on_delete=models.PROTECT, related_name="+")
 
@@ -93,7 +80,7 @@ class ConcernPupil(AppendOnlyModel):
         return f"Pupil {self.pupil_id} in concern {self.concern_id}"
 
 
-class ConcernEntry(AppendOnlyModel):
+class ConcernEntry(SafeguardingRecord):
     """One step of a concern's chronology (SG-4): who did what, and when."""
 
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="entries")
@@ -121,7 +108,7 @@ class ConcernEntry(AppendOnlyModel):
         return f"{self.get_kind_display()} on concern {self.concern_id}"
 
 
-class ConcernAccess(AppendOnlyModel):
+class ConcernAccess(SafeguardingRecord):
     """Someone was shown a concern's content (SG-3). The DSL team sees these rows."""
 
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="accesses")
@@ -139,7 +126,7 @@ class ConcernAccess(AppendOnlyModel):
         return f"{self.get_purpose_display()}: concern {self.concern_id} by user {self.user_id}"
 
 
-class ConcernAlert(AppendOnlyModel):
+class ConcernAlert(SafeguardingRecord):
     """Who was alerted about a concern and why (SG-2, SG-5). The email itself carries no details."""
 
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="alerts")
@@ -154,7 +141,7 @@ class ConcernAlert(AppendOnlyModel):
         return f"Alert ({self.reason}) for concern {self.concern_id} to user {self.recipient_id}"
 
 
-class PupilFileExport(AppendOnlyModel):
+class PupilFileExport(SafeguardingRecord):
     """A pupil's safeguarding file was exported, e.g. for the receiving school."""
 
     pupil = models.ForeignKey("school.Pupil", on_delete=models.PROTECT, related_name="+")
@@ -171,6 +158,7 @@ class PupilFileExport(AppendOnlyModel):
 
 class DslAbsenceQuerySet(models.QuerySet):
     def covering(self, now):
+        """SG-2: the periods `now` falls in, [start, end): a DSL is back at the end's minute."""
         return self.filter(starts_at__lte=now, ends_at__gt=now)
 
 

@@ -38,11 +38,6 @@ def report_refusal(*, kind: str, pupil_count: int, childs_words: str, happened_a
     return problems
 
 
-def is_unavailable(periods: Iterable[tuple[dt.datetime, dt.datetime]], now: dt.datetime) -> bool:
-    """SG-2: a DSL is unavailable while `now` falls in one of their marked periods [start, end)."""
-    return any(start <= now < end for start, end in periods)
-
-
 def alert_routing(*, dsl_ids, deputy_ids, unavailable_ids, head_ids=()) -> Routing:
     """SG-2: a new concern goes to the DSL, or to the deputy DSLs when the DSL is unavailable.
 

@@ -2,11 +2,11 @@
 
 Concerns and their chronology are append-only (SG-4): the models refuse, and on PostgreSQL a
 trigger refuses UPDATE and DELETE. Safeguarding records are still removed once every pupil
-named has passed the safeguarding retention age (governance.retention), so the trigger lets a
+named has passed the safeguarding retention age (oversight.retention), so the trigger lets a
 DELETE through only inside this block. Use it around the retention sweep's deletes, nothing else.
 """
 
-from portal.db import transaction_setting
+from toolkit.db import transaction_setting
 
 SWITCH = "egps.safeguarding_retention"
 

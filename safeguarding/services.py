@@ -2,14 +2,13 @@
 django-auditlog in the same transaction (content fields excluded), and queues alerts through
 notifications.notify, which sends after commit. Alerts never carry names or details (SG-2)."""
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 
 from accounts.audit import acting_as
 from accounts.models import User
 from notifications.services import notify
 from school.models import SchoolSettings
+from toolkit.urls import portal_url
 
 from . import policy, selectors
 from .choices import AccessPurpose, AlertReason, EntryKind
@@ -29,7 +28,7 @@ class ConcernError(Exception):
 
 
 def concern_link(concern) -> str:
-    return f"{settings.PORTAL_BASE_URL}{reverse('safeguarding:concern', args=[concern.pk])}"
+    return portal_url("safeguarding:concern", concern.pk)
 
 
 def _alert(*, concern, recipient_ids, reason, now, dedupe_prefix) -> list[ConcernAlert]:

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import staff_required
-from portal.forms import MAX_ID, IdField
-from portal.pagination import page_of
 from school.models import Pupil, SchoolSettings
-from sessionlogs.selectors import safeguarding_follow_ups_of
+from toolkit.forms import MAX_ID, IdField
+from toolkit.pagination import page_of
+from toolkit.registry import chronology_sections_for
 
 from . import policy, selectors, services
 from .choices import ConcernKind, EntryKind
@@ -253,9 +253,10 @@ def pupil_chronology(request, pupil_id):
     page = page_of(request, selectors.chronology_events(pupil), CHRONOLOGY_PAGE_SIZE)
     events = services.read_pupil_chronology(events=page, user=request.user, now=timezone.now())
     exports = PupilFileExport.objects.filter(pupil=pupil).select_related("exported_by")
-    # Issue 16: the DSL team's own follow-up contacts belong with the pupil's safeguarding story.
-    follow_ups = safeguarding_follow_ups_of(pupil)
-    context = {"pupil": pupil, "events": events, "page": page, "exports": exports, "follow_ups": follow_ups}
+    # Issue 16: the DSL team's own follow-up contacts belong with the pupil's safeguarding story;
+    # session logs sit above safeguarding, so they add them as a section.
+    sections = chronology_sections_for(request, pupil, timezone.now())
+    context = {"pupil": pupil, "events": events, "page": page, "exports": exports, "sections": sections}
     return render(request, "safeguarding/chronology.html", context)
 
 

@@ -24,3 +24,12 @@ class SchoolConfig(AppConfig):
             models.Guardianship,
         ):
             auditlog.register(model)
+
+        from toolkit import registry
+
+        from . import dashboard, demo, roles
+
+        roles.add_parent_facts()
+
+        registry.register_dashboard(dashboard)
+        registry.register_demo_seeder(demo.seed)

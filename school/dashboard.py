@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.choices import LEADERSHIP
 from accounts.models import User
 from accounts.permissions import has_any_role, is_directory_keeper, is_staff_member
-from portal.registry import NavItem, Panel
+from toolkit.registry import NavItem, Panel
 
 from . import sync
 from .permissions import children_of

@@ -8,7 +8,7 @@ from django.db.models import Q
 from accounts.choices import Role
 from accounts.models import User
 from accounts.policy import roles_offered_to
-from portal.forms import DateInput, IdField, SearchField, TimeInput
+from toolkit.forms import DateInput, IdField, SearchField, TimeInput
 
 from .models import Pupil, SchoolSettings, Weekday
 
@@ -167,7 +167,7 @@ class ClosureForm(DateRangeForm):
 
 
 class DirectorySearchForm(forms.Form):
-    """The directory lists' search box and class filter (?q=, ?class=), bounded (portal.forms)."""
+    """The directory lists' search box and class filter (?q=, ?class=), bounded (toolkit.forms)."""
 
     q = SearchField(label="Search")
 

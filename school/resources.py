@@ -10,6 +10,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
+from . import events
 from .models import Guardian, Guardianship, Pupil, SchoolClass
 
 # Day first, as UK MIS exports write dates; ISO dates are accepted too. Never month first.
@@ -179,9 +180,7 @@ class GuardianResource(DirectoryResource):
             defaults={"relationship": row["_relationship"], "parental_responsibility": row["_responsibility"]},
         )
         # Whose decisions count for this child may have changed (CON-5): consent's stored state follows.
-        from consent.services import refresh_current_consent
-
-        refresh_current_consent([row["_pupil"].pk])
+        events.guardianships_changed.send(sender=Guardianship, pupil_ids=[row["_pupil"].pk])
         if self._needs_account(instance):
             self._give_account(instance, row_number, dry_run=dry_run, **kwargs)
 

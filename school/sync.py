@@ -31,7 +31,7 @@ from django.utils import timezone
 from accounts.audit import acting_as
 from accounts.models import User
 
-from . import imports, policy, wonde
+from . import events, imports, policy, wonde
 from .models import Guardian, Guardianship, Pupil, SchoolClass, SyncChange, SyncLink, SyncRun
 
 LOCK_KEY = "school:directory-sync:lock"
@@ -341,10 +341,9 @@ def _plan_guardian_change(plan, current, gid, name, email, phone, first, last, k
 
 
 def _has_upcoming_calls(guardian, now) -> bool:
-    from calls.models import Call
-
-    children = Guardianship.objects.filter(guardian=guardian).values("pupil_id")
-    return Call.objects.upcoming(now).for_pupils(children).exists()
+    children = list(Guardianship.objects.filter(guardian=guardian).values_list("pupil_id", flat=True))
+    answers = events.upcoming_calls_asked.send(sender=Guardianship, pupil_ids=children, now=now)
+    return any(answer for _, answer in answers)
 
 
 def _plan_teachers(snap, plan):
@@ -490,29 +489,25 @@ def _apply(run, plan, *, now, by) -> dict:
 
 def _unlink(pairs):
     """A contact the MIS no longer lists for a child: the link goes (audited), and consent follows (CON-5)."""
-    from consent.services import refresh_current_consent
-
     touched = set()
     for gid, pupil_id in pairs:
         for link in Guardianship.objects.filter(guardian__mis_id=gid, pupil__mis_id=pupil_id):
             touched.add(link.pupil_id)
             link.delete()
     if touched:
-        refresh_current_consent(sorted(touched))
+        events.guardianships_changed.send(sender=Guardianship, pupil_ids=sorted(touched))
 
 
 def _leavers(leavers, *, now, by, failed):
     """The existing leaver process: calls and join links go, guardians with no child left lose sign-in."""
-    from governance.services import GovernanceError, mark_pupil_left
-
     today = timezone.localdate(now)
     for mis_id, left_on in leavers:
         pupil = Pupil.objects.filter(mis_id=mis_id, left_on__isnull=True).first()
         if pupil is None:
             continue
         try:
-            mark_pupil_left(pupil=pupil, left_on=min(left_on, today), by=by, now=now)
-        except GovernanceError:
+            events.pupil_left_in_mis.send(sender=Pupil, pupil=pupil, left_on=min(left_on, today), by=by, now=now)
+        except events.LeaverRefused:
             failed.add(("leaver", mis_id))
 
 

@@ -17,9 +17,9 @@ from accounts.choices import Role
 from accounts.models import StaffRole, User
 from accounts.permissions import is_directory_keeper, is_staff_member, staff_required
 from accounts.reauth import recent_authentication_required, recently_authenticated
-from portal.csv import csv_response
-from portal.pagination import page_of
-from portal.registry import child_sections_for
+from toolkit.csv import csv_response
+from toolkit.pagination import page_of
+from toolkit.registry import child_sections_for
 
 from . import imports, services, sync
 from .forms import (

@@ -20,3 +20,10 @@ class SessionLogsConfig(AppConfig):
             models.ContactPreference,
         ):
             auditlog.register(model)
+
+        from toolkit import registry
+
+        from . import dashboard, demo
+
+        registry.register_dashboard(dashboard)
+        registry.register_demo_seeder(demo.seed)

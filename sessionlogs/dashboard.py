@@ -3,8 +3,9 @@
 from django.urls import reverse
 
 from accounts.permissions import is_leadership, is_staff_member
-from portal.registry import NavItem, Panel
+from calls.choices import CallStatus
 from school.models import SchoolSettings
+from toolkit.registry import NavItem, Panel
 
 from . import selectors
 
@@ -55,3 +56,18 @@ def child_sections(request, pupil, now, audience):
     if audience != "staff" or not is_staff_member(request.user):
         return []
     return [Panel("Contact history", "sessionlogs/panels/child_section.html", {"pupil": pupil}, order=40)]
+
+
+def call_sections(request, call, now):
+    """On a call's page, once it has started (and unless cancelled): the link to its session log (LOG-1)."""
+    if call.status not in {CallStatus.SCHEDULED, CallStatus.HELD} or call.starts_at > now:
+        return []
+    return [Panel("Session log", "sessionlogs/panels/call_section.html", {"call": call}, order=10)]
+
+
+def chronology_sections(request, pupil, now):
+    """On the pupil's safeguarding chronology (DSL team only): the DSL team's own follow-up
+    contacts, which belong with the pupil's safeguarding story (issue 16)."""
+    follow_ups = selectors.safeguarding_follow_ups_of(pupil)
+    return [Panel("Safeguarding follow-up contacts", "sessionlogs/panels/chronology_follow_ups.html",
+                  {"pupil": pupil, "follow_ups": follow_ups}, order=10)]  # fmt: skip

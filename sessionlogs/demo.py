@@ -11,7 +11,7 @@ import logging
 
 from accounts.models import User
 from calls.policy import LONDON, school_hours_problem
-from portal.demo import demo_email
+from school.demo import demo_email
 from school.models import Guardian, Pupil, school_calendar
 
 from . import selectors, services

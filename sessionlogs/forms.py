@@ -7,8 +7,8 @@ from django import forms
 from accounts.models import User
 from calls.platform_settings import REQUIRED, recording_item_label
 from calls.policy import LONDON, local
-from portal.forms import DateInput, TimeInput
 from school.models import Guardian
+from toolkit.forms import DateInput, TimeInput
 
 from .choices import Attendance, ContactMethod, NumberUsed, PreferredMethod, UnacceptableUse
 from .services import LogInput

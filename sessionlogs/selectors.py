@@ -13,6 +13,7 @@ from calls.choices import CallStatus
 from calls.gateway import platform_applies_settings
 from calls.models import Call, CallInvitation, HostChecklistTick, JoinAttempt
 from calls.platform_settings import ITEM_KEYS
+from platforms.selectors import reports_for_call
 
 from . import policy
 from .choices import Attendance
@@ -51,11 +52,7 @@ def invited_pupils(call) -> list:
 
 
 def _platform_reports(call) -> list:
-    """Seam to the platforms app: what BigBlueButton reported about this call's meetings, if anything."""
-    try:
-        from platforms.selectors import reports_for_call
-    except ImportError:  # a portal without the platforms app: the join gateway is the only source
-        return []
+    """What BigBlueButton reported about this call's meetings, if anything (platforms sits below)."""
     return reports_for_call(call.pk)
 
 

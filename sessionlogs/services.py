@@ -6,9 +6,7 @@ notifications.notify inside the same transaction.
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 
 from accounts.choices import Role
 from accounts.models import User
@@ -21,6 +19,7 @@ from consent.choices import Scope
 from consent.selectors import consenting_pupil_ids
 from notifications.services import notify
 from school.models import Guardian, SchoolSettings, school_calendar
+from toolkit.urls import portal_url
 
 from . import permissions, policy, selectors
 from .choices import Attendance
@@ -50,10 +49,6 @@ class LogRefused(LogError):
 def _check(decision: policy.Decision) -> None:
     if not decision.allowed:
         raise LogError(decision.reason)
-
-
-def portal_url(name: str, *args) -> str:
-    return f"{settings.PORTAL_BASE_URL}{reverse(name, args=args)}"
 
 
 # --- session logs (LOG-1..LOG-3, GOV-3) --------------------------------------------------------------

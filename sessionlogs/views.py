@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import is_leadership
 from accounts.reauth import recent_authentication_required
 from calls.platform_settings import REQUIRED
-from portal.csv import streamed_csv_response
-from portal.pagination import requested_page
 from safeguarding.permissions import concerns_visible_to, receipts_of
 from school.models import SchoolSettings
+from toolkit.csv import streamed_csv_response
+from toolkit.pagination import requested_page
 
 from . import permissions, policy, selectors, services
 from .forms import AnnotationForm, ContactPreferenceForm, SessionLogForm, WelfareContactForm
@@ -202,7 +202,7 @@ def pupil_history(request, pupil_id):
 @staff_only
 @recent_authentication_required  # exports carry children's data: a recent sign-in first
 def pupil_history_csv(request, pupil_id):
-    """The same history as a spreadsheet; cells that would run as formulas are neutralised (portal.csv)."""
+    """The same history as a spreadsheet; cells that would run as formulas are neutralised (toolkit.csv)."""
     pupil = permissions.get_pupil_for_staff(request.user, pupil_id)
     header = ["Date", "Time (UK)", "Kind", "What", "Staff", "Outcome", "Length (minutes)", "Details"]
     rows = (

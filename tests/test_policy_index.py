@@ -1,7 +1,11 @@
-"""The policy index is the governors' checklist: every rule in it has at least one tagged test."""
+"""The policy index is the governors' checklist: every rule of the policy is in it, every rule in it has
+at least one tagged test, and every function and test it names exists."""
 
+import importlib
 import re
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 INDEX = ROOT / "docs" / "policy-index.md"
@@ -27,3 +31,58 @@ def test_every_tag_names_a_rule_in_the_index():
     rules = set(RULE.findall(INDEX.read_text(encoding="utf-8")))
 
     assert sorted(_tagged_rules() - rules) == []
+
+
+# --- Every name the index gives exists ------------------------------------------------------
+
+APPS = "accounts|school|governance|oversight|notifications|consent|calls|sessionlogs|safeguarding|platforms|portal|toolkit"
+QUALIFIED = re.compile(rf"`((?:{APPS})(?:\.[A-Za-z_][A-Za-z0-9_]*)+)`")
+SHARED_RULES = ROOT.parent / "shared" / "POLICY_RULES.md"
+RULE_ID = re.compile(r"\b((?:CON|COM|CALL|LOG|SG|GOV)-\d+)\b")
+
+
+def _resolve(dotted: str):
+    """The object a dotted name names (module attribute, class method), or None."""
+    parts = dotted.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        for name in parts[split:]:
+            found = getattr(found, name, None)
+            if found is None:
+                return None
+        return found
+    return None
+
+
+def test_every_function_the_index_names_exists():
+    names = sorted(set(QUALIFIED.findall(INDEX.read_text(encoding="utf-8"))))
+
+    assert len(names) > 150, "the index names the functions behind every rule"
+    assert [name for name in names if _resolve(name) is None] == []
+
+
+def test_every_test_the_index_names_exists():
+    missing = []
+    for line in INDEX.read_text(encoding="utf-8").splitlines():
+        current = None
+        for match in re.finditer(r"`(tests/[\w/]+\.py)?::(\w+)`", line):
+            current = match.group(1) or current
+            if current is None:
+                continue
+            source = (ROOT / current).read_text(encoding="utf-8") if (ROOT / current).exists() else ""
+            if not re.search(rf"^(?:async )?def {match.group(2)}\(", source, re.MULTILINE):
+                missing.append(f"{current}::{match.group(2)}")
+
+    assert missing == []
+
+
+def test_every_rule_of_the_policy_appears_in_the_index():
+    if not SHARED_RULES.exists():
+        pytest.skip(f"{SHARED_RULES} is not beside this checkout")
+    rules = set(RULE_ID.findall(SHARED_RULES.read_text(encoding="utf-8")))
+
+    assert len(rules) == 36
+    assert sorted(rules - set(RULE.findall(INDEX.read_text(encoding="utf-8")))) == []

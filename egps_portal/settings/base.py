@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "sessionlogs",
     "safeguarding",
     "platforms",
+    "oversight",
 ]
 
 MIDDLEWARE = [
@@ -192,7 +193,7 @@ CELERY_TASK_IGNORE_RESULT = True
 # database, never by long eta/countdown. The schedule lives in egps_portal/celery.py.
 
 # django-allauth: email and password, no usernames, no public sign-up.
-ACCOUNT_ADAPTER = "accounts.adapter.PortalAccountAdapter"
+ACCOUNT_ADAPTER = "portal.adapter.PortalAccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -283,21 +284,10 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# Where each app offers dashboard panels and navigation (portal.registry).
-PORTAL_APPS_WITH_PANELS = [
-    "school",
-    "governance",
-    "notifications",
-    "consent",
-    "calls",
-    "sessionlogs",
-    "safeguarding",
-]
-
 # Set by `manage.py demo`: shows a banner and turns off staff MFA for the demo accounts.
 PORTAL_DEMO_MODE = env.bool("PORTAL_DEMO_MODE", default=False)
 
-# --- platforms ---
+# --- video platform ---
 # Which video platform applies the call settings (platforms.base.get_adapter). Switching a school from
 # the manual checklist to BigBlueButton is these variables only. The shared secret comes from the
 # environment and is never stored in the database.
@@ -313,7 +303,7 @@ if PORTAL_PLATFORM == "bigbluebutton" and not (PORTAL_BBB_URL and PORTAL_BBB_SEC
 if PORTAL_BBB_CHECKSUM not in ("sha1", "sha256", "sha384", "sha512"):
     raise ImproperlyConfigured("PORTAL_BBB_CHECKSUM must be sha1, sha256, sha384 or sha512.")
 
-# --- notifications ---
+# --- outbox (email delivery) ---
 # The outbox (notifications app): rows per delivery task, how long a worker holds the rows it
 # claimed, how often beat sweeps for rows left behind, and the retry schedule for temporary
 # SMTP failures (first wait, doubling, capped at an hour; FAILED after the last attempt).
@@ -329,8 +319,8 @@ if NOTIFICATIONS_LEASE_SECONDS < 4 * EMAIL_TIMEOUT:
 # Publishing a task must fail fast when Redis is unreachable: the outbox row waits for the sweep.
 CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("socket_connect_timeout", 2)
 
-# --- governance ---
-# Retention schedule (GOV-4), per record type; reasons in docs/readme-governance.md. Periods are
+# --- retention ---
+# Retention schedule (GOV-4), per record type; reasons in docs/governance.md. Periods are
 # counted from when the record was made (calls: when the call ended), or from the day the pupil
 # left, or to the pupil's 25th birthday for safeguarding records.
 PORTAL_RETENTION = {
@@ -344,11 +334,11 @@ PORTAL_RETENTION = {
     "audit_log": {"years": 6},
 }
 
-# --- safeguarding ---
+# --- field encryption ---
 # Concern text is encrypted at rest with django-fernet-encrypted-fields. The library derives
 # each Fernet key from SECRET_KEY (and SECRET_KEY_FALLBACKS) salted with each SALT_KEY: the
 # first pair encrypts, every pair decrypts. PORTAL_FIELD_ENCRYPTION_KEY may hold several
-# comma-separated keys, the new one first (rotation: docs/readme-safeguarding.md). Changing
+# comma-separated keys, the new one first (rotation: docs/safeguarding.md). Changing
 # DJANGO_SECRET_KEY needs the old one in DJANGO_SECRET_KEY_FALLBACKS until rows are re-encrypted.
 PORTAL_FIELD_ENCRYPTION_KEYS = [k.strip() for k in PORTAL_FIELD_ENCRYPTION_KEY.split(",") if k.strip()]
 if not PORTAL_FIELD_ENCRYPTION_KEYS:
@@ -358,23 +348,16 @@ if not PORTAL_FIELD_ENCRYPTION_KEYS:
 SALT_KEY = PORTAL_FIELD_ENCRYPTION_KEYS
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 
-# --- performance ---
-# benchtools: `manage.py seed_demo --scale N` (bench/seed.py) and, under PORTAL_BENCH=1 only, the
-# bench's R2 reference page (benchtools/urls.py wraps the real urlconf; production never mounts it).
-INSTALLED_APPS += ["benchtools"]
-if env.bool("PORTAL_BENCH", default=False):
-    ROOT_URLCONF = "benchtools.urls"
-
-# --- trust-b ---
+# --- database connections ---
 # With persistent connections (DJANGO_CONN_MAX_AGE > 0) a database restart leaves each web thread
 # holding a dead connection; the health check replaces it at the start of the next request instead
 # of failing that request (bench/restarts.py proves recovery within seconds). No cost when CONN_MAX_AGE=0.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=True)
 
-# --- trust ---
+# --- sessions ---
 # Sessions: cached_db that keeps working when Redis is down (accounts.sessions.SessionStore), and
 # one middleware for staff idle (30 min) and absolute (12 h) timeouts and the 429 on a locked-out
-# sign-in (docs/readme-trust.md).
+# sign-in (docs/trust.md).
 SESSION_ENGINE = "accounts.sessions"
 MIDDLEWARE.insert(MIDDLEWARE.index("accounts.middleware.StaffMFAMiddleware"), "accounts.sessions.SessionSecurityMiddleware")
 

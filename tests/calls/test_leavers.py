@@ -1,5 +1,6 @@
 """A pupil who leaves the school leaves every upcoming call, through the same code as a consent
-withdrawal (services.remove_from_upcoming_calls), run by governance's mark_pupil_left hook."""
+withdrawal (calls.reactions.remove_from_upcoming_calls), run when governance's mark_pupil_left sends
+governance.events.pupil_left."""
 
 import datetime as dt
 
@@ -8,7 +9,7 @@ import pytest
 from calls import services
 from calls.choices import CallStatus
 from calls.models import CallInvitation, JoinLink
-from governance import hooks
+from governance.events import pupil_left
 from governance.services import mark_pupil_left
 from tests.calls.conftest import NOW, TUESDAY_10, join_token, outbox
 from tests.factories import family_holder
@@ -26,7 +27,7 @@ def group_call(book, consented, child_a, child_b):
 
 
 def test_the_calls_app_handles_leavers():
-    assert services.handle_pupil_left in hooks._pupil_left_handlers
+    assert "calls.drop_pupil_who_left" in {lookup_key[0] for lookup_key, *_ in pupil_left.receivers}
 
 
 @pytest.mark.policy("GOV-2")

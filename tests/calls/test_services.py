@@ -6,7 +6,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
-from calls import services
+from calls import services, timetables
 from calls.choices import CallKind, CallStatus
 from calls.models import Call, CallApproval, CallInvitation, HostChecklistTick, JoinAttempt, JoinLink, ParentAgreement
 from consent.choices import Scope
@@ -357,11 +357,10 @@ def test_the_platform_link_comes_from_the_gateway_at_join_time(book, consented, 
 
     book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk], platform=Platform.BIGBLUEBUTTON)
     token = join_token(outbox("call-join")[0])
-    # monkeypatch puts back the provider CallsConfig.ready() registered, for the tests that follow.
-    monkeypatch.setitem(gateway._providers, Platform.BIGBLUEBUTTON, lambda call, pupil, now: f"https://bbb.example.test/{pupil.pk}")
+    monkeypatch.setattr(gateway, "bigbluebutton_link", lambda call, pupil, now: f"https://bbb.example.test/{pupil.pk}")
     outcome = services.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
     refusal = gateway.PlatformAnswer(url="https://bbb.example.test/x", refusal="Two staff must be in the call first.")
-    monkeypatch.setitem(gateway._providers, Platform.BIGBLUEBUTTON, lambda call, pupil, now: refusal)
+    monkeypatch.setattr(gateway, "bigbluebutton_link", lambda call, pupil, now: refusal)
     refused = services.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
 
     assert outcome.platform_url == f"https://bbb.example.test/{child_a.pk}"
@@ -501,8 +500,8 @@ def test_weekly_timetable_lists_the_coming_week_once_per_guardian(book, consente
     book(pupil_ids=[child_b.pk], host=teacher_b, second_staff=ddsl, starts_at=london(2026, 11, 17, 13, 0))
     friday = london(2026, 11, 6, 16, 0)
 
-    first = services.send_weekly_timetables(now=friday)
-    second = services.send_weekly_timetables(now=friday + dt.timedelta(days=1))
+    first = timetables.send_weekly_timetables(now=friday)
+    second = timetables.send_weekly_timetables(now=friday + dt.timedelta(days=1))
 
     mail = outbox("timetable-weekly")
     assert (first, len(mail)) == (1, 1)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from calls import services
+from calls import timetables
 from tests.calls.conftest import consent, london, outbox
 from tests.factories import PupilFactory, parent_of
 
@@ -26,13 +26,13 @@ def _families(school_class, n):
 def test_timetables_take_the_same_queries_for_one_family_as_for_many(book, consented, child_a, class_a):
     book(pupil_ids=[child_a.pk])
     with CaptureQueriesContext(connection) as one_family:
-        assert services.send_weekly_timetables(now=FRIDAY) == 1
+        assert timetables.send_weekly_timetables(now=FRIDAY) == 1
 
     pupils = _families(class_a, 6)
     book(pupil_ids=[child_a.pk, *(p.pk for p in pupils)], starts_at=london(2026, 11, 17, 10, 0))
     book(pupil_ids=[p.pk for p in pupils[:3]], title="Year 3 art", starts_at=london(2026, 11, 18, 13, 0))
     with CaptureQueriesContext(connection) as seven_families:
-        assert services.send_weekly_timetables(now=FRIDAY + dt.timedelta(days=7)) == 7
+        assert timetables.send_weekly_timetables(now=FRIDAY + dt.timedelta(days=7)) == 7
 
     assert len(seven_families) == len(one_family)
     assert len(outbox("timetable-weekly")) == 8
@@ -47,7 +47,7 @@ def test_a_parent_of_two_children_gets_one_timetable_with_both_in_time_order(boo
     book(pupil_ids=[sibling.pk], title="Zara's reading", starts_at=london(2026, 11, 10, 10, 0))
     book(pupil_ids=[child_a.pk, sibling.pk], title="Assembly", starts_at=london(2026, 11, 11, 9, 0))
 
-    services.send_weekly_timetables(now=FRIDAY)
+    timetables.send_weekly_timetables(now=FRIDAY)
 
     [mail] = outbox("timetable-weekly", to=guardian_a.email)
     lines = [line for line in mail.body_text.splitlines() if line.startswith("- ")]

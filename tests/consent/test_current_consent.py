@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from consent import selectors, services
 from consent.choices import Decision, Scope
 from consent.models import ConsentDecision, CurrentConsent
-from governance import retention
+from oversight import retention
 from school import services as school_services
 from school.models import Guardianship, Pupil
 from tests.factories import PupilFactory, parent_of

@@ -7,7 +7,7 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from consent import hooks, selectors, services
+from consent import events, selectors, services
 from consent.choices import Audience, Decision, Method, Scope
 from consent.models import (
     AcceptableUseAcknowledgement,
@@ -28,7 +28,7 @@ def withdrawal_handler():
     """A test-only withdrawal handler standing in for the calls app (CON-3)."""
     calls = []
 
-    def handler(*, pupil, scope, decided_by, now):
+    def handler(sender, *, pupil, scope, decided_by, now, **kwargs):
         calls.append(
             {
                 "pupil": pupil,
@@ -40,10 +40,10 @@ def withdrawal_handler():
         if getattr(handler, "fail", False):
             raise RuntimeError("calls app failed")
 
-    hooks.on_withdrawal(handler)
+    events.consent_withdrawn.connect(handler)
     handler.calls = calls
     yield handler
-    hooks._withdrawal_handlers.remove(handler)
+    events.consent_withdrawn.disconnect(handler)
 
 
 # --- CON-2, CON-5: decisions ---------------------------------------------------------------

@@ -86,7 +86,7 @@ def test_everything_the_image_runs_on_is_in_the_build_context(operator_checkout)
     # The portal's own apps, and the project package the settings, URLs and WSGI entry live in.
     modules = [*settings.INSTALLED_APPS, settings.ROOT_URLCONF, settings.WSGI_APPLICATION]
     local_apps = sorted({name.split(".")[0] for name in modules if (REPO / name.split(".")[0]).is_dir()})
-    assert {"accounts", "calls", "safeguarding", "egps_portal", "benchtools"} <= set(local_apps)
+    assert {"accounts", "calls", "safeguarding", "oversight", "egps_portal"} <= set(local_apps)
     needed = ("manage.py", "gunicorn.conf.py", "requirements.txt", "templates/", "static/", *(f"{app}/" for app in local_apps))
     wanted = {name for name in tracked if name.startswith(needed) or name in needed}
     missing = sorted(wanted - context)
@@ -95,8 +95,8 @@ def test_everything_the_image_runs_on_is_in_the_build_context(operator_checkout)
     assert any(name.startswith("static/") for name in context)
     # Templates and data files inside apps come along too (governance's seeded policy text).
     assert "governance/data/video-conferencing-policy.txt" in context
-    # Tests and benchmarks stay out of the production image.
-    assert not any(name.startswith(("tests/", "bench/")) for name in context)
+    # Tests and benchmarks (and the bench's own Django app) stay out of the production image.
+    assert not any(name.startswith(("tests/", "bench/", "benchtools/")) for name in context)
 
 
 def test_the_real_working_tree_gives_the_same_context_without_local_state():

@@ -60,20 +60,6 @@ def test_a_version_is_published_once_and_only_after_governors_agree():
     assert policy.may_edit_version(already_published=False).allowed
 
 
-@pytest.mark.policy("GOV-1")
-def test_acknowledgement_holds_until_a_later_version_changes_the_guidance():
-    acknowledged = dt.datetime(2026, 10, 1, tzinfo=UTC)
-
-    assert policy.acknowledgement_still_valid(acknowledged_published_at=acknowledged, changes_published_at=[])
-    assert policy.acknowledgement_still_valid(
-        acknowledged_published_at=acknowledged, changes_published_at=[dt.datetime(2025, 1, 1, tzinfo=UTC)]
-    )
-    assert not policy.acknowledgement_still_valid(
-        acknowledged_published_at=acknowledged, changes_published_at=[dt.datetime(2026, 11, 1, tzinfo=UTC)]
-    )
-    assert not policy.acknowledgement_still_valid(acknowledged_published_at=None, changes_published_at=[])
-
-
 def test_a_pupil_is_marked_left_once_and_not_in_advance():
     today = dt.date(2026, 11, 28)
 
@@ -104,22 +90,25 @@ def test_guardian_account_closes_only_when_no_child_remains_and_not_for_staff(ch
 def test_a_record_expires_after_its_period(made_at, years, expired):
     now = dt.datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
-    assert policy.record_expired(made_at=made_at, years=years, now=now) is expired
+    assert (made_at < policy.retention_cutoff(now=now, years=years)) is expired
 
 
 @pytest.mark.policy("GOV-4")
 def test_consent_history_is_kept_while_on_roll_and_for_years_after_leaving():
     today = dt.date(2026, 11, 28)
 
-    assert not policy.leaver_record_expired(left_on=None, years_after_leaving=3, today=today)
-    assert not policy.leaver_record_expired(left_on=dt.date(2023, 11, 29), years_after_leaving=3, today=today)
-    assert policy.leaver_record_expired(left_on=dt.date(2023, 11, 28), years_after_leaving=3, today=today)
+    cutoff = policy.leaver_cutoff(years_after_leaving=3, today=today)
+
+    assert not dt.date(2023, 11, 29) <= cutoff
+    assert dt.date(2023, 11, 28) <= cutoff
 
 
 @pytest.mark.policy("GOV-4")
 def test_safeguarding_records_are_kept_until_the_pupils_25th_birthday():
-    assert not policy.safeguarding_record_expired(date_of_birth=dt.date(2001, 11, 29), today=dt.date(2026, 11, 28))
-    assert policy.safeguarding_record_expired(date_of_birth=dt.date(2001, 11, 28), today=dt.date(2026, 11, 28))
+    cutoff = policy.safeguarding_cutoff(today=dt.date(2026, 11, 28))
+
+    assert not dt.date(2001, 11, 29) <= cutoff
+    assert dt.date(2001, 11, 28) <= cutoff
 
 
 @pytest.mark.parametrize(

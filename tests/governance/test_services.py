@@ -7,7 +7,7 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
 from accounts.choices import Role
-from governance import hooks, selectors, services
+from governance import events, selectors, services
 from governance.models import PolicyVersion
 from notifications.models import OutboxMessage
 from school.models import Pupil
@@ -119,12 +119,12 @@ def test_the_overdue_seed_policy_reminds_the_head_that_the_review_is_overdue(hea
 def left_handler():
     seen = []
 
-    def handler(*, pupil, left_on, by, now):
+    def handler(sender, *, pupil, left_on, by, now, **kwargs):
         seen.append((pupil.pk, left_on, by.pk))
 
-    hooks.on_pupil_left(handler)
+    events.pupil_left.connect(handler)
     yield seen
-    hooks.forget_pupil_left_handler(handler)
+    events.pupil_left.disconnect(handler)
 
 
 @pytest.mark.policy("GOV-2")
@@ -143,15 +143,15 @@ def test_marking_a_pupil_left_runs_the_hooks_closes_the_guardian_account_and_is_
 
 
 def test_a_hook_failure_leaves_the_pupil_on_roll(office, child_a):
-    def broken(**kwargs):
+    def broken(sender, **kwargs):
         raise RuntimeError("calls app failed")
 
-    hooks.on_pupil_left(broken)
+    events.pupil_left.connect(broken)
     try:
         with pytest.raises(RuntimeError):
             services.mark_pupil_left(pupil=child_a, left_on=NOW.date(), by=office, now=NOW)
     finally:
-        hooks.forget_pupil_left_handler(broken)
+        events.pupil_left.disconnect(broken)
 
     child_a.refresh_from_db()
     assert child_a.left_on is None

@@ -33,7 +33,7 @@ GROWN_SCALE = 3
 
 
 def enable_zeal():
-    """Patch Django for zeal once, unless the settings install it (egps_portal/settings/zeal.py)."""
+    """Patch Django for zeal once, unless the settings install it (egps_portal/settings/test.py)."""
     from django.apps import apps
 
     if apps.is_installed("zeal") or getattr(enable_zeal, "done", False):

@@ -3,7 +3,7 @@ every dimension that could fan out (bench.seed adds them; tests/perf/conftest.py
 
 A page whose count grows has a per-row query: fix it with select_related/prefetch_related, an
 annotation or a bulk write. The counts are compared with each other, not pinned to numbers, so
-a page may gain a panel without touching this file; docs/readme-performance.md lists them.
+a page may gain a panel without touching this file; docs/performance.md lists them.
 """
 
 import pytest
@@ -13,7 +13,7 @@ from bench.pages import PAGES
 # Marked so pytest-django sets up the test database the session fixture seeds (in a rolled-back transaction).
 pytestmark = pytest.mark.django_db
 
-# Pages with a known fan-out awaiting a fix in their app (see docs/readme-performance.md). strict:
+# Pages with a known fan-out awaiting a fix in their app (see docs/performance.md). strict:
 # once the app is fixed the test passes, the xfail turns into a failure and this entry goes.
 # Pages whose queries grow with the data, each with its cause and fix (strict: an XPASS fails).
 KNOWN_FANOUT: dict[str, str] = {}

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from portal.csv import csv_response, safe_cell
+from toolkit.csv import csv_response, safe_cell
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from django import forms
 from django.conf import settings
 from django.utils import translation
 
-from portal.forms import DateInput, DateTimeLocalInput, TimeInput
+from toolkit.forms import DateInput, DateTimeLocalInput, TimeInput
 
 PORTAL_APPS = [
     "accounts",

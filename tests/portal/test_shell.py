@@ -1,4 +1,4 @@
-"""The shell every page shares (templates/base.html, portal.context_processors, portal.registry,
+"""The shell every page shares (templates/base.html, portal.context_processors, toolkit.registry,
 accounts.models.User.roles): built cheaply, and never stale about who may do what."""
 
 import pytest
@@ -9,10 +9,10 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from accounts.choices import PARENT, Role
 from accounts.models import User
-from portal import registry
-from portal.registry import RolesOnly, nav_for
 from school.models import Guardianship
 from tests.factories import staff_user
+from toolkit import registry
+from toolkit.registry import RolesOnly, nav_for
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,7 @@
 """Protection at rest and append-only records (SG-4, GOV-3): nothing edits or deletes a concern."""
 
+import datetime as dt
+
 import pytest
 from auditlog.models import LogEntry
 from django.contrib import admin
@@ -7,11 +9,13 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
 from safeguarding import models, services
-from safeguarding.models import AppendOnlyError, Concern, ConcernEntry
+from safeguarding.models import AppendOnlyError, Concern, ConcernEntry, DslAbsence
 
 from .conftest import ACTION_TAKEN, CHILDS_WORDS, WHAT_HAPPENED
 
 pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
 
 CONTENT_MODELS = [
     models.Concern,
@@ -92,3 +96,19 @@ def test_no_admin_page_shows_concern_content():
 def test_nothing_about_a_concern_is_in_its_name(concern):
     assert str(concern) == f"Concern {concern.reference}"
     assert WHAT_HAPPENED not in str(concern.entries.model(concern=concern, kind="note", text=WHAT_HAPPENED))
+
+
+@pytest.mark.policy("SG-2")
+@pytest.mark.parametrize(
+    ("now", "unavailable"),
+    [
+        (NOW - dt.timedelta(seconds=1), False),
+        (NOW, True),
+        (NOW + dt.timedelta(hours=2), True),
+        (NOW + dt.timedelta(hours=3), False),  # the end is exclusive: back at 13:00
+    ],
+)
+def test_unavailability_covers_its_start_up_to_its_end(dsl, head, now, unavailable):
+    DslAbsence.objects.create(user=dsl, starts_at=NOW, ends_at=NOW + dt.timedelta(hours=3), recorded_by=head, recorded_at=NOW)
+
+    assert DslAbsence.objects.covering(now).filter(user=dsl).exists() is unavailable

@@ -53,22 +53,6 @@ def test_a_school_without_a_dsl_team_alerts_the_headteacher():
     assert routing.recipient_ids == {9}
 
 
-@pytest.mark.policy("SG-2")
-@pytest.mark.parametrize(
-    ("now", "unavailable"),
-    [
-        (NOW - dt.timedelta(seconds=1), False),
-        (NOW, True),
-        (NOW + dt.timedelta(hours=2), True),
-        (NOW + dt.timedelta(hours=3), False),  # the end is exclusive: back at 13:00
-    ],
-)
-def test_unavailability_covers_its_start_up_to_its_end(now, unavailable):
-    periods = [(NOW, NOW + dt.timedelta(hours=3))]
-
-    assert policy.is_unavailable(periods, now) is unavailable
-
-
 @pytest.mark.policy("SG-3")
 @pytest.mark.parametrize(
     ("roles", "may_read"),

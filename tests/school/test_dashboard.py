@@ -4,9 +4,9 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from portal.registry import Panel, child_sections_for
 from school import dashboard
 from tests.factories import PupilFactory, parent_of
+from toolkit.registry import Panel, child_sections_for
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 
 from calls.choices import CallStatus
-from portal.registry import panels_for
 from sessionlogs import services
 from sessionlogs.choices import Attendance, ContactMethod, NumberUsed
 from sessionlogs.models import SessionLog, WelfareContact
+from toolkit.registry import panels_for
 
 from .factories import TUESDAY_10AM, join
 

@@ -138,7 +138,7 @@ TABLE = {
     "account_login": [PUBLIC_PAGE],
     "account_logout": [PUBLIC_PAGE],
     "account_inactive": [PUBLIC_PAGE],
-    "account_signup": [PUBLIC_PAGE],  # sign-up is closed: the page says so (accounts.adapter)
+    "account_signup": [PUBLIC_PAGE],  # sign-up is closed: the page says so (portal.adapter)
     "account_reauthenticate": [SIGNED_IN_PAGE],
     "account_email": [SIGNED_IN_PAGE],
     "account_email_verification_sent": [PUBLIC_PAGE],

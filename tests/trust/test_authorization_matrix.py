@@ -11,6 +11,9 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.models import User
+from school.models import Pupil
+
 from . import authz_table as table
 from .conftest import CONCERN_MARKER, FOLLOW_UP_MARKER, ROLES, client_for, rolled_back
 
@@ -54,9 +57,9 @@ def _admin_kwargs(name, params):
     if "app_label" in params:
         return {"app_label": "safeguarding"}
     if "content_type_id" in params:
-        return {"content_type_id": ContentType.objects.get_for_model(apps.get_model("school.Pupil")).pk, "object_id": 1}
+        return {"content_type_id": ContentType.objects.get_for_model(Pupil).pk, "object_id": 1}
     if name == "admin:auth_user_password_change":
-        return {"id": apps.get_model("accounts.User").objects.order_by("pk").values_list("pk", flat=True).first()}
+        return {"id": User.objects.order_by("pk").values_list("pk", flat=True).first()}
     app_model = name.split(":")[1].rsplit("_", 1)[0]
     for model in apps.get_models():
         if f"{model._meta.app_label}_{model._meta.model_name}" == app_model:

@@ -2,7 +2,7 @@
 with sensible bounds; a bad value gets a clear message or a 404, never a 500, and changes nothing.
 
 First the issue's examples, each sent through HTTP as an attacker would; then the rule itself
-(portal.pagination, portal.forms, the booking bounds, the settings' maxima) beyond the examples.
+(toolkit.pagination, toolkit.forms, the booking bounds, the settings' maxima) beyond the examples.
 tests/trust/test_fuzz_urls.py sends hostile values to every parameter the portal reads.
 
 Run: python -m pytest tests/trust/test_bounded_input.py -q
@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calls import policy as calls_policy
-from portal.forms import LATEST_DATE, MAX_ID, IdField, SchoolDateField, SearchField
-from portal.pagination import MAX_PAGE, requested_page
+from toolkit.forms import LATEST_DATE, MAX_ID, IdField, SchoolDateField, SearchField
+from toolkit.pagination import MAX_PAGE, requested_page
 
 from .conftest import BOOKED_AT, LONDON, rolled_back, signed_in
 from .test_hostile_input import _booking_base, _school_settings_base

@@ -33,7 +33,7 @@ from django.utils.functional import cached_property
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from portal.converters import TextConverter
+from toolkit.converters import TextConverter
 
 from . import authz_table as table
 from .conftest import ROLES, rolled_back

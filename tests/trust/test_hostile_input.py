@@ -67,7 +67,7 @@ DATE = st.one_of(st.dates().map(dt.date.isoformat), st.sampled_from(ODD_DATES), 
 TIME = st.one_of(st.times().map(lambda t: t.strftime("%H:%M")), st.sampled_from(["25:00", "12:60", "-1:00", "24:00"]), TEXT)
 DATETIME = st.one_of(st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M")), DATE, TEXT)
 # Id fields where an id beyond 64 bits is a known 500 (test_out_of_range_ids_do_not_break_forms below and
-# docs/readme-trust.md) are fuzzed inside the range ("ids": on SQLite only; "id64": everywhere); the overflow
+# docs/trust.md) are fuzzed inside the range ("ids": on SQLite only; "id64": everywhere); the overflow
 # itself has its own test, which turns red once the form is fixed.
 FITS_64_BITS = st.one_of(st.integers(-(2**63), 2**63 - 1).map(str), st.sampled_from(NUMBERS[:5]), TEXT)
 IDS = FITS_64_BITS if connection.vendor == "sqlite" else INT
@@ -269,7 +269,7 @@ def test_no_input_breaks_a_form_or_changes_anything_it_refuses(world, case, data
         assert after == before
 
 
-# Ids beyond what a bigint holds: refused as invalid choices (portal.forms), never a 500.
+# Ids beyond what a bigint holds: refused as invalid choices (toolkit.forms), never a 500.
 OVERFLOWING = [
     ("raise concern", "pupils"),
     ("booking", "pupils"),

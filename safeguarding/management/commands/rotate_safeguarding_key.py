@@ -1,4 +1,4 @@
-"""Re-encrypt every safeguarding text under the newest key (docs/readme-safeguarding.md).
+"""Re-encrypt every safeguarding text under the newest key (docs/safeguarding.md).
 
 Run after putting the new key first in PORTAL_FIELD_ENCRYPTION_KEY (old keys after it). Only
 ciphertext changes: the plain text is the same, and nothing else in the row is touched. If any

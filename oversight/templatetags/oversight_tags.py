@@ -1,0 +1,35 @@
+"""Small filters for the oversight pages (the compliance overview, a family's data)."""
+
+import datetime as dt
+
+from django import template
+from django.utils import formats, timezone
+
+register = template.Library()
+
+
+@register.filter
+def label(key: str) -> str:
+    """'decided_at' -> 'Decided at'."""
+    return str(key).replace("_", " ").capitalize()
+
+
+@register.filter
+def show(value) -> str:
+    """A value from a family's data as a person reads it (UK dates, Yes/No)."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dt.datetime):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "DATE_FORMAT")
+    if isinstance(value, list):
+        return "; ".join(" ".join(show(v) for v in item.values()) if isinstance(item, dict) else show(item) for item in value)
+    return str(value)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "")

@@ -1,0 +1,127 @@
+"""Collects dashboard panels, navigation and demo seeders from the apps that register them.
+
+Each app registers its `dashboard` module in its AppConfig.ready() (`register_dashboard`); the
+module offers `panels(request, now)` returning Panel objects and `nav_items(user)` returning
+NavItem objects, so the home page and menu grow with the apps without one file that knows them
+all. An app with demo data registers its `demo.seed(now)` the same way (`register_demo_seeder`).
+Both run in the order the apps are ready (INSTALLED_APPS order).
+
+The menu is on every page, so it is built once per set of roles and kept in the process:
+`nav_items(user)` is handed a RolesOnly stand-in that has the user's roles and whether they
+have children linked, and nothing else, so an app whose menu would depend on more fails loudly.
+"""
+
+from dataclasses import dataclass, field
+
+from django.urls import get_script_prefix, get_urlconf
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+    order: int = 50
+    # "attention" panels are drawn with a warning edge: something needs doing.
+    attention: bool = False
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    order: int = 50
+
+
+# Filled by each app's AppConfig.ready(), once per process.
+_dashboards: list = []
+_demo_seeders: list = []
+
+
+def register_dashboard(module) -> None:
+    """An app offers its panels, menu items and child-page sections (its dashboard module)."""
+    if module not in _dashboards:
+        _dashboards.append(module)
+
+
+def register_demo_seeder(seed) -> None:
+    """An app adds its demo data: `seed(now)`, idempotent, run by `manage.py demo`."""
+    if seed not in _demo_seeders:
+        _demo_seeders.append(seed)
+
+
+def demo_seeders() -> list:
+    return list(_demo_seeders)
+
+
+def _modules():
+    yield from _dashboards
+
+
+def panels_for(request, now) -> list[Panel]:
+    found = [p for module in _modules() for p in module.panels(request, now)]
+    return sorted(found, key=lambda p: p.order)
+
+
+@dataclass(frozen=True)
+class RolesOnly:
+    """All that a menu may depend on (accounts.models.User.roles and has_children)."""
+
+    roles: frozenset
+    has_children: bool
+    is_authenticated = True
+
+
+# (roles, has_children, urlconf, script prefix) -> the menu; at most a few dozen role sets.
+_menus: dict[tuple, tuple[NavItem, ...]] = {}
+
+
+def forget_menus():
+    _menus.clear()
+
+
+def nav_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    who = RolesOnly(roles=user.roles, has_children=user.has_children)
+    key = (who.roles, who.has_children, get_urlconf(), get_script_prefix())
+    menu = _menus.get(key)
+    if menu is None:
+        found = [item for module in _modules() for item in module.nav_items(who)]
+        menu = _menus[key] = tuple(sorted(found, key=lambda i: i.order))
+    return list(menu)
+
+
+def child_sections_for(request, pupil, now, *, audience: str) -> list[Panel]:
+    """Sections other apps add to a child's page (consent, calls...). Optional per app:
+    `child_sections(request, pupil, now, audience)` in <app>/dashboard.py, where audience is
+    "family" (a parent's page) or "staff" (the staff pupil page)."""
+    found = []
+    for module in _modules():
+        offer = getattr(module, "child_sections", None)
+        if offer is not None:
+            found.extend(offer(request, pupil, now, audience))
+    return sorted(found, key=lambda p: p.order)
+
+
+def call_sections_for(request, call, now) -> list[Panel]:
+    """Sections apps above calls add to a call's staff page (the session log link). Optional per
+    app: `call_sections(request, call, now)` in <app>/dashboard.py."""
+    found = []
+    for module in _modules():
+        offer = getattr(module, "call_sections", None)
+        if offer is not None:
+            found.extend(offer(request, call, now))
+    return sorted(found, key=lambda p: p.order)
+
+
+def chronology_sections_for(request, pupil, now) -> list[Panel]:
+    """Sections apps above safeguarding add to a pupil's safeguarding chronology (the DSL team's
+    follow-up contacts). Optional per app: `chronology_sections(request, pupil, now)` in
+    <app>/dashboard.py. The chronology is the DSL team's page, so a section shows only to them."""
+    found = []
+    for module in _modules():
+        offer = getattr(module, "chronology_sections", None)
+        if offer is not None:
+            found.extend(offer(request, pupil, now))
+    return sorted(found, key=lambda p: p.order)

@@ -184,11 +184,11 @@ class SafeguardingFollowUps(RecordType):
     key = "safeguarding_follow_ups"
     setting = "safeguarding"
     label = "Safeguarding follow-up contacts"
-    model_label = "sessionlogs.WelfareContact"
+    model_class = WelfareContact
     date_field = "contacted_at"
 
     def expired_in(self, model, now):
-        born_before = policy.add_years(timezone.localdate(now), -self.period()["until_age"])
+        born_before = policy.safeguarding_cutoff(today=timezone.localdate(now), until_age=self.period()["until_age"])
         return model._default_manager.filter(safeguarding_follow_up=True, pupil__date_of_birth__lte=born_before)
 
     def describe(self, row):

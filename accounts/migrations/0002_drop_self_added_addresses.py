@@ -1,6 +1,6 @@
 """Issue 16: addresses people added to their own account at /accounts/email/ were never proved.
 
-The page is now read-only (accounts.views.email_address). Any allauth address row that is not
+The page is now read-only (portal.account_views.email_address). Any allauth address row that is not
 the account's own sign-in address was added that way, so it goes: it could receive password
 resets and notices for an account its holder never proved they own. An account whose sign-in
 address itself was changed there shows in the audit log (auditlog records User changes); that

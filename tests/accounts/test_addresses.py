@@ -159,7 +159,7 @@ def test_an_account_holding_another_familys_address_cannot_read_their_join_email
 
 @pytest.mark.policy("GOV-4")
 def test_a_familys_data_download_holds_only_mail_written_for_their_account(parent_a, guardian_a, child_a):
-    from governance.familydata import messages_to
+    from oversight.familydata import messages_to
 
     OutboxMessage.objects.create(kind="k", recipient_email=guardian_a.email, recipient_user=parent_a, subject="Theirs",
                                  body_text="b", dedupe_key="theirs")

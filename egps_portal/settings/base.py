@@ -384,3 +384,46 @@ if _database_password and DATABASES["default"]["ENGINE"] == "django.db.backends.
     if DATABASES["default"].get("PASSWORD") not in (None, "", _database_password):
         raise ImproperlyConfigured("DATABASE_URL has a password and POSTGRES_PASSWORD is another: set one.")
     DATABASES["default"]["PASSWORD"] = _database_password
+
+# --- Staff sign-in with Microsoft or Google ---
+# Staff may sign in with the school's Microsoft 365 (Entra ID) or Google Workspace account; parents
+# and anyone else keep email and password, which also stays as every staff member's fallback. Only
+# existing staff accounts are matched, never created (accounts.sso; set-up: docs/platforms-sso.md).
+# A provider with no client ID is absent: no button, and its sign-in URL refuses.
+from accounts.sso_config import SSOConfigError, google_provider, microsoft_provider  # noqa: E402
+
+INSTALLED_APPS += [
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.microsoft",
+    "allauth.socialaccount.providers.google",
+]
+SOCIALACCOUNT_ADAPTER = "accounts.sso.StaffSocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {}
+try:
+    if env.str("PORTAL_MICROSOFT_CLIENT_ID", default=""):
+        SOCIALACCOUNT_PROVIDERS["microsoft"] = microsoft_provider(
+            client_id=env.str("PORTAL_MICROSOFT_CLIENT_ID"),
+            secret=env.str("PORTAL_MICROSOFT_CLIENT_SECRET", default=""),
+            tenant=env.str("PORTAL_MICROSOFT_TENANT", default=""),
+            domains=env.list("PORTAL_MICROSOFT_DOMAINS", default=[]),
+        )
+    if env.str("PORTAL_GOOGLE_CLIENT_ID", default=""):
+        SOCIALACCOUNT_PROVIDERS["google"] = google_provider(
+            client_id=env.str("PORTAL_GOOGLE_CLIENT_ID"),
+            secret=env.str("PORTAL_GOOGLE_CLIENT_SECRET", default=""),
+            workspace_domain=env.str("PORTAL_GOOGLE_WORKSPACE_DOMAIN", default=""),
+        )
+except SSOConfigError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+# No sign-up, no joining accounts by email address, no tokens kept: the adapter matches and connects.
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# Off: staff signing in this way still need the portal's TOTP. On: a Microsoft sign-in whose ID token
+# says multi-factor was used (amr contains "mfa") counts as the portal's second factor. Google's ID
+# token says nothing about 2-Step Verification, so Google sign-ins count only when the school also
+# states that its Workspace enforces 2SV for all staff (PORTAL_GOOGLE_TRUSTS_WORKSPACE_2SV).
+PORTAL_SSO_TRUSTS_IDP_MFA = env.bool("PORTAL_SSO_TRUSTS_IDP_MFA", default=False)
+PORTAL_GOOGLE_TRUSTS_WORKSPACE_2SV = env.bool("PORTAL_GOOGLE_TRUSTS_WORKSPACE_2SV", default=False)

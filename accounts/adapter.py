@@ -19,6 +19,12 @@ class PortalAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
 
+    def get_login_stages(self):
+        """allauth's stages, with the TOTP prompt skipped when a trusted identity provider did MFA."""
+        from .sso import login_stages
+
+        return login_stages(super().get_login_stages())
+
     def send_mail(self, template_prefix, email, context):
         from notifications.services import notify
 

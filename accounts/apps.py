@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from . import sso  # noqa: F401  (connects its user_logged_in receiver)
         from .models import StaffRole, User
 
         auditlog.register(User, exclude_fields=["password", "last_login"])

@@ -12,6 +12,8 @@ admin.site.site_header = "EGPS Portal administration"
 urlpatterns = [
     path("", portal_views.home, name="home"),
     path("healthz", portal_views.healthz, name="healthz"),
+    # Staff sign-in with Microsoft: the portal's checks on allauth's own paths (accounts.sso).
+    path("accounts/", include("accounts.sso_urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("governance.urls")),
     path("school/", include("school.urls")),

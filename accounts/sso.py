@@ -22,12 +22,14 @@ from allauth.mfa.stages import AuthenticateStage as AllauthAuthenticateStage
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from allauth.socialaccount.internal import jwtkit
+from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.base import AuthProcess
 from allauth.socialaccount.providers.microsoft.views import MicrosoftGraphOAuth2Adapter
 from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
 from django.conf import settings
 from django.dispatch import receiver
+from django.http import Http404
 from django.shortcuts import render
 
 from .choices import PARENT
@@ -163,6 +165,13 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_auto_signup_allowed(self, request, sociallogin):
         return False
 
+    def get_provider(self, request, provider, client_id=None):
+        """A provider with no client ID set is not there at all: its sign-in URLs answer 404."""
+        try:
+            return super().get_provider(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404("This way of signing in is not set up.") from None
+
     def pre_social_login(self, request, sociallogin):
         provider_id = sociallogin.account.provider
         provider_name = sociallogin.provider.name
@@ -195,7 +204,9 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
             if PARENT in user.roles:
                 refuse(request, provider_name, "Parents and carers sign in with their email address and password.")
             refuse(request, provider_name, f"The school has no staff account with the address {address}.")
-        return user
+        # A fresh copy to connect: allauth keeps the user in the session (serialised) while it asks
+        # for a TOTP code, and the roles read above are cached on this instance.
+        return type(user)._default_manager.get(pk=user.pk)
 
 
 # --- Multi-factor ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ the code and reads the profile over HTTP itself. Refusals must leave nothing beh
 """
 
 import functools
+import html
 import os
 import subprocess
 import sys
@@ -23,7 +24,6 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.sso import StaffSocialAccountAdapter
 from accounts.sso_config import google_provider, microsoft_provider
-from notifications.models import OutboxMessage
 from tests.accounts.fake_idp import MICROSOFT_CONSUMERS_TENANT, FakeIdentityProvider, forwarding_session
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +105,7 @@ def _rows():
 
 def _assert_refused(response, before, text=REFUSED):
     assert response.status_code == 403, response.content.decode()[:500]
-    assert text in response.content.decode()
+    assert text in html.unescape(response.content.decode())
     assert _rows() == before
 
 
@@ -144,13 +144,6 @@ def test_a_second_microsoft_sign_in_uses_the_same_connection(client, idp, teache
     assert response.status_code == 302
     assert _signed_in_user_id(client) == str(teacher.pk)
     assert SocialAccount.objects.filter(user=teacher).count() == 1
-
-
-def test_staff_get_told_when_a_microsoft_account_is_connected(client, idp, teacher, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        _sign_in_with(client, idp, "microsoft", _microsoft_person(teacher))
-
-    assert OutboxMessage.objects.filter(recipient_email=teacher.email).exists()
 
 
 def test_an_account_of_another_tenant_is_refused(client, idp, teacher):
@@ -280,7 +273,7 @@ def test_a_signed_in_parent_cannot_connect_a_microsoft_account(client, idp, pare
 def test_a_callback_without_a_state_of_ours_signs_nobody_in(client, teacher):
     response = client.get(reverse("microsoft_callback"), {"code": "stolen", "state": "made-up"})
 
-    assert response.status_code in (200, 400, 403)
+    assert 400 <= response.status_code < 500
     assert _signed_in_user_id(client) is None
 
 

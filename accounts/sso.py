@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 # Where the checked claims of Microsoft's ID token are kept, next to Graph's profile, in the
 # social account's extra_data (no secret: ids, the sign-in name and how the user signed in).
-ID_TOKEN_CLAIMS = "portal_id_token"
+ID_TOKEN_CLAIMS = "portal_id_token"  # noqa: S105  (a key name, not a secret)
 # sociallogin.state flag: this sign-in's multi-factor check was done by the identity provider.
 STATE_IDP_MFA = "portal_idp_mfa"
 # Session record of the same, read by accounts.middleware.StaffMFAMiddleware.
@@ -253,7 +253,4 @@ def idp_mfa_satisfied(request) -> bool:
     record = request.session.get(SESSION_IDP_MFA)
     if not record or record.get("user") != str(request.user.pk):
         return False
-    if record.get("provider") == "google" and not settings.PORTAL_GOOGLE_TRUSTS_WORKSPACE_2SV:
-        return False
-    return True
-
+    return not (record.get("provider") == "google" and not settings.PORTAL_GOOGLE_TRUSTS_WORKSPACE_2SV)

@@ -51,8 +51,7 @@ def google_provider(*, client_id, secret, workspace_domain):
     """allauth's `google` provider, restricted to one Google Workspace domain."""
     if not (client_id and secret and workspace_domain):
         raise SSOConfigError(
-            "Google sign-in needs PORTAL_GOOGLE_CLIENT_ID, PORTAL_GOOGLE_CLIENT_SECRET and "
-            "PORTAL_GOOGLE_WORKSPACE_DOMAIN."
+            "Google sign-in needs PORTAL_GOOGLE_CLIENT_ID, PORTAL_GOOGLE_CLIENT_SECRET and PORTAL_GOOGLE_WORKSPACE_DOMAIN."
         )
     domain = workspace_domain.strip().lower()
     return {

@@ -69,7 +69,14 @@ def _microsoft_person(user_or_upn, *, tid=TENANT, amr=("pwd", "mfa"), mail=None,
     upn = user_or_upn if isinstance(user_or_upn, str) else user_or_upn.email
     return {
         "claims": {"tid": tid, "oid": oid, "preferred_username": upn, "amr": list(amr), "name": "Someone"},
-        "profile": {"id": oid, "userPrincipalName": upn, "mail": mail or upn, "displayName": "Someone", "givenName": "Some", "surname": "One"},
+        "profile": {
+            "id": oid,
+            "userPrincipalName": upn,
+            "mail": mail or upn,
+            "displayName": "Someone",
+            "givenName": "Some",
+            "surname": "One",
+        },
     }
 
 
@@ -117,13 +124,16 @@ def test_staff_of_the_school_tenant_signs_in_with_microsoft(client, idp, teacher
 
     response, authorize_url = _sign_in_with(client, idp, "microsoft", _microsoft_person(teacher))
 
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
     assert _signed_in_user_id(client) == str(teacher.pk)
     # The school's tenant endpoint, never /common or /organizations, with PKCE.
     url = urlsplit(authorize_url)
-    assert url.hostname == "login.microsoftonline.com" and url.path == f"/{TENANT}/oauth2/v2.0/authorize"
+    assert url.hostname == "login.microsoftonline.com"
+    assert url.path == f"/{TENANT}/oauth2/v2.0/authorize"
     query = parse_qs(url.query)
-    assert query["code_challenge_method"] == ["S256"] and "openid" in query["scope"][0].split()
+    assert query["code_challenge_method"] == ["S256"]
+    assert "openid" in query["scope"][0].split()
     # allauth itself fetched the token, discovery, keys and the Graph profile.
     served = {path for _, path in idp.requests}
     assert {f"login.microsoftonline.com/{TENANT}/oauth2/v2.0/token", "graph.microsoft.com/v1.0/me"} <= served
@@ -354,14 +364,16 @@ def test_a_microsoft_sign_in_without_mfa_still_needs_totp(client, idp, settings,
     _sign_in_with(client, idp, "microsoft", _microsoft_person(teacher, amr=("pwd",)))
 
     response = client.get(reverse("home"))
-    assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
 
 
 def test_idp_mfa_is_not_trusted_unless_the_school_says_so(client, idp, teacher, enforce_mfa):
     _sign_in_with(client, idp, "microsoft", _microsoft_person(teacher, amr=("pwd", "mfa")))
 
     response = client.get(reverse("home"))
-    assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
 
 
 def test_turning_trust_off_takes_effect_on_the_next_page(client, idp, settings, teacher, enforce_mfa):
@@ -384,7 +396,8 @@ def test_staff_with_totp_are_not_asked_for_it_after_trusted_microsoft_mfa(client
 
     response, _ = _sign_in_with(client, idp, "microsoft", _microsoft_person(teacher))
 
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
     assert _signed_in_user_id(client) == str(teacher.pk)
 
 
@@ -393,7 +406,8 @@ def test_staff_with_totp_are_asked_for_it_when_idp_mfa_is_not_trusted(client, id
 
     response, _ = _sign_in_with(client, idp, "microsoft", _microsoft_person(teacher))
 
-    assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_authenticate")
     assert _signed_in_user_id(client) is None
 
 
@@ -432,7 +446,8 @@ def test_a_password_sign_in_never_counts_as_idp_mfa(client, idp, settings, teach
 def test_the_sign_in_page_shows_the_configured_providers(client):
     page = client.get(reverse("account_login")).content.decode()
 
-    assert "Sign in with Microsoft" in page and "Sign in with Google" in page
+    assert "Sign in with Microsoft" in page
+    assert "Sign in with Google" in page
     assert f'action="{reverse("microsoft_login")}' in page
 
 
@@ -442,7 +457,8 @@ def test_no_buttons_and_no_sign_in_when_nothing_is_configured(client, settings, 
     page = client.get(reverse("account_login")).content.decode()
     started = client.post(reverse("microsoft_login"), {"process": "login"})
 
-    assert "Sign in with Microsoft" not in page and "Sign in with Google" not in page
+    assert "Sign in with Microsoft" not in page
+    assert "Sign in with Google" not in page
     assert started.status_code == 404
     assert _signed_in_user_id(client) is None
 
@@ -452,7 +468,12 @@ def _settings_in_subprocess(env_extra):
     env |= {"DJANGO_SETTINGS_MODULE": "egps_portal.settings.base", **env_extra}
     code = "from django.conf import settings; import json; print(json.dumps(settings.SOCIALACCOUNT_PROVIDERS))"
     return subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], check=False
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        check=False,
     )
 
 
@@ -493,10 +514,12 @@ def test_a_half_configured_microsoft_sign_in_stops_start_up(env_extra, message):
 
     result = _settings_in_subprocess(env)
 
-    assert result.returncode != 0 and message in result.stderr
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_google_without_a_workspace_domain_stops_start_up():
     result = _settings_in_subprocess({"PORTAL_GOOGLE_CLIENT_ID": "cid", "PORTAL_GOOGLE_CLIENT_SECRET": "s"})
 
-    assert result.returncode != 0 and "PORTAL_GOOGLE_WORKSPACE_DOMAIN" in result.stderr
+    assert result.returncode != 0
+    assert "PORTAL_GOOGLE_WORKSPACE_DOMAIN" in result.stderr

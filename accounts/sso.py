@@ -242,6 +242,18 @@ def record_idp_mfa(sender, request, user, **kwargs):
         request.session.pop(SESSION_IDP_MFA, None)
 
 
+def keep_sign_in_secrets_out_of_the_admin():
+    """Client secrets live in the environment only (accounts/sso_config.py): the Django admin offers
+    no "Social applications" form to type one into the database, nor tokens (never stored).
+    Connections (SocialAccount) stay in the admin, so a lost or wrong one can be removed."""
+    from allauth.socialaccount.models import SocialToken
+    from django.contrib import admin
+
+    for model in (SocialApp, SocialToken):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+
+
 def idp_mfa_satisfied(request) -> bool:
     """Whether this session's sign-in counts as multi-factor through a trusted identity provider.
 

@@ -145,6 +145,15 @@ def test_staff_of_the_school_tenant_signs_in_with_microsoft(client, idp, teacher
     assert client.get(reverse("home")).status_code == 200
 
 
+def test_another_address_the_school_holds_for_the_staff_member_matches(client, idp, teacher):
+    EmailAddress.objects.create(user=teacher, email=f"t.teacher@{DOMAIN}", verified=True, primary=False)
+
+    response, _ = _sign_in_with(client, idp, "microsoft", _microsoft_person(f"t.teacher@{DOMAIN}"))
+
+    assert response.status_code == 302
+    assert _signed_in_user_id(client) == str(teacher.pk)
+
+
 def test_a_second_microsoft_sign_in_uses_the_same_connection(client, idp, teacher):
     _sign_in_with(client, idp, "microsoft", _microsoft_person(teacher))
     client.logout()

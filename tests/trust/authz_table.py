@@ -156,8 +156,8 @@ TABLE = {
     "google_login_by_token": [GET((), denied=NOT_FOUND, anonymous=NOT_FOUND)],
     "socialaccount_connections": [SIGNED_IN_PAGE],
     "socialaccount_login_cancelled": [PUBLIC_PAGE],
-    "socialaccount_login_error": [PUBLIC_PAGE],
-    "socialaccount_signup": [PUBLIC_PAGE],  # no pending sign-in: back to the sign-in page
+    "socialaccount_login_error": [GET((), denied=401, anonymous=401)],  # allauth's "sign-in failed" page
+    "socialaccount_signup": [GET((), denied=LOGIN)],  # sign-up is closed; no pending sign-in: back to sign-in
     # Nothing to deactivate or show before an authenticator exists (the cast has none).
     "mfa_deactivate_totp": [GET((), denied=NOT_FOUND)],
     "mfa_view_recovery_codes": [GET((), denied=NOT_FOUND)],

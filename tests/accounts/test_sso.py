@@ -214,7 +214,11 @@ def test_the_unverified_mail_attribute_is_never_used_to_match(client, idp, teach
     assert _signed_in_user_id(client) is None
 
 
-def test_a_guest_in_the_school_tenant_is_refused(client, idp, teacher):
+def test_a_guest_in_the_school_tenant_is_refused(client, idp, settings, teacher):
+    # Even with the tenant's onmicrosoft.com domain listed, where guests' UPNs live.
+    settings.SOCIALACCOUNT_PROVIDERS["microsoft"] = microsoft_provider(
+        client_id=MS_CLIENT, secret=MS_SECRET, tenant=TENANT, domains=[DOMAIN, "school.onmicrosoft.com"]
+    )
     before = _rows()
 
     guest_upn = f"{teacher.email.replace('@', '_')}#EXT#@school.onmicrosoft.com"

@@ -62,3 +62,21 @@ def google_provider(*, client_id, secret, workspace_domain):
         "AUTH_PARAMS": {"hd": domain, "prompt": "select_account"},
         "OAUTH_PKCE_ENABLED": True,
     }
+
+
+def authorize_origins(providers: dict) -> list[str]:
+    """Where the "Sign in with ..." forms send the browser: the Content-Security-Policy's
+    form-action must allow these origins, since browsers apply it to the redirect after a form
+    is posted (the portal answers the POST with a redirect to the provider's sign-in page)."""
+    origins = []
+    if "microsoft" in providers:
+        login_url = providers["microsoft"]["APPS"][0]["settings"].get("login_url", "https://login.microsoftonline.com")
+        origins.append(_origin(login_url))
+    if "google" in providers:
+        origins.append("https://accounts.google.com")
+    return origins
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"

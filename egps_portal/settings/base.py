@@ -390,7 +390,7 @@ if _database_password and DATABASES["default"]["ENGINE"] == "django.db.backends.
 # and anyone else keep email and password, which also stays as every staff member's fallback. Only
 # existing staff accounts are matched, never created (accounts.sso; set-up: docs/platforms-sso.md).
 # A provider with no client ID is absent: no button, and its sign-in URL refuses.
-from accounts.sso_config import SSOConfigError, google_provider, microsoft_provider  # noqa: E402
+from accounts.sso_config import SSOConfigError, authorize_origins, google_provider, microsoft_provider  # noqa: E402
 
 INSTALLED_APPS += [
     "allauth.socialaccount",
@@ -415,6 +415,8 @@ try:
         )
 except SSOConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
+# The sign-in buttons post a form that redirects to the provider: CSP form-action must allow it.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += authorize_origins(SOCIALACCOUNT_PROVIDERS)
 # No sign-up, no joining accounts by email address, no tokens kept: the adapter matches and connects.
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False

@@ -8,6 +8,10 @@ userinfo. The vendors' hostnames are reached through `forwarding_session()`: a r
 whose transport sends https://login.microsoftonline.com/... to this server (and refuses any other
 host), so allauth's own HTTP code runs unchanged and nothing goes to the internet.
 
+A browser test instead points allauth's Microsoft app at the fake directly (its documented
+`login_url` / `graph_url` app settings, http://127.0.0.1:<port>/<vendor host>), so Chromium can
+reach the authorize page; the fake then names itself by that address in discovery and tokens.
+
 A test says who signs in at the provider next with `idp.sign_in_as(...)`.
 """
 
@@ -31,6 +35,7 @@ GOOGLE_ACCOUNTS = "accounts.google.com"
 GOOGLE_OAUTH2 = "oauth2.googleapis.com"
 GOOGLE_APIS = "www.googleapis.com"
 VENDOR_HOSTS = (MICROSOFT_LOGIN, MICROSOFT_GRAPH, GOOGLE_ACCOUNTS, GOOGLE_OAUTH2, GOOGLE_APIS)
+FORWARDED_HEADER = "X-Fake-IdP-Forwarded"
 # Personal Microsoft accounts (outlook.com, hotmail.com) all sign in under this tenant ID.
 MICROSOFT_CONSUMERS_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
 
@@ -90,7 +95,7 @@ class FakeIdentityProvider:
             ]
         }
 
-    def _authorize(self, vendor: str, tenant: str | None, query: dict) -> tuple[int, dict, bytes]:
+    def _authorize(self, vendor: str, tenant: str | None, query: dict, base: str = "") -> tuple[int, dict, bytes]:
         if query.get("client_id") not in self.clients or query.get("response_type") != "code":
             return 400, {}, b'{"error": "invalid_request"}'
         if self.next_identity is None:
@@ -106,6 +111,7 @@ class FakeIdentityProvider:
             "nonce": query.get("nonce"),
             "scope": query.get("scope", ""),
             "identity": self.next_identity,
+            "base": base,
         }
         location = f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query.get('state', '')})}"
         return 302, {"Location": location}, b""
@@ -138,7 +144,7 @@ class FakeIdentityProvider:
         claims = {"aud": grant["client_id"], "iat": now, "nbf": now, "exp": now + 3600}
         if vendor == "microsoft":
             tid = identity.get("claims", {}).get("tid", grant["tenant"])
-            claims |= {"iss": f"https://{MICROSOFT_LOGIN}/{tid}/v2.0", "tid": tid, "ver": "2.0"}
+            claims |= {"iss": f"{grant['base']}/{tid}/v2.0", "tid": tid, "ver": "2.0"}
         else:
             claims |= {"iss": "https://accounts.google.com", "azp": grant["client_id"]}
         if grant["nonce"]:
@@ -152,27 +158,34 @@ class FakeIdentityProvider:
             return 401, {}, b'{"error": {"code": "InvalidAuthenticationToken", "message": "Access token is invalid."}}'
         return 200, {"Content-Type": "application/json"}, json.dumps(identity.get("profile", {})).encode()
 
+    def public_base(self, host: str, forwarded: bool) -> str:
+        """How the caller addressed this host: https://<vendor host> through forwarding_session(),
+        or http://127.0.0.1:<port>/<vendor host> when configured directly (a browser test)."""
+        return f"https://{host}" if forwarded else f"http://127.0.0.1:{self.port}/{host}"
+
     def handle(self, method: str, host: str, path: str, query: dict, form: dict, headers) -> tuple[int, dict, bytes]:
         self.requests.append((method, f"{host}{path}"))
+        forwarded = headers.get(FORWARDED_HEADER) == "1"
         parts = path.strip("/").split("/")
         as_json = {"Content-Type": "application/json"}
         if host == MICROSOFT_LOGIN and len(parts) >= 2:
             tenant, rest = parts[0], "/".join(parts[1:])
-            base = f"https://{MICROSOFT_LOGIN}/{tenant}"
+            login_base = self.public_base(MICROSOFT_LOGIN, forwarded)
+            base = f"{login_base}/{tenant}"
             if rest == "v2.0/.well-known/openid-configuration" and method == "GET":
                 doc = {
                     "issuer": f"{base}/v2.0",
                     "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
                     "token_endpoint": f"{base}/oauth2/v2.0/token",
                     "jwks_uri": f"{base}/discovery/v2.0/keys",
-                    "userinfo_endpoint": f"https://{MICROSOFT_GRAPH}/oidc/userinfo",
+                    "userinfo_endpoint": f"{self.public_base(MICROSOFT_GRAPH, forwarded)}/oidc/userinfo",
                     "id_token_signing_alg_values_supported": ["RS256"],
                 }
                 return 200, as_json, json.dumps(doc).encode()
             if rest == "discovery/v2.0/keys" and method == "GET":
                 return 200, as_json, json.dumps(self.jwks()).encode()
             if rest == "oauth2/v2.0/authorize" and method == "GET":
-                return self._authorize("microsoft", tenant, query)
+                return self._authorize("microsoft", tenant, query, login_base)
             if rest == "oauth2/v2.0/token" and method == "POST":
                 return self._token("microsoft", form, headers.get("Authorization"))
         if host == MICROSOFT_GRAPH and path == "/v1.0/me" and method == "GET":
@@ -232,6 +245,7 @@ class _ForwardToFake(HTTPAdapter):
     def send(self, request, **kwargs):
         url = urlsplit(request.url)
         request.url = f"http://127.0.0.1:{self.port}/{url.hostname}{url.path}" + (f"?{url.query}" if url.query else "")
+        request.headers[FORWARDED_HEADER] = "1"
         return super().send(request, **kwargs)
 
 

@@ -479,7 +479,10 @@ def test_no_buttons_and_no_sign_in_when_nothing_is_configured(client, settings, 
 def _settings_in_subprocess(env_extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_MICROSOFT", "PORTAL_GOOGLE"))}
     env |= {"DJANGO_SETTINGS_MODULE": "egps_portal.settings.base", **env_extra}
-    code = "from django.conf import settings; import json; print(json.dumps(settings.SOCIALACCOUNT_PROVIDERS))"
+    code = (
+        "from django.conf import settings; import json; print(json.dumps(settings.SOCIALACCOUNT_PROVIDERS));"
+        " print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'])"
+    )
     return subprocess.run(
         [sys.executable, "-c", code],
         env=env,
@@ -507,6 +510,9 @@ def test_settings_build_the_providers_from_the_environment_and_secret_files(tmp_
     assert '"secret": "from-a-file"' in result.stdout
     assert f'"tenant": "{TENANT}"' in result.stdout
     assert '"google"' not in result.stdout
+    # The sign-in button's form redirects to Microsoft: the browser must be allowed to follow.
+    assert "'https://login.microsoftonline.com'" in result.stdout
+    assert "accounts.google.com" not in result.stdout
 
 
 @pytest.mark.parametrize(

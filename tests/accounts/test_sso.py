@@ -21,10 +21,12 @@ from allauth.socialaccount.models import SocialAccount
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.urls import reverse
 
+from accounts.choices import Role
 from accounts.models import User
 from accounts.sso import StaffSocialAccountAdapter
 from accounts.sso_config import google_provider, microsoft_provider
 from tests.accounts.fake_idp import MICROSOFT_CONSUMERS_TENANT, FakeIdentityProvider, forwarding_session
+from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -277,6 +279,22 @@ def test_a_staff_member_who_lost_their_role_is_refused_next_time(client, idp, te
     response, _ = _sign_in_with(client, idp, "microsoft", _microsoft_person(teacher))
 
     assert response.status_code == 403
+    assert _signed_in_user_id(client) is None
+
+
+def test_a_connection_follows_the_directory_not_the_first_sign_in(client, idp, teacher):
+    """The address moved to someone else (a new colleague with the same name): the old
+    connection signs in neither of them."""
+    _sign_in_with(client, idp, "microsoft", _microsoft_person(teacher))
+    client.logout()
+    old_address = teacher.email
+    User.objects.filter(pk=teacher.pk).update(email=f"tara.left@{DOMAIN}")
+    staff_user(Role.TEACHER, email=old_address)
+    before = _rows()
+
+    response, _ = _sign_in_with(client, idp, "microsoft", _microsoft_person(old_address))
+
+    _assert_refused(response, before, "connected to another portal account")
     assert _signed_in_user_id(client) is None
 
 

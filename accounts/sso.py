@@ -14,10 +14,10 @@ Microsoft or Google"), docs/platforms-sso.md.
 import logging
 import time
 
+import jwt
 from allauth.account.signals import user_logged_in
 from allauth.account.utils import filter_users_by_email
 from allauth.core.exceptions import ImmediateHttpResponse
-from allauth.core.internal.deferred import jwt
 from allauth.mfa.stages import AuthenticateStage as AllauthAuthenticateStage
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
@@ -74,6 +74,8 @@ class PortalMicrosoftAdapter(MicrosoftGraphOAuth2Adapter):
         if not id_token:
             raise OAuth2Error("Microsoft returned no ID token (is 'openid' in the scope?)")
         discovery = self._discovery()
+        # jwtkit is allauth's own key lookup (its Google provider uses it): internal, so
+        # tests/accounts/test_sso.py pins it, including a token signed with another key.
         try:
             alg, key = jwtkit.fetch_key(id_token, discovery["jwks_uri"], jwtkit.lookup_kid_jwk)
             claims = jwt.decode(

@@ -9,6 +9,8 @@ the admin sees every account (issue 16).
 from django.conf import settings
 from django.shortcuts import redirect
 
+from .sso import idp_mfa_satisfied
+
 # Pages a member of staff without MFA may still reach: sign-in and MFA set-up itself,
 # sign-out, the public policy, health checks and static files.
 ALLOWED_PREFIXES = ("/accounts/", "/policy/", "/healthz", "/static/", "/media/")
@@ -30,4 +32,7 @@ class StaffMFAMiddleware:
         if not user.is_authenticated or request.path.startswith(ALLOWED_PREFIXES):
             return False
         # Read with the roles, in the same query (accounts.models.User._role_facts).
-        return (user.is_school_staff or user.is_staff or user.is_superuser) and not user.has_totp
+        if not (user.is_school_staff or user.is_staff or user.is_superuser) or user.has_totp:
+            return False
+        # Signed in through the school's identity provider, whose multi-factor check the school trusts.
+        return not idp_mfa_satisfied(request)

@@ -17,6 +17,8 @@ urlpatterns = [
     path("healthz", portal_views.healthz, name="healthz"),
     # Before allauth's URLs: addresses are the school's records, never changed by their holder (issue 16).
     path("accounts/email/", account_views.email_address, name="account_email"),
+    # Staff sign-in with Microsoft: the portal's checks on allauth's own paths (accounts.sso).
+    path("accounts/", include("accounts.sso_urls")),
     path("accounts/", include("allauth.urls")),
     # The oversight pages keep the URL names they were published under (governance:overview, ...).
     path("", include((governance_urls.urlpatterns + oversight_urls.urlpatterns, "governance"))),

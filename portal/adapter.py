@@ -46,6 +46,12 @@ class PortalAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
 
+    def get_login_stages(self):
+        """allauth's stages, with the TOTP prompt skipped when a trusted identity provider did MFA."""
+        from accounts.sso import login_stages
+
+        return login_stages(super().get_login_stages())
+
     def send_mail(self, template_prefix, email, context):
         message = self.render_mail(template_prefix, email, self.email_context(email, context))
         html = next((body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"), "")

@@ -203,7 +203,7 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
-# Email subjects start with the school's name: accounts.adapter.PortalAccountAdapter.format_email_subject.
+# Email subjects start with the school's name: portal.adapter.PortalAccountAdapter.format_email_subject.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PORTAL_BASE_URL.startswith("https") else "http"
 # Failed sign-ins: 5 per account per 5 minutes. Per IP address only far above what a whole
 # school behind one address (the school network, a mobile carrier) reaches in normal use, so a
@@ -405,3 +405,48 @@ WONDE_RETRY_WAIT_SECONDS = env.float("WONDE_RETRY_WAIT_SECONDS", default=2.0)
 DIRECTORY_SYNC_MAX_REMOVAL_SHARE = env.float("DIRECTORY_SYNC_MAX_REMOVAL_SHARE", default=0.1)
 # The head's dashboard warns when no run has succeeded for this long.
 DIRECTORY_SYNC_STALE_HOURS = env.int("DIRECTORY_SYNC_STALE_HOURS", default=24)
+
+# --- Staff sign-in with Microsoft or Google ---
+# Staff may sign in with the school's Microsoft 365 (Entra ID) or Google Workspace account; parents
+# and anyone else keep email and password, which also stays as every staff member's fallback. Only
+# existing staff accounts are matched, never created (accounts.sso; set-up: docs/platforms-sso.md).
+# A provider with no client ID is absent: no button, and its sign-in URL refuses.
+from accounts.sso_config import SSOConfigError, authorize_origins, google_provider, microsoft_provider  # noqa: E402
+
+INSTALLED_APPS += [
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.microsoft",
+    "allauth.socialaccount.providers.google",
+]
+SOCIALACCOUNT_ADAPTER = "accounts.sso.StaffSocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {}
+try:
+    if env.str("PORTAL_MICROSOFT_CLIENT_ID", default=""):
+        SOCIALACCOUNT_PROVIDERS["microsoft"] = microsoft_provider(
+            client_id=env.str("PORTAL_MICROSOFT_CLIENT_ID"),
+            secret=env.str("PORTAL_MICROSOFT_CLIENT_SECRET", default=""),
+            tenant=env.str("PORTAL_MICROSOFT_TENANT", default=""),
+            domains=env.list("PORTAL_MICROSOFT_DOMAINS", default=[]),
+        )
+    if env.str("PORTAL_GOOGLE_CLIENT_ID", default=""):
+        SOCIALACCOUNT_PROVIDERS["google"] = google_provider(
+            client_id=env.str("PORTAL_GOOGLE_CLIENT_ID"),
+            secret=env.str("PORTAL_GOOGLE_CLIENT_SECRET", default=""),
+            workspace_domain=env.str("PORTAL_GOOGLE_WORKSPACE_DOMAIN", default=""),
+        )
+except SSOConfigError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+# The sign-in buttons post a form that redirects to the provider: CSP form-action must allow it.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += authorize_origins(SOCIALACCOUNT_PROVIDERS)
+# No sign-up, no joining accounts by email address, no tokens kept: the adapter matches and connects.
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# Off: staff signing in this way still need the portal's TOTP. On: a Microsoft sign-in whose ID token
+# says multi-factor was used (amr contains "mfa") counts as the portal's second factor. Google's ID
+# token says nothing about 2-Step Verification, so Google sign-ins count only when the school also
+# states that its Workspace enforces 2SV for all staff (PORTAL_GOOGLE_TRUSTS_WORKSPACE_2SV).
+PORTAL_SSO_TRUSTS_IDP_MFA = env.bool("PORTAL_SSO_TRUSTS_IDP_MFA", default=False)
+PORTAL_GOOGLE_TRUSTS_WORKSPACE_2SV = env.bool("PORTAL_GOOGLE_TRUSTS_WORKSPACE_2SV", default=False)

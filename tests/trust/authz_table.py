@@ -151,6 +151,16 @@ TABLE = {
     "account_reset_password_from_key": [PUBLIC_PAGE],
     "account_reset_password_done": [PUBLIC_PAGE],
     "mfa_*": [SIGNED_IN_PAGE],
+    # Staff sign-in with Microsoft or Google (accounts.sso): not configured in tests, so not there.
+    "microsoft_login": [GET((), denied=NOT_FOUND, anonymous=NOT_FOUND)],
+    "microsoft_callback": [GET((), denied=NOT_FOUND, anonymous=NOT_FOUND)],
+    "google_login": [GET((), denied=NOT_FOUND, anonymous=NOT_FOUND)],
+    "google_callback": [GET((), denied=NOT_FOUND, anonymous=NOT_FOUND)],
+    "google_login_by_token": [GET((), denied=NOT_FOUND, anonymous=NOT_FOUND)],
+    "socialaccount_connections": [SIGNED_IN_PAGE],
+    "socialaccount_login_cancelled": [PUBLIC_PAGE],
+    "socialaccount_login_error": [GET((), denied=401, anonymous=401)],  # allauth's "sign-in failed" page
+    "socialaccount_signup": [GET((), denied=LOGIN)],  # sign-up is closed; no pending sign-in: back to sign-in
     # Nothing to deactivate or show before an authenticator exists (the cast has none).
     "mfa_deactivate_totp": [GET((), denied=NOT_FOUND)],
     "mfa_view_recovery_codes": [GET((), denied=NOT_FOUND)],

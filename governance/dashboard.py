@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.permissions import is_parent
+from portal import registry
 from portal.registry import NavItem, Panel
 
 from . import permissions, policy
@@ -36,9 +37,9 @@ def _review_panel(now):
 def nav_items(user):
     items = []
     if permissions.may_view_overview(user):
-        items.append(NavItem("Overview", reverse("governance:overview"), order=80))
+        items.append(NavItem("Overview", reverse("governance:overview"), order=80, group=registry.OVERSIGHT))
     if permissions.may_search_audit(user):
-        items.append(NavItem("Audit", reverse("governance:audit"), order=85))
+        items.append(NavItem("Audit", reverse("governance:audit"), order=85, group=registry.OVERSIGHT))
     if is_parent(user):
         items.append(NavItem("Your data", reverse("governance:family_index"), order=90))
     return items

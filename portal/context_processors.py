@@ -8,7 +8,7 @@ from django.utils.functional import SimpleLazyObject
 from school.models import SchoolSettings
 
 from . import registry
-from .registry import nav_for
+from .registry import menus_for, nav_for
 
 
 def portal(request):
@@ -16,6 +16,7 @@ def portal(request):
     return {
         "school": SimpleLazyObject(SchoolSettings.load),
         "nav_items": SimpleLazyObject(lambda: nav_for(request.user)),
+        "menus": SimpleLazyObject(lambda: menus_for(request.user)),
         "shell": shell_links(),
         "demo_mode": getattr(settings, "PORTAL_DEMO_MODE", False),
         "mfa_enforced": settings.PORTAL_ENFORCE_STAFF_MFA,

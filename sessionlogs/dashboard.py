@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from accounts.permissions import is_leadership, is_staff_member
+from portal import registry
 from portal.registry import NavItem, Panel
 from school.models import SchoolSettings
 
@@ -47,7 +48,7 @@ def _past_deadline(now) -> Panel:
 def nav_items(user):
     if not is_staff_member(user):
         return []
-    return [NavItem("Session logs", reverse("sessionlogs:index"), order=25)]
+    return [NavItem("Session logs", reverse("sessionlogs:index"), order=25, group=registry.CALLS)]
 
 
 def child_sections(request, pupil, now, audience):

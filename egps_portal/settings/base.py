@@ -89,6 +89,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
+            # One date and time style on every screen (|day, |when): portal/templatetags/dates.py.
+            "builtins": ["portal.templatetags.dates"],
         },
     },
 ]

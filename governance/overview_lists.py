@@ -10,8 +10,8 @@ import datetime as dt
 from django.db import models
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 
+from portal.templatetags.dates import when
 from school.models import Pupil, SchoolSettings
 
 from .overview import term_bounds, week_bounds
@@ -19,7 +19,7 @@ from .retention import model_or_none
 
 
 def _when(value):
-    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
+    return when(value) if value else ""  # as every screen says it (portal/templatetags/dates.py)
 
 
 def _person(user):

@@ -7,6 +7,8 @@ from django.core.cache import cache
 from django.db import models
 from django.db.models import Q
 
+from portal.templatetags.dates import day
+
 
 class SchoolSettings(models.Model):
     """The one row of school-wide settings and the deadlines other apps read (cached)."""
@@ -100,7 +102,7 @@ class TermDate(models.Model):
         constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="term_ends_after_start")]
 
     def __str__(self):
-        return f"{self.name} ({self.starts_on:%d/%m/%Y} to {self.ends_on:%d/%m/%Y})"
+        return f"{self.name} ({day(self.starts_on)} to {day(self.ends_on)})"
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
@@ -119,7 +121,7 @@ class Closure(models.Model):
         constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="closure_ends_after_start")]
 
     def __str__(self):
-        return f"{self.reason} ({self.starts_on:%d/%m/%Y} to {self.ends_on:%d/%m/%Y})"
+        return f"{self.reason} ({day(self.starts_on)} to {day(self.ends_on)})"
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)

@@ -9,12 +9,13 @@ class CallKind(models.TextChoices):
 
 
 class CallStatus(models.TextChoices):
-    """Where a call is. A one-to-one walks DRAFT/AWAITING_PARENT -> AWAITING_APPROVAL -> SCHEDULED (CALL-4)."""
+    """Where a call is. A one-to-one walks DRAFT/AWAITING_PARENT -> AWAITING_APPROVAL -> SCHEDULED (CALL-4).
+    The labels are what parents and staff read, in the school's words (never "Draft" or "Scheduled")."""
 
-    DRAFT = "draft", "Draft: needs a new time"
-    AWAITING_PARENT = "awaiting_parent", "Awaiting parent/carer agreement"
-    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
-    SCHEDULED = "scheduled", "Scheduled"
+    DRAFT = "draft", "Needs a new time"
+    AWAITING_PARENT = "awaiting_parent", "Waiting for the parent or carer to agree"
+    AWAITING_APPROVAL = "awaiting_approval", "Waiting for the head or deputy to approve"
+    SCHEDULED = "scheduled", "Booked"
     HELD = "held", "Held"
     CANCELLED = "cancelled", "Cancelled"
 

@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from accounts.permissions import is_leadership, is_parent, is_staff_member
+from toolkit import registry
 from toolkit.registry import NavItem, Panel
 
 from . import permissions
@@ -65,9 +66,9 @@ def _family(user, now) -> Panel:
 def nav_items(user):
     items = []
     if is_staff_member(user):
-        items.append(NavItem("Calls", reverse("calls:list"), order=20))
+        items.append(NavItem("Calls", reverse("calls:list"), order=20, group=registry.CALLS))
     if is_leadership(user):
-        items.append(NavItem("Approvals", reverse("calls:approvals"), order=21))
+        items.append(NavItem("Approvals", reverse("calls:approvals"), order=21, group=registry.CALLS))
     if is_parent(user):
         items.append(NavItem("Video calls", reverse("calls:family"), order=20))
     return items

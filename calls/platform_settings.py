@@ -31,7 +31,7 @@ REQUIRED = [
     PlatformSetting("staff_only_screen_share", "Screen sharing for staff only"),
     PlatformSetting("staff_only_file_transfer", "File transfer off except for staff"),
     PlatformSetting("real_names_locked", "Participants named by their real name, renaming locked"),
-    PlatformSetting("recording_off", "Recording off (unless this call may be recorded, CON-6)"),
+    PlatformSetting("recording_off", "Recording off (unless this call may be recorded)"),
 ]
 
 # Where each setting lives on each platform (hints only; the keys are the contract).
@@ -76,7 +76,7 @@ APPLIED_BY_BIGBLUEBUTTON = {
     "staff_only_screen_share": "Only the presenter can share, and staff are the presenter: never hand it to a child.",
     "staff_only_file_transfer": "Presentation downloads and slide snapshots are switched off.",
     "real_names_locked": "Names come from the portal inside the signed link; BigBlueButton has no rename.",
-    "recording_off": "Recorded only when the call asks for it and every pupil has recording permission (CON-6).",
+    "recording_off": "Recorded only when the call asks for it and every pupil has recording permission.",
 }
 
 ITEM_KEYS = frozenset(item.key for item in REQUIRED)

@@ -29,6 +29,11 @@ class Decision:
     reason: str = ""
 
 
+def _day(value) -> str:
+    """A date as every screen says it, with its year: "Mon 7 Dec 2026" (toolkit/dates.py)."""
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
 def local(moment: dt.datetime) -> dt.datetime:
     """The school's wall-clock time for an aware datetime (BST or GMT as the date requires)."""
     return moment.astimezone(LONDON)
@@ -55,10 +60,10 @@ def school_hours_problem(*, starts_at: dt.datetime, ends_at: dt.datetime, calend
     if hours is None:
         return f"{start:%A} is not a school day. Calls happen only within normal school hours."
     if not any(term_start <= day <= term_end for term_start, term_end in calendar["terms"]):
-        return f"{day:%d/%m/%Y} is outside term dates. Calls happen only in term time."
+        return f"{_day(day)} is outside term dates. Calls happen only in term time."
     closure = _closure_on(day, calendar["closures"])
     if closure:
-        return f"The school is closed on {day:%d/%m/%Y} ({closure})."
+        return f"The school is closed on {_day(day)} ({closure})."
     opens, closes = hours
     if start.time() < opens or end.time() > closes:
         return (
@@ -248,7 +253,7 @@ def join_refusal(
     opens_at = starts_at - dt.timedelta(minutes=window_minutes)
     if now < opens_at:
         opens = local(opens_at)
-        return f"This call opens at {opens:%H:%M} on {opens:%d/%m/%Y}, {window_minutes} minutes before it starts."
+        return f"This call opens at {opens:%H:%M} on {_day(opens)}, {window_minutes} minutes before it starts."
     if now >= starts_at + LATE_LOCK:
         return (
             "This call was locked 5 minutes after it started, so nobody else can join. "
@@ -269,7 +274,7 @@ def host_start_refusal(*, now: dt.datetime, starts_at: dt.datetime, ends_at: dt.
     opens_at = starts_at - dt.timedelta(minutes=window_minutes)
     if now < opens_at:
         opens = local(opens_at)
-        return f"This call can be started from {opens:%H:%M} on {opens:%d/%m/%Y}, {window_minutes} minutes before it starts."
+        return f"This call can be started from {opens:%H:%M} on {_day(opens)}, {window_minutes} minutes before it starts."
     if now >= ends_at:
         return "This call's booked time is over."
     return None

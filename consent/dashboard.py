@@ -7,6 +7,7 @@ from accounts.choices import Role
 from accounts.permissions import has_any_role, is_parent
 from school.models import Pupil
 from school.permissions import children_of, classes_visible_to
+from toolkit import registry
 from toolkit.registry import NavItem, Panel
 
 from . import permissions, selectors
@@ -91,7 +92,7 @@ def nav_items(user):
         items.append(NavItem("Consent", reverse("consent:family"), order=10))
         items.append(NavItem("Questions", reverse("consent:questions"), order=60))
     if has_any_role(user, {Role.TEACHER} | permissions.COUNTS_ROLES):
-        items.append(NavItem("Class consent", reverse("consent:classes"), order=20))
+        items.append(NavItem("Class consent", reverse("consent:classes"), order=20, group=registry.PUPILS))
     if has_any_role(user, permissions.QUESTION_QUEUE_ROLES):
-        items.append(NavItem("Parents' questions", reverse("consent:queue"), order=60))
+        items.append(NavItem("Parents' questions", reverse("consent:queue"), order=60, group=registry.PUPILS))
     return items

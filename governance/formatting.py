@@ -1,7 +1,9 @@
 """The policy's simple formatting: paragraphs and bullet lists from plain text, never raw HTML.
 
 Heads write the policy in a text box: a blank line starts a new paragraph and a line that
-starts with "- ", "* " or "• " is a bullet. Everything the head typed is escaped, so a pasted
+starts with "- ", "* " or "• " is a bullet. A short line on its own that ends in a colon and
+introduces a list or a paragraph of some length ("Intent:", "One to One Video calls:") is a
+heading, so parents can find their way round the page. Everything the head typed is escaped, so a pasted
 <script> shows as text; web addresses become links.
 """
 
@@ -38,14 +40,39 @@ def blocks(text: str) -> list[tuple[str, list[str]]]:
             else:
                 found.append((kind, [item]))
             previous_kind = kind
-    return found
+    return _with_headings(found)
+
+
+HEADING_MAX_WORDS = 8
+# What a heading introduces: a list, or a paragraph longer than a "Shared with staff: October 2020".
+HEADED_MIN_WORDS = 8
+
+
+def _with_headings(found: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    out = []
+    for index, (kind, lines) in enumerate(found):
+        following = found[index + 1] if index + 1 < len(found) else None
+        if (
+            kind == "p"
+            and len(lines) == 1
+            and lines[0].endswith(":")
+            and len(lines[0].split()) <= HEADING_MAX_WORDS
+            and following is not None
+            and (following[0] == "ul" or len(" ".join(following[1]).split()) >= HEADED_MIN_WORDS)
+        ):
+            out.append(("h", [lines[0].rstrip(":").strip()]))
+        else:
+            out.append((kind, lines))
+    return out
 
 
 def render_policy_text(text: str) -> SafeString:
-    """Safe HTML for the policy's text (paragraphs and bullet lists only)."""
+    """Safe HTML for the policy's text (headings, paragraphs and bullet lists only)."""
     parts = []
     for kind, lines in blocks(text):
-        if kind == "ul":
+        if kind == "h":  # under the page's "The policy in full" (h2)
+            parts.append(format_html('<h3 class="h5 mt-4">{}</h3>', lines[0]))
+        elif kind == "ul":
             items = format_html_join("", "<li>{}</li>", ((_inline(item),) for item in lines))
             parts.append(format_html("<ul>{}</ul>", items))
         else:

@@ -18,6 +18,11 @@ REVIEW_INTERVAL_YEARS = 1
 REVIEW_REMINDER_DAYS = (30, 7)
 
 
+def _day(value) -> str:
+    """A date as every screen says it, with its year: "Mon 7 Dec 2026" (toolkit/dates.py)."""
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
 def add_years(day: dt.date, years: int) -> dt.date:
     """The same day `years` later; 29 February becomes 28 February in a common year."""
     try:
@@ -77,7 +82,7 @@ def may_edit_version(*, already_published: bool) -> Decision:
 def may_mark_left(*, already_left_on: dt.date | None, left_on: dt.date, today: dt.date) -> Decision:
     """A pupil is marked as left once, on or after the day they leave."""
     if already_left_on is not None:
-        return Decision(False, f"This pupil was already marked as left on {already_left_on:%d/%m/%Y}.")
+        return Decision(False, f"This pupil was already marked as left on {_day(already_left_on)}.")
     if left_on > today:
         return Decision(False, "Mark a pupil as left on or after their last day, not in advance.")
     return Decision(True)

@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 
 from accounts.permissions import is_staff_member
+from toolkit import registry
 from toolkit.registry import NavItem, Panel
 
 from .models import OutboxMessage, OutboxState
@@ -25,9 +26,11 @@ def panels(request, now):
 
 
 def nav_items(user):
-    items = [NavItem("Messages", reverse("notifications:inbox"), order=80)]
-    if is_staff_member(user):
-        items.append(NavItem("Write to a family", reverse("notifications:compose_start"), order=81))
+    # Staff find their messages with the school's running; parents have few links, so it stands alone.
+    staff = is_staff_member(user)
+    items = [NavItem("Messages", reverse("notifications:inbox"), order=80, group=registry.SCHOOL if staff else "")]
+    if staff:
+        items.append(NavItem("Write to a family", reverse("notifications:compose_start"), order=81, group=registry.PUPILS))
     if can_manage_outbox(user):
-        items.append(NavItem("Email outbox", reverse("notifications:outbox"), order=82))
+        items.append(NavItem("Email outbox", reverse("notifications:outbox"), order=82, group=registry.SCHOOL))
     return items

@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from accounts.permissions import is_parent
+from toolkit import registry
 from toolkit.registry import NavItem, Panel
 
 from . import permissions
@@ -19,9 +20,9 @@ def panels(request, now):
 def nav_items(user):
     items = []
     if permissions.may_view_overview(user):
-        items.append(NavItem("Overview", reverse("governance:overview"), order=80))
+        items.append(NavItem("Overview", reverse("governance:overview"), order=80, group=registry.OVERSIGHT))
     if permissions.may_search_audit(user):
-        items.append(NavItem("Audit", reverse("governance:audit"), order=85))
+        items.append(NavItem("Audit", reverse("governance:audit"), order=85, group=registry.OVERSIGHT))
     if is_parent(user):
         items.append(NavItem("Your data", reverse("governance:family_index"), order=90))
     return items

@@ -11,19 +11,19 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
 from calls.models import Call, JoinAttempt
 from consent.models import AcceptableUseAcknowledgement, AcceptableUseDocument
 from notifications.models import OutboxMessage
 from school.models import Pupil, SchoolSettings
+from toolkit.dates import when
 from toolkit.forms import IdField
 
 from .overview import term_bounds, week_bounds
 
 
 def _when(value):
-    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
+    return when(value) if value else ""  # as every screen says it (toolkit/dates.py)
 
 
 def _person(user):

@@ -7,7 +7,7 @@ from django.utils.functional import SimpleLazyObject
 
 from school.models import SchoolSettings
 from toolkit import registry
-from toolkit.registry import nav_for
+from toolkit.registry import menus_for, nav_for
 
 
 def portal(request):
@@ -15,6 +15,7 @@ def portal(request):
     return {
         "school": SimpleLazyObject(SchoolSettings.load),
         "nav_items": SimpleLazyObject(lambda: nav_for(request.user)),
+        "menus": SimpleLazyObject(lambda: menus_for(request.user)),
         "shell": shell_links(),
         "demo_mode": getattr(settings, "PORTAL_DEMO_MODE", False),
         "mfa_enforced": settings.PORTAL_ENFORCE_STAFF_MFA,

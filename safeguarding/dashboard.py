@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from accounts.permissions import is_staff_member
 from school.models import SchoolSettings
+from toolkit import registry
 from toolkit.registry import NavItem, Panel
 
 from . import selectors
@@ -35,5 +36,5 @@ def _dsl_panel(now) -> Panel:
 def nav_items(user):
     # Every member of staff has the "Raise a concern" button in the header (templates/base.html).
     if is_dsl_team(user):
-        return [NavItem(label="Safeguarding", url=reverse("safeguarding:dashboard"), order=5)]
+        return [NavItem(label="Safeguarding", url=reverse("safeguarding:dashboard"), order=5, group=registry.SAFEGUARDING)]
     return []

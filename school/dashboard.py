@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts.choices import LEADERSHIP
 from accounts.models import User
 from accounts.permissions import has_any_role, is_directory_keeper, is_staff_member
+from toolkit import registry
 from toolkit.registry import NavItem, Panel
 
 from . import sync
@@ -58,11 +59,11 @@ def nav_items(user):
     if user.has_children:  # read with the user's roles, one query per request (accounts.models)
         items.append(NavItem("Your children", reverse("school:children"), order=10))
     if is_directory_keeper(user):
-        items.append(NavItem("Directory", reverse("school:pupils"), order=80))
-        items.append(NavItem("School settings", reverse("school:settings"), order=85))
+        items.append(NavItem("Directory", reverse("school:pupils"), order=15, group=registry.PUPILS))
+        items.append(NavItem("School settings", reverse("school:settings"), order=85, group=registry.SCHOOL))
     elif is_staff_member(user):
-        items.append(NavItem("Classes", reverse("school:classes"), order=80))
+        items.append(NavItem("Classes", reverse("school:classes"), order=15, group=registry.PUPILS))
     # Staff manage their authenticator app and recovery codes there; everyone can change a password.
     security = "mfa_index" if is_staff_member(user) else "account_change_password"
-    items.append(NavItem("Your sign-in", reverse(security), order=95))
+    items.append(NavItem("Your sign-in", reverse(security), order=95, group=registry.ACCOUNT))
     return items

@@ -8,6 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from toolkit.dates import day
+
 # (setting, least, most): a week of notice at most for join emails, two weeks for log deadlines and
 # corrections, a day for a concern's acknowledgement. Larger values are typing slips.
 SETTING_BOUNDS = (
@@ -125,7 +127,7 @@ class TermDate(models.Model):
         constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="term_ends_after_start")]
 
     def __str__(self):
-        return f"{self.name} ({self.starts_on:%d/%m/%Y} to {self.ends_on:%d/%m/%Y})"
+        return f"{self.name} ({day(self.starts_on)} to {day(self.ends_on)})"
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
@@ -144,7 +146,7 @@ class Closure(models.Model):
         constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="closure_ends_after_start")]
 
     def __str__(self):
-        return f"{self.reason} ({self.starts_on:%d/%m/%Y} to {self.ends_on:%d/%m/%Y})"
+        return f"{self.reason} ({day(self.starts_on)} to {day(self.ends_on)})"
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)

@@ -5,6 +5,7 @@ from django.urls import reverse
 from accounts.permissions import is_leadership, is_staff_member
 from calls.choices import CallStatus
 from school.models import SchoolSettings
+from toolkit import registry
 from toolkit.registry import NavItem, Panel
 
 from . import selectors
@@ -48,7 +49,7 @@ def _past_deadline(now) -> Panel:
 def nav_items(user):
     if not is_staff_member(user):
         return []
-    return [NavItem("Session logs", reverse("sessionlogs:index"), order=25)]
+    return [NavItem("Session logs", reverse("sessionlogs:index"), order=25, group=registry.CALLS)]
 
 
 def child_sections(request, pupil, now, audience):

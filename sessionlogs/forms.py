@@ -73,9 +73,9 @@ class SessionLogForm(forms.Form):
         ("When it happened", ["started_at", "ended_at"]),
         ("Pupils (from the join records: who opened their link)", None),
         ("Staff", ["second_staff_present", "second_staff_absent_reason"]),
-        ("One-to-one: the parent or carer (LOG-2)", ["spoke_to_parent_first", "parent_stayed"]),
+        ("One-to-one: the parent or carer", ["spoke_to_parent_first", "parent_stayed"]),
         ("Platform settings and recording", ["checklist_items", "recorded"]),
-        ("Unacceptable use (LOG-3)", ["unacceptable_use", "unacceptable_use_details"]),
+        ("Unacceptable use", ["unacceptable_use", "unacceptable_use_details"]),
         ("Notes", ["notes", "reason"]),
     ]
 

@@ -9,6 +9,11 @@ Both run in the order the apps are ready (INSTALLED_APPS order).
 The menu is on every page, so it is built once per set of roles and kept in the process:
 `nav_items(user)` is handed a RolesOnly stand-in that has the user's roles and whether they
 have children linked, and nothing else, so an app whose menu would depend on more fails loudly.
+
+Staff hold up to sixteen links, which no single row fits (WCAG 1.4.10, Reflow), so an item may
+name a `group`: the menu shows each group as one drop-down, by task, in the order of GROUPS.
+A group holding a single item is shown as that plain link. Items in ACCOUNT go to the account
+menu at the right; items without a group stand alone (the parents' short menu).
 """
 
 from dataclasses import dataclass, field
@@ -31,6 +36,35 @@ class NavItem:
     label: str
     url: str
     order: int = 50
+    group: str = ""
+
+
+# The staff menu's drop-downs, by task, with where each sits in the row.
+CALLS = "Calls"
+PUPILS = "Pupils & consent"
+SAFEGUARDING = "Safeguarding"
+SCHOOL = "School"
+OVERSIGHT = "Oversight"
+ACCOUNT = "Your account"
+GROUPS = {CALLS: 20, PUPILS: 30, SAFEGUARDING: 40, SCHOOL: 70, OVERSIGHT: 80}
+
+
+@dataclass(frozen=True)
+class NavMenu:
+    """One entry of the menu row: a drop-down of several items, or a single link."""
+
+    label: str
+    items: tuple[NavItem, ...]
+
+    @property
+    def single(self) -> NavItem | None:
+        return self.items[0] if len(self.items) == 1 else None
+
+
+@dataclass(frozen=True)
+class Menus:
+    main: tuple[NavMenu, ...]
+    account: tuple[NavItem, ...]
 
 
 # Filled by each app's AppConfig.ready(), once per process.
@@ -73,23 +107,52 @@ class RolesOnly:
 
 
 # (roles, has_children, urlconf, script prefix) -> the menu; at most a few dozen role sets.
-_menus: dict[tuple, tuple[NavItem, ...]] = {}
+_menus: dict[tuple, tuple[tuple[NavItem, ...], Menus]] = {}
+_NO_MENUS = Menus(main=(), account=())
 
 
 def forget_menus():
     _menus.clear()
 
 
-def nav_for(user) -> list[NavItem]:
-    if not user.is_authenticated:
-        return []
+def _built_for(user) -> tuple[tuple[NavItem, ...], Menus]:
     who = RolesOnly(roles=user.roles, has_children=user.has_children)
     key = (who.roles, who.has_children, get_urlconf(), get_script_prefix())
-    menu = _menus.get(key)
-    if menu is None:
+    built = _menus.get(key)
+    if built is None:
         found = [item for module in _modules() for item in module.nav_items(who)]
-        menu = _menus[key] = tuple(sorted(found, key=lambda i: i.order))
-    return list(menu)
+        flat = tuple(sorted(found, key=lambda i: i.order))
+        built = _menus[key] = (flat, _grouped(flat))
+    return built
+
+
+def _grouped(flat: tuple[NavItem, ...]) -> Menus:
+    main: dict[str, list] = {}  # label -> [order, items]
+    for item in flat:
+        if item.group == ACCOUNT:
+            continue
+        label = item.group or item.label
+        entry = main.setdefault(label, [GROUPS.get(item.group, item.order), []])
+        entry[1].append(item)
+    ordered = sorted(main.items(), key=lambda pair: pair[1][0])
+    return Menus(
+        main=tuple(NavMenu(label, tuple(items)) for label, (_, items) in ordered),
+        account=tuple(item for item in flat if item.group == ACCOUNT),
+    )
+
+
+def nav_for(user) -> list[NavItem]:
+    """Every item of the user's menu, in order, ungrouped."""
+    if not user.is_authenticated:
+        return []
+    return list(_built_for(user)[0])
+
+
+def menus_for(user) -> Menus:
+    """The user's menu as the header shows it: drop-downs by task, and the account menu."""
+    if not user.is_authenticated:
+        return _NO_MENUS
+    return _built_for(user)[1]
 
 
 def child_sections_for(request, pupil, now, *, audience: str) -> list[Panel]:

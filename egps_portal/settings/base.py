@@ -93,6 +93,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
+            # One date and time style on every screen (|day, |when): toolkit/dates.py.
+            "builtins": ["toolkit.dates"],
         },
     },
 ]

@@ -3,7 +3,8 @@
 import datetime as dt
 
 from django import template
-from django.utils import formats, timezone
+
+from toolkit.dates import day, when
 
 register = template.Library()
 
@@ -22,9 +23,9 @@ def show(value) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, dt.datetime):
-        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        return when(value)
     if isinstance(value, dt.date):
-        return formats.date_format(value, "DATE_FORMAT")
+        return day(value)
     if isinstance(value, list):
         return "; ".join(" ".join(show(v) for v in item.values()) if isinstance(item, dict) else show(item) for item in value)
     return str(value)

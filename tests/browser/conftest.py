@@ -77,13 +77,18 @@ class BrowserPortal:
             self.page.get_by_role("button", name="Sign In").click()
         self.audit()
 
-    def open_menu(self):
-        """On a phone the menu is collapsed behind its toggle button."""
+    def open_menu(self, group: str = ""):
+        """On a phone the menu is collapsed behind its toggle button; staff links sit in drop-downs
+        by task (portal.registry.GROUPS), opened by naming the group."""
         toggle = self.page.get_by_role("button", name="Show menu")
         if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
             toggle.click()
             # Wait for Bootstrap's collapse to finish, or a click inside may land mid-animation.
             self.page.locator("#main-nav.show:not(.collapsing)").wait_for()
+        if group:
+            drop_down = self.page.locator("#main-nav").get_by_role("button", name=group, exact=True)
+            if drop_down.get_attribute("aria-expanded") != "true":
+                drop_down.click()
 
     def sign_out(self):
         self.open_menu()

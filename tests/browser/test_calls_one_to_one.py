@@ -56,7 +56,7 @@ def _book(portal, pupil):
     page.get_by_label(re.compile(rf"{pupil.full_name} \(Year 3\)")).check()
     page.get_by_label("Meeting link (staff only)").fill(MEETING)
     portal.click(name="Book call")
-    assert page.get_by_test_id("call-status").inner_text() == "Awaiting parent/carer agreement"
+    assert page.get_by_test_id("call-status").inner_text() == "Waiting for the parent or carer to agree"
     # teacher1 booked it, so teacher1 can never approve it: no queue, and the address refuses.
     assert portal.page.request.get(portal.url("/calls/approvals/")).status == 403
     portal.goto("/calls/")  # the list, audited like every page

@@ -51,5 +51,5 @@ def test_office_sees_a_failed_email_and_sends_it_again(portal, office):
 
     row.refresh_from_db()
     assert row.state == OutboxState.SENT
-    portal.open_menu()
+    portal.open_menu("School")
     portal.click(role="link", name="Messages")

@@ -77,7 +77,7 @@ def test_the_monday_after_the_october_change_is_checked_in_local_time():
 def test_a_closure_day_is_refused_with_its_reason():
     problem = hours_problem(dt.datetime(2026, 11, 2, 10, 0, tzinfo=LONDON))
 
-    assert problem == "The school is closed on 02/11/2026 (INSET day)."
+    assert problem == "The school is closed on Mon 2 Nov 2026 (INSET day)."
 
 
 @pytest.mark.policy("CALL-1")
@@ -254,7 +254,8 @@ def test_join_window_opens_before_the_start_and_locks_five_minutes_after(now, ok
 
 @pytest.mark.policy("CALL-6")
 def test_join_refusals_say_why_in_plain_english():
-    assert refusal(now=START - dt.timedelta(hours=1)) == "This call opens at 09:45 on 03/11/2026, 15 minutes before it starts."
+    expected = "This call opens at 09:45 on Tue 3 Nov 2026, 15 minutes before it starts."
+    assert refusal(now=START - dt.timedelta(hours=1)) == expected
     assert refusal(now=START + policy.LATE_LOCK).startswith("This call was locked 5 minutes after it started")
     assert dt.timedelta(minutes=5) == policy.LATE_LOCK
 
@@ -309,7 +310,7 @@ def host_start(now, status=CallStatus.SCHEDULED):
 @pytest.mark.parametrize(
     ("now", "expected"),
     [
-        (START_10 - dt.timedelta(minutes=16), "This call can be started from 09:45 on 10/11/2026"),
+        (START_10 - dt.timedelta(minutes=16), "This call can be started from 09:45 on Tue 10 Nov 2026"),
         (START_10 - dt.timedelta(minutes=15), None),
         (START_10 + dt.timedelta(minutes=29), None),
         (START_10 + dt.timedelta(minutes=30), "This call's booked time is over."),

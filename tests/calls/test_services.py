@@ -42,7 +42,7 @@ def test_booking_on_a_closure_day_is_refused(book, consented, child_a):
     with pytest.raises(services.BookingRefused) as error:
         book(pupil_ids=[child_a.pk])
 
-    assert error.value.problems["starts_at"] == "The school is closed on 10/11/2026 (INSET day)."
+    assert error.value.problems["starts_at"] == "The school is closed on Tue 10 Nov 2026 (INSET day)."
 
 
 @pytest.mark.policy("CALL-1")

@@ -297,7 +297,7 @@ def test_the_join_link_refuses_before_the_window_with_the_reason(client, token):
     with time_machine.travel(TUESDAY_10 - dt.timedelta(minutes=20), tick=False):
         response = open_link(client, token)
 
-    assert "This call opens at 09:45 on 10/11/2026" in response.content.decode()
+    assert "This call opens at 09:45 on Tue 10 Nov 2026" in response.content.decode()
     assert "teams.example.test" not in response.content.decode()
     assert JoinAttempt.objects.get().allowed is False
 

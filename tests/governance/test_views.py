@@ -30,13 +30,13 @@ def test_public_policy_page_shows_current_version_dates_and_earlier_versions(cli
     earlier = client.get(reverse("governance:policy_version", args=["2020-09"]))
 
     assert b"2026-11" in page.content
-    assert b"18 November 2026" in page.content  # agreed by governors
-    assert b"18 November 2027" in page.content  # next review: a year later
+    assert b"Wed 18 Nov" in page.content  # agreed by governors
+    assert b"Thu 18 Nov 2027" in page.content  # next review: a year later
     assert b"<li>A bullet</li>" in page.content
     assert reverse("governance:policy_version", args=["2020-09"]).encode() in page.content
     assert earlier.status_code == 200
     assert b"This is an earlier version" in earlier.content
-    assert b"1 September 2021" in earlier.content
+    assert b"Wed 1 Sep 2021" in earlier.content
 
 
 @pytest.mark.policy("COM-6")
@@ -97,7 +97,7 @@ def test_head_dashboard_panel_is_red_while_the_seed_review_is_overdue(client, he
 
     assert b"panel-attention" in response.content
     assert b'data-testid="review-overdue"' in response.content
-    assert b"1 September 2021" in response.content
+    assert b"Wed 1 Sep 2021" in response.content
 
 
 # --- The audit viewer (GOV-3) --------------------------------------------------------------

@@ -283,7 +283,7 @@ def test_starting_the_day_before_is_refused_with_the_reason(client, bbb_settings
     with time_machine.travel(TUESDAY_10 - dt.timedelta(days=1), tick=False):
         response = client.post(reverse("calls:start_as_host", args=[group_call.pk]), follow=True)
 
-    assert "This call can be started from 09:45 on 10/11/2026" in response.content.decode()
+    assert "This call can be started from 09:45 on Tue 10 Nov 2026" in response.content.decode()
     assert fake_bbb.received == []
 
 

@@ -9,7 +9,7 @@ def test_policy_page_is_public_and_shows_version_and_review_date(client):
 
     assert response.status_code == 200
     assert b"2020-09" in response.content
-    assert b"1 September 2021" in response.content
+    assert b"Wed 1 Sep 2021" in response.content
 
 
 @pytest.mark.policy("COM-6")

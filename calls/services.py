@@ -411,7 +411,7 @@ def send_new_join_link(*, link: JoinLink, sent_by, now) -> JoinLink:
     guardian = link.guardian
     notify(
         to=guardian.email, user=guardian.user, kind="call-join",
-        context={**emails.family_context(call, guardian, [link.pupil]), "join_url": emails.absolute(f"/calls/join/{token}/")},
+        context={**emails.family_context(call, guardian, [link.pupil]), "join_url": portal_url("calls:join", token)},
         dedupe_key=f"call-join:{fresh.pk}",
     )
     return fresh

@@ -325,7 +325,23 @@ def open_join_link(*, token, now, holder: JoinHolder) -> JoinOutcome:
     all). No transaction is open while the platform answers (a slow server must not hold a
     database connection); the attempt is one insert.
     """
-    link = find_join_link(token)
+    return _open_link(find_join_link(token), now=now, holder=holder)
+
+
+def open_own_join_link(*, call, user, now, holder: JoinHolder) -> JoinOutcome:
+    """Issue 19: the Join button on the family's call page goes through the same gateway as the
+    emailed link: the signed-in guardian's own newest link in force for this call, checked and
+    recorded exactly as open_join_link does. JoinLinkNotFound if they hold none."""
+    link = (
+        JoinLink.objects.active().filter(call=call, guardian__user=user)
+        .select_related("call", "call__host", "call__second_staff", "pupil", "guardian").order_by("-created_at", "-pk").first()
+    )
+    if link is None:
+        raise JoinLinkNotFound
+    return _open_link(link, now=now, holder=holder)
+
+
+def _open_link(link, *, now, holder: JoinHolder) -> JoinOutcome:
     call, pupil = link.call, link.pupil
     browser = hash_token(holder.browser)
     refusal = _holder_refusal(link, holder, browser) or policy.join_refusal(
@@ -413,6 +429,35 @@ def send_new_join_link(*, link: JoinLink, sent_by, now) -> JoinLink:
         dedupe_key=f"call-join:{fresh.pk}",
     )
     return fresh
+
+
+@transaction.atomic
+def send_join_details_again(*, call, guardian, now) -> int:
+    """Issue 19 (COM-4): a parent who cannot find the join email asks for it again from the call's
+    page. Their own links for this call are replaced (a link's token is never stored, so the old
+    email cannot be repeated) and the new email goes only to the school's address for them.
+    Refused before join details are due, once the call is locked, and for children not on it."""
+    call = _locked(call)
+    if not policy.join_details_may_go_out(kind=call.kind, status=call.status) or call.join_details_sent_at is None:
+        raise CallError("The join email for this call has not gone out yet: it is sent before the call starts.")
+    if now >= call.starts_at + policy.LATE_LOCK:
+        raise CallError("This call is locked, so nobody else can join it.")
+    families = _families(call)
+    pupils = next((p for g, p in families.items() if g.pk == guardian.pk), [])
+    if not pupils:
+        raise CallError("Join details for this call go to another parent or carer: please ask the school office.")
+    _lock_pupils([p.pk for p in pupils])
+    own = JoinLink.objects.active().filter(call=call, guardian=guardian)
+    _revoke_links(own, now=now, reason="Sent again at the parent's request.")
+    for pupil in pupils:
+        token, token_hash = _new_token()
+        link = JoinLink.objects.create(call=call, guardian=guardian, pupil=pupil, token_hash=token_hash, created_at=now)
+        notify(
+            to=guardian.email, user=guardian.user, kind="call-join",
+            context={**emails.family_context(call, guardian, [pupil]), "join_url": emails.absolute(f"/calls/join/{token}/")},
+            dedupe_key=f"call-join:{link.pk}",
+        )
+    return len(pupils)
 
 
 def host_join_link(*, call, user, now) -> str:
@@ -682,6 +727,88 @@ def remove_from_upcoming_calls(*, pupil, now, removal: Removal) -> None:
             to=call.host.email, user=call.host, kind=removal.notice_kind, context=emails.staff_context(call, pupil=pupil),
             dedupe_key=f"{removal.notice_kind}:{invitation.pk}:{now.isoformat()}",
         )
+
+
+def withdrawal_preview(*, pupil, scope, now) -> list[str]:
+    """Issue 19: what withdrawing `scope` for `pupil` would do to their calls, in sentences for the
+    parent's confirmation page (registered with consent.hooks.on_withdrawal_preview)."""
+    calls = list(Call.objects.upcoming(now).for_pupils([pupil.pk]).order_by("starts_at", "pk"))
+    if scope == Scope.RECORDING:
+        return [f"{c.title}, {emails.when(c)}: will no longer be recorded." for c in calls if c.record]
+    if scope != Scope.VIDEO_CALLS:
+        return []
+    lines = []
+    for call in calls:
+        if call.is_one_to_one:
+            lines.append(f"{call.title}, {emails.when(call)}: this one-to-one will be cancelled.")
+        else:
+            lines.append(f"{call.title}, {emails.when(call)}: {pupil.first_name} will be taken off this call.")
+    return lines
+
+
+def calls_to_put_back(*, pupil, now) -> list[Call]:
+    """Issue 19: upcoming calls `pupil` was taken off when consent was withdrawn and may rejoin now
+    (calls.policy.put_back_refusal), soonest first."""
+    in_force = pupil.pk in consenting_pupil_ids([pupil.pk])
+    removed = (
+        CallInvitation.objects.filter(pupil=pupil, removed_reason=CONSENT_WITHDRAWN.reason, removed_at__isnull=False)
+        .filter(call__in=Call.objects.upcoming(now))
+        .select_related("call")
+        .order_by("call__starts_at", "call_id")
+    )
+    return [i.call for i in removed if _put_back_refusal(i.call, pupil, now, in_force) is None]
+
+
+def _put_back_refusal(call, pupil, now, in_force) -> str | None:
+    return policy.put_back_refusal(
+        consent_in_force=in_force, kind=call.kind, status=call.status, starts_at=call.starts_at, now=now,
+        call_class_id=call.school_class_id, pupil_class_id=pupil.school_class_id, on_roll=pupil.left_on is None,
+    )
+
+
+def put_back_offer_url(*, pupil, scope, now) -> str | None:
+    """After consent is given again (consent.hooks.on_consent_regiven): the page offering to put the
+    child back on the calls they were taken off, if there are any they may rejoin."""
+    if scope != Scope.VIDEO_CALLS or not calls_to_put_back(pupil=pupil, now=now):
+        return None
+    from django.urls import reverse
+
+    return reverse("calls:put_back", args=[pupil.pk])
+
+
+@transaction.atomic
+def put_back_on_calls(*, pupil, call_ids, by, now) -> list[Call]:
+    """Issue 19, CON-1, CON-3: a parent accepts the offer after giving consent again. The child goes
+    back on each chosen call the policy still allows (consent in force, call scheduled and not yet
+    started, still the child's class), read again under the locks; each host is told, and if the
+    call's join details already went out the family gets a fresh personal link at once."""
+    wanted = set(call_ids)
+    ids = [c.pk for c in calls_to_put_back(pupil=pupil, now=now) if c.pk in wanted]
+    # Calls then the pupil, the order every other writer takes them (see remove_from_upcoming_calls).
+    locked = list(Call.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
+    _lock_pupils([pupil.pk])
+    in_force = pupil.pk in consenting_pupil_ids([pupil.pk])
+    restored = []
+    for call in locked:
+        if _put_back_refusal(call, pupil, now, in_force) is not None:
+            continue
+        invitation = CallInvitation.objects.get(call=call, pupil=pupil)
+        if invitation.removed_reason != CONSENT_WITHDRAWN.reason or invitation.removed_at is None:
+            continue
+        invitation.removed_at, invitation.removed_reason = None, ""
+        invitation.save(update_fields=["removed_at", "removed_reason"])
+        call.changed_at = now
+        call.save(update_fields=["changed_at"])
+        notify(
+            to=call.host.email, user=call.host, kind="call-pupil-back", context=emails.staff_context(call, pupil=pupil),
+            dedupe_key=f"call-pupil-back:{invitation.pk}:{now.isoformat()}",
+        )
+        if call.join_details_sent_at is not None:
+            send_join_details(call=call, now=now)  # only this child's family lacks a live link
+        restored.append(call)
+    if not restored and wanted:
+        raise CallError("None of those calls can take your child back now: they may have started or been cancelled.")
+    return restored
 
 
 def _stop_recording_upcoming_calls(pupil, now) -> None:

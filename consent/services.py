@@ -135,6 +135,7 @@ def give_consent(
     )
     if policy.guidance_due(scope=scope, decision=Decision.GIVEN, guardian_gave_before=gave_before):
         _send_guidance(decision)
+    _tell_other_parents(decision)
     return decision
 
 
@@ -186,7 +187,29 @@ def withdraw_consent(
             context={"guardian": recipient, "decision": decision, "pupil": pupil, "family_url": portal_url("consent:family")},
             dedupe_key=f"consent-withdrawn:{decision.pk}",
         )
+    _tell_other_parents(decision)
     return decision
+
+
+def _tell_other_parents(decision: ConsentDecision) -> None:
+    """Issue 19: every other parent or carer with parental responsibility hears of the change,
+    so nobody learns from a missing join email that the other parent withdrew (or gave) consent."""
+    others = [g for g in family_recipients(decision.pupil) if g.pk != decision.guardian_id]
+    for other in others:
+        notify(
+            to=other.email,
+            user=other.user,
+            kind="consent-changed-other-parent",
+            context={
+                "guardian": other,
+                "decision": decision,
+                "pupil": decision.pupil,
+                "decided_by_name": decision.guardian.full_name,
+                "given": decision.decision == Decision.GIVEN,
+                "family_url": portal_url("consent:family"),
+            },
+            dedupe_key=f"consent-changed-other-parent:{decision.pk}:{other.pk}",
+        )
 
 
 @transaction.atomic

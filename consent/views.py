@@ -13,7 +13,7 @@ from governance.models import PolicyVersion
 from school.models import Guardianship, SchoolSettings
 from school.permissions import children_of, guardian_of
 
-from . import permissions, selectors, services
+from . import hooks, permissions, selectors, services
 from .choices import Audience, Decision, Scope
 from .forms import AcknowledgeForm, ConfirmDecisionForm, QuestionForm
 from .models import AcceptableUseDocument
@@ -77,12 +77,15 @@ def _child_card(child, decisions, responsible, pupils_document, acknowledged) ->
 
 
 def _change_context(child, scope, action, form):
+    # Issue 19: before the second click, the calls this withdrawal would change (from the calls app).
+    affected = hooks.withdrawal_preview(pupil=child, scope=scope, now=timezone.now()) if action == "withdraw" else []
     return {
         "child": child,
         "scope": Scope(scope),
         "action": action,
         "form": form,
         "explanation": f"consent/explain/{scope}-{action}.html",
+        "affected": affected,
     }
 
 
@@ -106,7 +109,9 @@ def change(request, pupil_id, scope, action):
         except services.ConsentError as error:
             form.add_error(None, str(error))
         else:
-            return redirect("consent:family")
+            # Issue 19: after consent is given again, offer to undo what the withdrawal did.
+            offer = hooks.regiven_offer(pupil=child, scope=scope, now=timezone.now()) if action == "give" else None
+            return redirect(offer or "consent:family")
     return render(request, "consent/change.html", _change_context(child, scope, action, form))
 
 

@@ -96,8 +96,11 @@ def answer(request, call_id):
     if guardian is None:
         raise Http404
     agree = request.POST.get("answer") == "agree"
+    suitable = request.POST.get("suitable_times", "")[:1000]
     try:
-        services.record_parent_agreement(call=call, guardian=guardian, decided_by=request.user, now=timezone.now(), agree=agree)
+        services.record_parent_agreement(
+            call=call, guardian=guardian, decided_by=request.user, now=timezone.now(), agree=agree, suitable_times=suitable
+        )
     except services.CallError as error:
         messages.error(request, str(error))
     else:

@@ -487,8 +487,9 @@ def _locked(call) -> Call:
 
 
 @transaction.atomic
-def record_parent_agreement(*, call, guardian, decided_by, now, agree: bool) -> ParentAgreement:
-    """CALL-4: a guardian with parental responsibility agrees to (or declines) this date and time."""
+def record_parent_agreement(*, call, guardian, decided_by, now, agree: bool, suitable_times: str = "") -> ParentAgreement:
+    """CALL-4: a guardian with parental responsibility agrees to (or declines) this date and time;
+    on declining they may say which times suit them (issue 19), which the host is sent."""
     call = _locked(call)
     invited = call.invitations.filter(removed_at__isnull=True).values_list("pupil_id", flat=True)
     if not Guardianship.objects.filter(guardian=guardian, pupil_id__in=invited, parental_responsibility=True).exists():
@@ -500,6 +501,7 @@ def record_parent_agreement(*, call, guardian, decided_by, now, agree: bool) -> 
             agreement = ParentAgreement.objects.create(
                 call=call, guardian=guardian, decision=AgreementDecision.AGREED if agree else AgreementDecision.DECLINED,
                 for_starts_at=call.starts_at, decided_at=now, decided_by=decided_by,
+                suitable_times="" if agree else suitable_times.strip(),
             )
     except IntegrityError:
         raise CallError("Another parent or carer has already answered for this time.") from None
@@ -538,7 +540,26 @@ def _decide(*, call, approver, now, decision, reason) -> CallApproval:
         to=call.host.email, user=call.host, kind="call-approval-decided",
         context=emails.staff_context(call, approval=approval), dedupe_key=f"call-approval-decided:{approval.pk}",
     )
+    _tell_agreeing_parent(call, approval)
     return approval
+
+
+def _tell_agreeing_parent(call, approval) -> None:
+    """Issue 19: the parent who agreed the time hears whether the one-to-one was approved or not
+    (the head's reason is for the host, so the parent is told only that the school will be in touch)."""
+    agreement = call.agreements.filter(voided_at__isnull=True, decision=AgreementDecision.AGREED).first()
+    if agreement is None:
+        return
+    families = _families(call)
+    guardian = next((g for g in families if g.pk == agreement.guardian_id), None)
+    if guardian is None:
+        return  # no longer entitled to the call's notices (COM-4)
+    pupils = families[guardian]
+    notify(
+        to=guardian.email, user=guardian.user, kind="call-approval-family",
+        context={**emails.family_context(call, guardian, pupils), "approved": approval.decision == ApprovalDecision.APPROVED},
+        dedupe_key=f"call-approval-family:{approval.pk}",
+    )
 
 
 @transaction.atomic

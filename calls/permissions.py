@@ -86,3 +86,14 @@ def removed_family_invitation(user, call_id):
         .order_by("-removed_at")
         .first()
     )
+
+
+def one_to_ones_to_answer(user, now):
+    """Issue 19, CALL-4: upcoming one-to-ones waiting for this parent's answer: a child of theirs,
+    for whom they hold parental responsibility, is invited."""
+    from school.models import Pupil
+
+    from .choices import CallStatus
+
+    responsible = Pupil.objects.filter(guardianships__guardian__user=user, guardianships__parental_responsibility=True)
+    return Call.objects.for_pupils(responsible.values("pk")).not_ended(now).filter(status=CallStatus.AWAITING_PARENT)

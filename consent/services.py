@@ -315,7 +315,18 @@ def send_consent_request(*, sent_by, now, school_class=None) -> ConsentRequest:
 def send_reminders(*, school_class, sent_by, now) -> tuple[int, int]:
     """Remind the guardians of pupils in `school_class` who have never answered. At most one a
     week per guardian (policy.reminder_due). Returns (sent, held back)."""
-    rows = selectors.video_states(Pupil.objects.on_roll().filter(school_class=school_class))
+    return _remind(Pupil.objects.on_roll().filter(school_class=school_class), sent_by=sent_by, now=now)
+
+
+@transaction.atomic
+def send_reminders_to_school(*, sent_by, now) -> tuple[int, int]:
+    """Issue 19: the "Remind" action on the head's and office's "Needs you" list: every guardian in
+    the school who has never answered, under the same weekly limit. Returns (sent, held back)."""
+    return _remind(Pupil.objects.on_roll(), sent_by=sent_by, now=now)
+
+
+def _remind(pupils, *, sent_by, now) -> tuple[int, int]:
+    rows = selectors.video_states(pupils)
     unanswered = [pk for pk, _class_id, state in rows if state == ConsentState.NEVER_ANSWERED]
     names = dict(Pupil.objects.filter(pk__in=unanswered).values_list("pk", "first_name"))
     families = _children_by_guardian(unanswered)

@@ -774,7 +774,7 @@ def calls_to_put_back(*, pupil, now) -> list[Call]:
     removed = (
         CallInvitation.objects.filter(pupil=pupil, removed_reason=CONSENT_WITHDRAWN.reason, removed_at__isnull=False)
         .filter(call__in=Call.objects.upcoming(now))
-        .select_related("call")
+        .select_related("call", "call__host", "call__second_staff")
         .order_by("call__starts_at", "call_id")
     )
     return [i.call for i in removed if _put_back_refusal(i.call, pupil, now, in_force) is None]

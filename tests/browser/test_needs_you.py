@@ -19,10 +19,8 @@ from accounts.models import User
 from calls import services as calls_services
 from calls.choices import CallKind, Platform
 from calls.models import Call, CallInvitation
-from consent.choices import Scope
 from notifications.models import OutboxMessage
 from portal.demo import DEMO_PASSWORD, demo_email, seed_demo_school
-from school.models import Pupil
 from tests.browser.test_calls_one_to_one import MONDAY_9AM, _book, _child_with_consent, _head_approves, _parent_agrees
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -147,5 +145,26 @@ def test_each_dashboard_opens_with_needs_you_and_fits_a_phone(portal, settings):
             portal.audit()
             portal.page.set_viewport_size({"width": PHONE, "height": 800})
             portal.sign_out()
-    assert Pupil.objects.exists()
-    assert Scope.VIDEO_CALLS
+
+
+def test_join_details_on_the_call_page_and_the_calendar_page_fit_a_phone(portal):
+    with time_machine.travel(MONDAY_9AM, tick=True):
+        seed_demo_school(MONDAY_9AM)
+        pupil = _child_with_consent()
+        call = _group_call_for(pupil, MONDAY_9AM + dt.timedelta(hours=5))  # inside the lead time: the email goes now
+        portal.page.set_viewport_size({"width": PHONE, "height": 800})
+        portal.sign_in(demo_email("parent1"), DEMO_PASSWORD)
+
+        portal.goto(f"/calls/family/{call.pk}/")
+        assert "Your personal join email went on" in portal.page.get_by_test_id("join-details").inner_text()
+        assert_fits(portal)
+        sent_before = OutboxMessage.objects.filter(kind="call-join", recipient_email=demo_email("parent1")).count()
+        portal.click(name="Send the join email again")
+        assert OutboxMessage.objects.filter(kind="call-join", recipient_email=demo_email("parent1")).count() == sent_before + 1
+        assert "The join email is on its way" in portal.page.content()
+        assert_fits(portal)
+
+        portal.goto("/calls/calendar/")
+        portal.click(name="Make my calendar address")
+        assert portal.page.get_by_test_id("feed-subscribe").get_attribute("href").startswith("webcal:")
+        assert_fits(portal)

@@ -7,11 +7,11 @@ class CallsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from consent.events import consent_withdrawn
+        from consent.events import consent_regiven, consent_withdrawn, withdrawal_previewed
         from governance.events import pupil_left
         from school.events import upcoming_calls_asked
 
-        from . import models
+        from . import models, put_back
         from .reactions import any_upcoming_calls, drop_pupil_on_withdrawal, drop_pupil_who_left
 
         # The meeting link and passcode are staff-only secrets: never in audit history (COM-4).
@@ -23,6 +23,9 @@ class CallsConfig(AppConfig):
         auditlog.register(models.HostChecklistTick)
         auditlog.register(models.CalendarFeed, exclude_fields=["token_hash"])
         consent_withdrawn.connect(drop_pupil_on_withdrawal, dispatch_uid="calls.drop_pupil_on_withdrawal")
+        # Issue 19: the parent sees the calls affected before withdrawing, and is offered them back after.
+        withdrawal_previewed.connect(put_back.answer_withdrawal_preview, dispatch_uid="calls.withdrawal_preview")
+        consent_regiven.connect(put_back.answer_consent_regiven, dispatch_uid="calls.put_back_offer")
         # Leavers go from upcoming calls exactly as on withdrawal (one function: remove_from_upcoming_calls).
         pupil_left.connect(drop_pupil_who_left, dispatch_uid="calls.drop_pupil_who_left")
         upcoming_calls_asked.connect(any_upcoming_calls, dispatch_uid="calls.any_upcoming_calls")

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from accounts.permissions import is_leadership, is_parent, is_staff_member
 from toolkit import registry
-from toolkit.registry import NavItem, Panel
+from toolkit.registry import NavItem, Panel, Task
 
 from . import permissions
 from .choices import CallKind, CallStatus
@@ -61,6 +61,20 @@ def _family(user, now) -> Panel:
         "Your children's video calls", "calls/panels/family.html", {"calls": calls, "waiting": waiting},
         order=20, attention=bool(waiting),
     )
+
+
+def needs_you(request, now) -> list[Task]:
+    """Issue 19: a parent's one-to-one times to answer (CALL-4); the head's and deputy's approvals."""
+    user = request.user
+    found = []
+    if is_parent(user):
+        waiting = permissions.one_to_ones_to_answer(user, now).count()
+        found.append(Task("one-to-one-answer", "Answer a one-to-one call time", waiting, reverse("calls:family"), order=20,
+                          hint="Agree to the time, or tell the school which times suit you."))
+    if is_leadership(user):
+        queue = permissions.approvals_queue_for(user).count()
+        found.append(Task("approvals", "Approve or decline one-to-one calls", queue, reverse("calls:approvals"), order=10))
+    return found
 
 
 def nav_items(user):

@@ -1,5 +1,6 @@
 """Family pages: their children's calls, agreeing a one-to-one's time, and the join gateway."""
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
@@ -17,8 +18,10 @@ from school.permissions import children_of, guardian_of
 
 from . import permissions, services
 from .choices import CallStatus
-from .emails import staff_names
+from .emails import staff_names, when
 from .pagination import page_of
+from .policy import LATE_LOCK
+from .put_back import calls_to_put_back, put_back_on_calls
 
 
 @login_required
@@ -60,12 +63,29 @@ def _may_answer(user, call) -> bool:
 @login_required
 def family_call(request, call_id):
     """One call as a family sees it (COM-1): never the meeting link or passcode (COM-4)."""
+    removed = permissions.removed_family_invitation(request.user, call_id)
+    if removed is not None and not permissions.family_calls_for(request.user).filter(pk=call_id).exists():
+        # Issue 19: a link in an old email to a call the family can no longer reach says why, not 404.
+        return render(request, "calls/family_call_gone.html", {"invitation": removed, "call": removed.call})
     call = permissions.get_family_call(request.user, call_id)
     children = call.invitations.filter(removed_at__isnull=True, pupil__in=children_of(request.user)).select_related("pupil")
+    settings_row = SchoolSettings.load()
     return render(request, "calls/family_call.html", {
         "call": call, "children": [i.pupil for i in children], "staff": staff_names(call),
-        "may_answer": _may_answer(request.user, call), "settings_row": SchoolSettings.load(),
+        "may_answer": _may_answer(request.user, call), "settings_row": settings_row,
+        "join": _join_status(call, timezone.now(), settings_row.join_email_lead_hours),
     })
+
+
+def _join_status(call, now, lead_hours) -> dict | None:
+    """Issue 19: when the join email goes (or went), and whether "send it again" is offered."""
+    if call.status != CallStatus.SCHEDULED or now >= call.starts_at + LATE_LOCK:
+        return None
+    return {
+        "sent_at": call.join_details_sent_at,
+        "due_at": call.starts_at - dt.timedelta(hours=lead_hours),
+        "may_send_again": call.join_details_sent_at is not None,
+    }
 
 
 @require_POST
@@ -77,14 +97,76 @@ def answer(request, call_id):
     if guardian is None:
         raise Http404
     agree = request.POST.get("answer") == "agree"
+    suitable = request.POST.get("suitable_times", "")[:1000]
     try:
-        services.record_parent_agreement(call=call, guardian=guardian, decided_by=request.user, now=timezone.now(), agree=agree)
+        services.record_parent_agreement(
+            call=call, guardian=guardian, decided_by=request.user, now=timezone.now(), agree=agree, suitable_times=suitable
+        )
     except services.CallError as error:
         messages.error(request, str(error))
     else:
         thanks = "Thank you: you agreed to this time." if agree else "Thank you: the school will suggest another time."
         messages.success(request, thanks)
     return redirect("calls:family_call", call_id=call.pk)
+
+
+@login_required
+def put_back(request, pupil_id):
+    """Issue 19: after consent is given again, offer to put the child back on the upcoming calls
+    they were taken off (GET), and do it for the calls the parent keeps ticked (POST)."""
+    pupil = permissions.get_child_to_put_back(request.user, pupil_id)
+    now = timezone.now()
+    offered = calls_to_put_back(pupil=pupil, now=now)
+    if request.method == "POST":
+        chosen = [int(v) for v in request.POST.getlist("call") if v.isdigit()]
+        if not chosen:
+            messages.error(request, "Tick at least one call, or choose \"No, thank you\".")
+        else:
+            try:
+                restored = put_back_on_calls(pupil=pupil, call_ids=chosen, by=request.user, now=now)
+            except services.CallError as error:
+                messages.error(request, str(error))
+            else:
+                names = ", ".join(c.title for c in restored)
+                messages.success(request, f"{pupil.first_name} is back on: {names}.")
+                return redirect("calls:family")
+    rows = [{"call": c, "when": when(c), "staff": staff_names(c)} for c in offered]
+    return render(request, "calls/put_back.html", {"pupil": pupil, "rows": rows})
+
+
+@require_POST
+@login_required
+def send_again(request, call_id):
+    """Issue 19: "send it again" on the family's call page: a fresh join email to this parent."""
+    call = permissions.get_family_call(request.user, call_id)
+    guardian = guardian_of(request.user)
+    if guardian is None:
+        raise Http404
+    try:
+        services.send_join_details_again(call=call, guardian=guardian, now=timezone.now())
+    except services.CallError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The join email is on its way to {guardian.email}. Links in earlier emails no longer work.")
+    return redirect("calls:family_call", call_id=call.pk)
+
+
+@require_POST
+@login_required
+@never_cache
+def family_join(request, call_id):
+    """Issue 19: the Join button on the call's page, through the same checks as the emailed link."""
+    call = permissions.get_family_call(request.user, call_id)
+    browser = request.COOKIES.get(JOIN_COOKIE) or secrets.token_urlsafe(32)
+    try:
+        outcome = services.open_own_join_link(
+            call=call, user=request.user, now=timezone.now(), holder=services.JoinHolder(user=request.user, browser=browser)
+        )
+    except services.JoinLinkNotFound:
+        messages.error(request, "You have no join link for this call yet: it comes by email before the call starts.")
+        return redirect("calls:family_call", call_id=call.pk)
+    context = {"link": None, "call": outcome.call, "pupil": outcome.pupil, "outcome": outcome, "sign_in_first": False}
+    return render(request, "calls/join.html", context)
 
 
 JOIN_COOKIE = "egps_join"  # this browser's join key (calls.services.JoinHolder.browser)

@@ -145,4 +145,6 @@ def feed_change(request):
     token = services.issue_calendar_feed(user=request.user, now=now)
     url = portal_url("calls:feed", token)
     active = CalendarFeed.objects.filter(user=request.user, revoked_at__isnull=True).first()
-    return render(request, "calls/feed_settings.html", {"active": active, "feed_url": url})
+    # Issue 19: "Subscribe" hands the same address to the calendar app (webcal: is https: by another name).
+    subscribe = "webcal:" + url.split(":", 1)[1]
+    return render(request, "calls/feed_settings.html", {"active": active, "feed_url": url, "subscribe_url": subscribe})

@@ -166,6 +166,8 @@ class ParentAgreement(models.Model):
     decided_at = models.DateTimeField()
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     voided_at = models.DateTimeField(null=True, blank=True)
+    # Issue 19: on declining, the days and times that would suit the family, for the host to rebook.
+    suitable_times = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["-decided_at", "-pk"]

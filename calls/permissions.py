@@ -59,3 +59,41 @@ def approvals_queue_for(user):
         return Call.objects.none()
     return Call.objects.filter(kind=CallKind.ONE_TO_ONE, status=CallStatus.AWAITING_APPROVAL)
 
+
+
+def get_child_to_put_back(user, pupil_id):
+    """Issue 19: a child of the signed-in parent who holds parental responsibility for them (the
+    people who decide consent, CON-2), or 404 like any other guess."""
+    from school.models import Pupil
+
+    responsible = Pupil.objects.filter(
+        guardianships__guardian__user=user, guardianships__parental_responsibility=True
+    ).distinct() if user.is_authenticated else Pupil.objects.none()
+    return get_object_or_404(responsible, pk=pupil_id)
+
+
+def removed_family_invitation(user, call_id):
+    """Issue 19: the invitation of one of the parent's children to this call that was taken away
+    (consent withdrawn, left school, left out at booking), or None. Only the parent's own children,
+    so another family still gets the ordinary 404."""
+    from school.permissions import children_of as _children
+
+    from .models import CallInvitation
+
+    return (
+        CallInvitation.objects.filter(call_id=call_id, pupil__in=_children(user), removed_at__isnull=False)
+        .select_related("call", "pupil")
+        .order_by("-removed_at")
+        .first()
+    )
+
+
+def one_to_ones_to_answer(user, now):
+    """Issue 19, CALL-4: upcoming one-to-ones waiting for this parent's answer: a child of theirs,
+    for whom they hold parental responsibility, is invited."""
+    from school.models import Pupil
+
+    from .choices import CallStatus
+
+    responsible = Pupil.objects.filter(guardianships__guardian__user=user, guardianships__parental_responsibility=True)
+    return Call.objects.for_pupils(responsible.values("pk")).not_ended(now).filter(status=CallStatus.AWAITING_PARENT)

@@ -178,6 +178,29 @@ def join_details_may_go_out(*, kind: str, status: str) -> bool:
     return status == CallStatus.SCHEDULED
 
 
+def put_back_refusal(
+    *, consent_in_force: bool, kind: str, status: str, starts_at: dt.datetime, now: dt.datetime,
+    call_class_id: int | None, pupil_class_id: int | None, on_roll: bool,
+) -> str | None:
+    """CON-1, CON-3 (issue 19): why a child taken off a call when consent was withdrawn may not be
+    put back on it after consent is given again, or None if they may. Only a group call that is
+    still scheduled and not yet started, for the child's own class if it is a class call; a
+    one-to-one was cancelled by the withdrawal and must be booked and agreed afresh (CALL-4)."""
+    if not consent_in_force:
+        return "Consent for video calls is not in force for this child."
+    if not on_roll:
+        return "This child is no longer on the school roll."
+    if kind != CallKind.GROUP:
+        return "A one-to-one that was cancelled must be booked again by the teacher."
+    if status != CallStatus.SCHEDULED:
+        return "This call is no longer going ahead."
+    if starts_at <= now:
+        return "This call has already started."
+    if call_class_id is not None and call_class_id != pupil_class_id:
+        return "This call is for a class your child is no longer in."
+    return None
+
+
 def join_details_due(*, starts_at: dt.datetime, now: dt.datetime, lead_hours: int) -> bool:
     """COM-4: join emails go out the school's lead time before the call (at once if booked later),
     and never after the call is locked."""

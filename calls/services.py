@@ -327,7 +327,23 @@ def open_join_link(*, token, now, holder: JoinHolder) -> JoinOutcome:
     all). No transaction is open while the platform answers (a slow server must not hold a
     database connection); the attempt is one insert.
     """
-    link = find_join_link(token)
+    return _open_link(find_join_link(token), now=now, holder=holder)
+
+
+def open_own_join_link(*, call, user, now, holder: JoinHolder) -> JoinOutcome:
+    """Issue 19: the Join button on the family's call page goes through the same gateway as the
+    emailed link: the signed-in guardian's own newest link in force for this call, checked and
+    recorded exactly as open_join_link does. JoinLinkNotFound if they hold none."""
+    link = (
+        JoinLink.objects.active().filter(call=call, guardian__user=user)
+        .select_related("call", "call__host", "call__second_staff", "pupil", "guardian").order_by("-created_at", "-pk").first()
+    )
+    if link is None:
+        raise JoinLinkNotFound
+    return _open_link(link, now=now, holder=holder)
+
+
+def _open_link(link, *, now, holder: JoinHolder) -> JoinOutcome:
     call, pupil = link.call, link.pupil
     browser = hash_token(holder.browser)
     refusal = _holder_refusal(link, holder, browser) or policy.join_refusal(
@@ -417,6 +433,35 @@ def send_new_join_link(*, link: JoinLink, sent_by, now) -> JoinLink:
     return fresh
 
 
+@transaction.atomic
+def send_join_details_again(*, call, guardian, now) -> int:
+    """Issue 19 (COM-4): a parent who cannot find the join email asks for it again from the call's
+    page. Their own links for this call are replaced (a link's token is never stored, so the old
+    email cannot be repeated) and the new email goes only to the school's address for them.
+    Refused before join details are due, once the call is locked, and for children not on it."""
+    call = _locked(call)
+    if not policy.join_details_may_go_out(kind=call.kind, status=call.status) or call.join_details_sent_at is None:
+        raise CallError("The join email for this call has not gone out yet: it is sent before the call starts.")
+    if now >= call.starts_at + policy.LATE_LOCK:
+        raise CallError("This call is locked, so nobody else can join it.")
+    families = _families(call)
+    pupils = next((p for g, p in families.items() if g.pk == guardian.pk), [])
+    if not pupils:
+        raise CallError("Join details for this call go to another parent or carer: please ask the school office.")
+    _lock_pupils([p.pk for p in pupils])
+    own = JoinLink.objects.active().filter(call=call, guardian=guardian)
+    _revoke_links(own, now=now, reason="Sent again at the parent's request.")
+    for pupil in pupils:
+        token, token_hash = _new_token()
+        link = JoinLink.objects.create(call=call, guardian=guardian, pupil=pupil, token_hash=token_hash, created_at=now)
+        notify(
+            to=guardian.email, user=guardian.user, kind="call-join",
+            context={**emails.family_context(call, guardian, [pupil]), "join_url": emails.absolute(f"/calls/join/{token}/")},
+            dedupe_key=f"call-join:{link.pk}",
+        )
+    return len(pupils)
+
+
 def host_join_link(*, call, user, now) -> str:
     """CALL-6: the MODERATOR link for the call's host or second member of staff, built at this moment
     (it creates the meeting with the policy's settings). Raises CallError with the reason otherwise."""
@@ -444,8 +489,9 @@ def _locked(call) -> Call:
 
 
 @transaction.atomic
-def record_parent_agreement(*, call, guardian, decided_by, now, agree: bool) -> ParentAgreement:
-    """CALL-4: a guardian with parental responsibility agrees to (or declines) this date and time."""
+def record_parent_agreement(*, call, guardian, decided_by, now, agree: bool, suitable_times: str = "") -> ParentAgreement:
+    """CALL-4: a guardian with parental responsibility agrees to (or declines) this date and time;
+    on declining they may say which times suit them (issue 19), which the host is sent."""
     call = _locked(call)
     invited = call.invitations.filter(removed_at__isnull=True).values_list("pupil_id", flat=True)
     if not Guardianship.objects.filter(guardian=guardian, pupil_id__in=invited, parental_responsibility=True).exists():
@@ -457,6 +503,7 @@ def record_parent_agreement(*, call, guardian, decided_by, now, agree: bool) -> 
             agreement = ParentAgreement.objects.create(
                 call=call, guardian=guardian, decision=AgreementDecision.AGREED if agree else AgreementDecision.DECLINED,
                 for_starts_at=call.starts_at, decided_at=now, decided_by=decided_by,
+                suitable_times="" if agree else suitable_times.strip(),
             )
     except IntegrityError:
         raise CallError("Another parent or carer has already answered for this time.") from None
@@ -495,7 +542,26 @@ def _decide(*, call, approver, now, decision, reason) -> CallApproval:
         to=call.host.email, user=call.host, kind="call-approval-decided",
         context=emails.staff_context(call, approval=approval), dedupe_key=f"call-approval-decided:{approval.pk}",
     )
+    _tell_agreeing_parent(call, approval)
     return approval
+
+
+def _tell_agreeing_parent(call, approval) -> None:
+    """Issue 19: the parent who agreed the time hears whether the one-to-one was approved or not
+    (the head's reason is for the host, so the parent is told only that the school will be in touch)."""
+    agreement = call.agreements.filter(voided_at__isnull=True, decision=AgreementDecision.AGREED).first()
+    if agreement is None:
+        return
+    families = _families(call)
+    guardian = next((g for g in families if g.pk == agreement.guardian_id), None)
+    if guardian is None:
+        return  # no longer entitled to the call's notices (COM-4)
+    pupils = families[guardian]
+    notify(
+        to=guardian.email, user=guardian.user, kind="call-approval-family",
+        context={**emails.family_context(call, guardian, pupils), "approved": approval.decision == ApprovalDecision.APPROVED},
+        dedupe_key=f"call-approval-family:{approval.pk}",
+    )
 
 
 @transaction.atomic

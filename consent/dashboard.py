@@ -8,10 +8,10 @@ from accounts.permissions import has_any_role, is_parent
 from school.models import Pupil
 from school.permissions import children_of, classes_visible_to
 from toolkit import registry
-from toolkit.registry import NavItem, Panel
+from toolkit.registry import NavItem, Panel, Task
 
 from . import permissions, selectors
-from .choices import ConsentState, Scope
+from .choices import Audience, ConsentState, Scope
 from .models import FamilyQuestion
 
 
@@ -84,6 +84,49 @@ def _school_panel(user) -> Panel:
         "guidance_url": reverse("consent:guidance"),
     }
     return Panel(title="Consent across the school", template="consent/panels/school.html", context=context, order=20)
+
+
+def needs_you(request, now) -> list[Task]:
+    """Issue 19: a parent's unanswered consent and guidance to acknowledge; for the head and
+    office, the families that never answered, with a one-press reminder."""
+    user = request.user
+    found = []
+    if is_parent(user):
+        found += _family_tasks(user)
+    if permissions.may_remind_school(user):
+        never = sum(
+            n for (_class_id, state), n in selectors.video_state_counts(Pupil.objects.on_roll()).items()
+            if state == ConsentState.NEVER_ANSWERED
+        )
+        found.append(Task(
+            "consent-never-answered", "Pupils whose families never answered about video calls", never,
+            reverse("consent:classes"), order=40,
+            hint="A reminder goes to each family at most once a week.",
+            action=(reverse("consent:school_remind"), "Remind these families"),
+        ))
+    return found
+
+
+def _family_tasks(user) -> list[Task]:
+    responsible = list(
+        Pupil.objects.filter(guardianships__guardian__user=user, guardianships__parental_responsibility=True).distinct()
+    )
+    decisions = selectors.latest_decisions_for([c.pk for c in responsible])
+    unanswered = sum(1 for c in responsible if (c.pk, Scope.VIDEO_CALLS) not in decisions)
+    children = list(children_of(user))
+    documents = selectors.current_documents()
+    wanted = {a: d for a, d in documents.items() if a in (Audience.PARENTS, Audience.PUPILS)}
+    acknowledged = selectors.acknowledged_document_keys(user, [d.pk for d in wanted.values()])
+    owed = 0
+    if Audience.PARENTS in wanted and (wanted[Audience.PARENTS].pk, None) not in acknowledged:
+        owed += 1
+    if Audience.PUPILS in wanted:
+        owed += sum(1 for c in children if (wanted[Audience.PUPILS].pk, c.pk) not in acknowledged)
+    return [
+        Task("consent-unanswered", "Answer about video calls for your child", unanswered, reverse("consent:family"), order=10,
+             hint="Nobody with parental responsibility has said yes or no yet."),
+        Task("acceptable-use", "Read and acknowledge the acceptable use guidance", owed, reverse("consent:guidance"), order=30),
+    ]
 
 
 def nav_items(user):

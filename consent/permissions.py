@@ -79,3 +79,8 @@ def get_queue_question(user, question_id) -> FamilyQuestion:
 
 # Whole-school consent counts on the dashboard: leadership, the DSL team and the office.
 COUNTS_ROLES = frozenset({Role.HEAD, Role.DEPUTY, Role.DSL, Role.DEPUTY_DSL, Role.OFFICE})
+
+
+def may_remind_school(user) -> bool:
+    """Issue 19: remind every family that never answered (the office and head, who send requests)."""
+    return has_any_role(user, REQUEST_SENDERS)

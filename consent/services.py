@@ -130,6 +130,7 @@ def give_consent(
     )
     if policy.guidance_due(scope=scope, decision=Decision.GIVEN, guardian_gave_before=gave_before):
         _send_guidance(decision)
+    _tell_other_parents(decision)
     return decision
 
 
@@ -182,7 +183,29 @@ def withdraw_consent(
             context={"guardian": recipient, "decision": decision, "pupil": pupil, "family_url": portal_url("consent:family")},
             dedupe_key=f"consent-withdrawn:{decision.pk}",
         )
+    _tell_other_parents(decision)
     return decision
+
+
+def _tell_other_parents(decision: ConsentDecision) -> None:
+    """Issue 19: every other parent or carer with parental responsibility hears of the change,
+    so nobody learns from a missing join email that the other parent withdrew (or gave) consent."""
+    others = [g for g in family_recipients(decision.pupil) if g.pk != decision.guardian_id]
+    for other in others:
+        notify(
+            to=other.email,
+            user=other.user,
+            kind="consent-changed-other-parent",
+            context={
+                "guardian": other,
+                "decision": decision,
+                "pupil": decision.pupil,
+                "decided_by_name": decision.guardian.full_name,
+                "given": decision.decision == Decision.GIVEN,
+                "family_url": portal_url("consent:family"),
+            },
+            dedupe_key=f"consent-changed-other-parent:{decision.pk}:{other.pk}",
+        )
 
 
 @transaction.atomic
@@ -288,7 +311,18 @@ def send_consent_request(*, sent_by, now, school_class=None) -> ConsentRequest:
 def send_reminders(*, school_class, sent_by, now) -> tuple[int, int]:
     """Remind the guardians of pupils in `school_class` who have never answered. At most one a
     week per guardian (policy.reminder_due). Returns (sent, held back)."""
-    rows = selectors.video_states(Pupil.objects.on_roll().filter(school_class=school_class))
+    return _remind(Pupil.objects.on_roll().filter(school_class=school_class), sent_by=sent_by, now=now)
+
+
+@transaction.atomic
+def send_reminders_to_school(*, sent_by, now) -> tuple[int, int]:
+    """Issue 19: the "Remind" action on the head's and office's "Needs you" list: every guardian in
+    the school who has never answered, under the same weekly limit. Returns (sent, held back)."""
+    return _remind(Pupil.objects.on_roll(), sent_by=sent_by, now=now)
+
+
+def _remind(pupils, *, sent_by, now) -> tuple[int, int]:
+    rows = selectors.video_states(pupils)
     unanswered = [pk for pk, _class_id, state in rows if state == ConsentState.NEVER_ANSWERED]
     names = dict(Pupil.objects.filter(pk__in=unanswered).values_list("pk", "first_name"))
     families = _children_by_guardian(unanswered)

@@ -97,6 +97,20 @@ def class_remind(request, class_id):
     return redirect("consent:class", class_id=school_class.pk)
 
 
+@require_POST
+@login_required
+def school_remind(request):
+    """Issue 19: remind every family in the school that never answered (at most once a week each)."""
+    if not permissions.may_remind_school(request.user):
+        raise PermissionDenied
+    sent, held = services.send_reminders_to_school(sent_by=request.user, now=timezone.now())
+    text = f"Reminders sent to {sent} parent{'s' if sent != 1 else ''} or carer{'s' if sent != 1 else ''}."
+    if held:
+        text += f" {held} already had one in the last week and were not sent another."
+    messages.success(request, text)
+    return redirect("home")
+
+
 @login_required
 def record(request, pupil_id):
     """CON-4: enter a decision a parent gave by phone, on paper or via the blog; the pupil's history."""

@@ -16,6 +16,7 @@ urlpatterns = [
     path("classes/<int:class_id>/", staff_views.class_view, name="class"),
     path("classes/<int:class_id>/consent.csv", staff_views.class_csv, name="class_csv"),
     path("classes/<int:class_id>/remind/", staff_views.class_remind, name="class_remind"),
+    path("remind/", staff_views.school_remind, name="school_remind"),
     path("pupils/<int:pupil_id>/", staff_views.record, name="record"),
     path("requests/new/", staff_views.send_request, name="send_request"),
     path("queue/", staff_views.queue, name="queue"),

@@ -13,10 +13,10 @@ from governance.models import PolicyVersion
 from school.models import Guardianship, SchoolSettings
 from school.permissions import children_of, guardian_of
 
-from . import permissions, selectors, services
+from . import events, permissions, selectors, services
 from .choices import Audience, Decision, Scope
 from .forms import AcknowledgeForm, ConfirmDecisionForm, QuestionForm
-from .models import AcceptableUseDocument
+from .models import AcceptableUseDocument, ConsentDecision
 
 ACTIONS = {"give": Decision.GIVEN, "withdraw": Decision.WITHDRAWN}
 
@@ -77,12 +77,15 @@ def _child_card(child, decisions, responsible, pupils_document, acknowledged) ->
 
 
 def _change_context(child, scope, action, form):
+    # Issue 19: before the second click, the calls this withdrawal would change (from the calls app).
+    affected = _withdrawal_preview(child, scope) if action == "withdraw" else []
     return {
         "child": child,
         "scope": Scope(scope),
         "action": action,
         "form": form,
         "explanation": f"consent/explain/{scope}-{action}.html",
+        "affected": affected,
     }
 
 
@@ -106,7 +109,9 @@ def change(request, pupil_id, scope, action):
         except services.ConsentError as error:
             form.add_error(None, str(error))
         else:
-            return redirect("consent:family")
+            # Issue 19: after consent is given again, offer to undo what the withdrawal did.
+            offer = _regiven_offer(child, scope) if action == "give" else None
+            return redirect(offer or "consent:family")
     return render(request, "consent/change.html", _change_context(child, scope, action, form))
 
 
@@ -207,3 +212,15 @@ def question(request, question_id):
     found = permissions.get_own_question(request.user, question_id)
     replies = found.replies.select_related("replied_by")
     return render(request, "consent/question.html", {"question": found, "replies": replies})
+
+
+def _withdrawal_preview(child, scope) -> list[str]:
+    """What the apps above say withdrawing would change, as sentences (consent.events)."""
+    answers = events.withdrawal_previewed.send(sender=ConsentDecision, pupil=child, scope=scope, now=timezone.now())
+    return [line for _, lines in answers for line in (lines or [])]
+
+
+def _regiven_offer(child, scope) -> str | None:
+    """The first page an app above offers after consent is given again, or None (consent.events)."""
+    answers = events.consent_regiven.send(sender=ConsentDecision, pupil=child, scope=scope, now=timezone.now())
+    return next((url for _, url in answers if url), None)

@@ -5,14 +5,15 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from toolkit.registry import panels_for
+from toolkit.registry import panels_for, tasks_for
 
 
 @login_required
 def home(request):
-    """Each person's dashboard: the roles they hold and what needs their attention."""
+    """Each person's dashboard: first what needs them now (the task list), then everything else."""
     now = timezone.now()
-    return render(request, "portal/home.html", {"panels": panels_for(request, now), "roles": request.user.role_labels()})
+    context = {"tasks": tasks_for(request, now), "panels": panels_for(request, now), "roles": request.user.role_labels()}
+    return render(request, "portal/home.html", context)
 
 
 @never_cache

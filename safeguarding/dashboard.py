@@ -5,7 +5,7 @@ from django.urls import reverse
 from accounts.permissions import is_staff_member
 from school.models import SchoolSettings
 from toolkit import registry
-from toolkit.registry import NavItem, Panel
+from toolkit.registry import NavItem, Panel, Task
 
 from . import selectors
 from .permissions import is_dsl_team
@@ -31,6 +31,16 @@ def _dsl_panel(now) -> Panel:
         order=1,
         attention=bool(counts["new"]),
     )
+
+
+def needs_you(request, now) -> list[Task]:
+    """Issue 19: new concerns for the DSL team to acknowledge, first and prominent."""
+    if not is_dsl_team(request.user):
+        return []
+    counts = selectors.counts(now=now, ack_minutes=SchoolSettings.load().concern_ack_minutes)
+    hint = f"{counts['overdue']} overdue for acknowledgement." if counts["overdue"] else ""
+    return [Task("concerns-new", "New safeguarding concerns to acknowledge", counts["new"],
+                 reverse("safeguarding:dashboard"), order=1, hint=hint, urgent=True)]
 
 
 def nav_items(user):

@@ -6,7 +6,7 @@ from accounts.permissions import is_leadership, is_staff_member
 from calls.choices import CallStatus
 from school.models import SchoolSettings
 from toolkit import registry
-from toolkit.registry import NavItem, Panel
+from toolkit.registry import NavItem, Panel, Task
 
 from . import selectors
 
@@ -44,6 +44,20 @@ def _past_deadline(now) -> Panel:
         "Missing logs past deadline", "sessionlogs/panels/past_deadline.html",
         {"calls": calls, "more": more, "deadline_hours": deadline_hours}, order=12, attention=bool(calls),
     )
+
+
+def needs_you(request, now) -> list[Task]:
+    """Issue 19, LOG-4: the person's own logs to write; for the head and deputy, logs past the deadline."""
+    user = request.user
+    if not is_staff_member(user):
+        return []
+    found = [Task("logs-to-write", "Write your session logs", selectors.logs_to_write_for(user, now).count(),
+                  reverse("sessionlogs:index"), order=25)]
+    if is_leadership(user):
+        hours = SchoolSettings.load().session_log_deadline_hours
+        found.append(Task("logs-overdue", "Session logs past the deadline", selectors.missing_past_deadline(now, hours).count(),
+                          reverse("sessionlogs:index"), order=20, hint=f"Logs are due within {hours} hours of a call ending."))
+    return found
 
 
 def nav_items(user):

@@ -32,6 +32,25 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class Task:
+    """One line of the dashboard's "Needs you" task list (issue 19, the GOV.UK task-list pattern):
+    what needs this person now, how many, and where to do it. `key` names the line for tests
+    and screen readers; `action` is an optional one-press form (url, label) such as "Remind";
+    `links` are (label, url) pairs shown under the line (e.g. each failed address to fix)."""
+
+    key: str
+    label: str
+    count: int
+    url: str
+    order: int = 50
+    hint: str = ""
+    action: tuple[str, str] | None = None
+    links: tuple[tuple[str, str], ...] = ()
+    # Drawn larger and first: a new safeguarding concern is never just a "1" in a table.
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
 class NavItem:
     label: str
     url: str
@@ -95,6 +114,17 @@ def _modules():
 def panels_for(request, now) -> list[Panel]:
     found = [p for module in _modules() for p in module.panels(request, now)]
     return sorted(found, key=lambda p: p.order)
+
+
+def tasks_for(request, now) -> list[Task]:
+    """The "Needs you" list: optional per app, `needs_you(request, now)` in <app>/dashboard.py
+    returning Task objects for the signed-in person's roles (a fixed number of queries each)."""
+    found = []
+    for module in _modules():
+        offer = getattr(module, "needs_you", None)
+        if offer is not None:
+            found.extend(offer(request, now))
+    return sorted(found, key=lambda t: (not t.urgent, t.order))
 
 
 @dataclass(frozen=True)

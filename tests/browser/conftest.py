@@ -79,7 +79,7 @@ class BrowserPortal:
 
     def open_menu(self, group: str = ""):
         """On a phone the menu is collapsed behind its toggle button; staff links sit in drop-downs
-        by task (portal.registry.GROUPS), opened by naming the group."""
+        by task (toolkit.registry.GROUPS), opened by naming the group."""
         toggle = self.page.get_by_role("button", name="Show menu")
         if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
             toggle.click()

@@ -242,6 +242,8 @@ TABLE = {
     "consent:queue": [GET(KEEPERS)],
     "consent:queue_question": [GET(KEEPERS)],
     "consent:outstanding": [GET(KEEPERS)],
+    # Issue 19: "Remind these families" on the dashboard: the office and head, who send requests.
+    "consent:school_remind": [POST(KEEPERS)],
     # --- calls ----------------------------------------------------------------------------------
     "calls:list": [GET(STAFF)],
     "calls:book": [GET(STAFF)],
@@ -260,6 +262,10 @@ TABLE = {
     "calls:family": [SIGNED_IN_PAGE],
     "calls:family_call": [GET({"parent_a"}, denied=NOT_FOUND)],
     "calls:answer": [POST({"parent_a"}, denied=NOT_FOUND)],
+    # Issue 19: only the child's own parent with parental responsibility; anyone else is told nothing.
+    "calls:put_back": [GET({"parent_a"}, denied=NOT_FOUND)],
+    "calls:send_again": [POST({"parent_a"}, denied=NOT_FOUND)],
+    "calls:family_join": [POST({"parent_a"}, denied=NOT_FOUND)],
     # The secret token is the key: the page shows nothing of the meeting until the button is pressed.
     "calls:join": [PUBLIC_PAGE],
     "calls:feed_settings": [SIGNED_IN_PAGE],

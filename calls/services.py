@@ -456,7 +456,7 @@ def send_join_details_again(*, call, guardian, now) -> int:
         link = JoinLink.objects.create(call=call, guardian=guardian, pupil=pupil, token_hash=token_hash, created_at=now)
         notify(
             to=guardian.email, user=guardian.user, kind="call-join",
-            context={**emails.family_context(call, guardian, [pupil]), "join_url": emails.absolute(f"/calls/join/{token}/")},
+            context={**emails.family_context(call, guardian, [pupil]), "join_url": portal_url("calls:join", token)},
             dedupe_key=f"call-join:{link.pk}",
         )
     return len(pupils)

@@ -5,10 +5,12 @@ taken off (while the policy still allows it). The consent app asks through conse
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from consent.choices import Scope
 from consent.selectors import consenting_pupil_ids
 from notifications.services import notify
+from toolkit.dates import when
 
 from . import emails, policy
 from .models import Call, CallInvitation
@@ -16,20 +18,25 @@ from .reactions import CONSENT_WITHDRAWN
 from .services import CallError, _lock_pupils, send_join_details
 
 
+def _on_screen(call) -> str:
+    """A call's time as every screen says it: "Mon 7 Dec, 14:30 to 15:00"."""
+    return f"{when(call.starts_at)} to {timezone.localtime(call.ends_at):%H:%M}"
+
+
 def withdrawal_preview(*, pupil, scope, now) -> list[str]:
     """Issue 19: what withdrawing `scope` for `pupil` would do to their calls, in sentences for the
     parent's confirmation page (answers consent.events.withdrawal_previewed)."""
     calls = list(Call.objects.upcoming(now).for_pupils([pupil.pk]).order_by("starts_at", "pk"))
     if scope == Scope.RECORDING:
-        return [f"{c.title}, {emails.when(c)}: will no longer be recorded." for c in calls if c.record]
+        return [f"{c.title}, {_on_screen(c)}: will no longer be recorded." for c in calls if c.record]
     if scope != Scope.VIDEO_CALLS:
         return []
     lines = []
     for call in calls:
         if call.is_one_to_one:
-            lines.append(f"{call.title}, {emails.when(call)}: this one-to-one will be cancelled.")
+            lines.append(f"{call.title}, {_on_screen(call)}: this one-to-one will be cancelled.")
         else:
-            lines.append(f"{call.title}, {emails.when(call)}: {pupil.first_name} will be taken off this call.")
+            lines.append(f"{call.title}, {_on_screen(call)}: {pupil.first_name} will be taken off this call.")
     return lines
 
 

@@ -67,7 +67,8 @@ def test_the_withdraw_page_names_the_calls_the_child_leaves_and_the_one_to_one_c
 
     page = as_user(parent_a).get(_withdraw_url(child_a)).content.decode()
 
-    assert f"Year 3 maths, {services.emails.when(group)}: {child_a.first_name} will be taken off this call." in page
+    # The call's time as every screen says it (toolkit.dates), not the emails' long form.
+    assert f"Year 3 maths, {put_back._on_screen(group)}: {child_a.first_name} will be taken off this call." in page
     assert "Reading one-to-one" in page
     assert "this one-to-one will be cancelled" in page
 

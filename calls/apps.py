@@ -29,3 +29,13 @@ class CallsConfig(AppConfig):
         # BigBlueButton calls get a personal link built at the moment of joining (platforms decides
         # from settings whether a server applies the policy; otherwise the host's stored link).
         register_platform_link(Platform.BIGBLUEBUTTON, bigbluebutton_link)
+        # Teams, Meet, Zoom: the same provider; with the platform's credentials set, the meeting
+        # made at booking is handed over after the checks (platforms.gateway), else the stored link.
+        for hosted in (Platform.MICROSOFT_TEAMS, Platform.GOOGLE_MEET, Platform.ZOOM):
+            register_platform_link(hosted, bigbluebutton_link)
+        # COM-4: join emails that waited for the platform's meeting go as soon as it exists.
+        from platforms.hooks import on_meeting_ready
+
+        from .services import send_join_details_for_ref
+
+        on_meeting_ready(send_join_details_for_ref)

@@ -85,3 +85,21 @@ def drift_for_call(call) -> list:
     """CALL-6: settings of the live meeting that differ from the policy (platforms.base.Drift rows)."""
     spec = platforms.spec_for_call(call, recording_consented_by_all=recording_consented_by_all(call))
     return platforms.drift_for(spec, platform=call.platform)
+
+
+# --- Teams, Meet, Zoom ---------------------------------------------------------------------------
+
+
+def book_platform_meeting(call) -> bool:
+    """CALL-6, CON-6: on a hosted platform with credentials, queue the meeting's creation with the
+    policy's settings (a Celery task; the host and the head see it as not created until it is)."""
+    return platforms.book_meeting(call, recording_consented_by_all=recording_consented_by_all(call))
+
+
+def platform_meeting_ready(call) -> bool:
+    """COM-4: join emails wait until the call's meeting exists on its platform."""
+    return platforms.meeting_ready(call)
+
+
+def platform_meeting_status(call) -> str:
+    return platforms.meeting_status(call)

@@ -51,7 +51,39 @@ def spec_for_call(call, *, recording_consented_by_all: bool) -> MeetingSpec:
         ends_at=call.ends_at,
         record=bool(call.record and recording_consented_by_all),
         metadata={"egps-call-id": str(call.pk), MANUAL_LINK_KEY: call.meeting_url or ""},
+        host_email=getattr(getattr(call, "host", None), "email", "") or "",
     )
+
+
+def book_meeting(call, *, recording_consented_by_all: bool) -> bool:
+    """The call is booked or changed: on a hosted platform (Teams, Meet, Zoom) with credentials,
+    queue the meeting's creation with the policy's settings. False when nothing is to be made."""
+    adapter = get_adapter(call.platform)
+    if not getattr(adapter, "books_ahead", False):
+        return False
+    from . import hosted
+
+    hosted.request_meeting(spec_for_call(call, recording_consented_by_all=recording_consented_by_all), call.platform)
+    return True
+
+
+def meeting_status(call) -> str:
+    """What the host and the head read about the call's meeting on a hosted platform ("" otherwise)."""
+    if not getattr(get_adapter(call.platform), "books_ahead", False):
+        return ""
+    from . import hosted
+
+    return hosted.status_text(hosted.meeting_for(meeting_id_for_call(call.pk)), call.platform)
+
+
+def meeting_ready(call) -> bool:
+    """The join email waits for this: True unless the call's hosted meeting is not created yet."""
+    if not getattr(get_adapter(call.platform), "books_ahead", False):
+        return True
+    from . import hosted
+
+    row = hosted.meeting_for(meeting_id_for_call(call.pk))
+    return bool(row and row.is_ready)
 
 
 def pupil_link_for_call(call, pupil, *, recording_consented_by_all: bool, now: dt.datetime) -> JoinLink:
@@ -77,6 +109,8 @@ def join_link(*, spec: MeetingSpec, participant: Participant, one_to_one: bool, 
     when the meeting shows no drift from the policy and, for a one-to-one, two staff are present.
     """
     adapter = get_adapter(platform)
+    if getattr(adapter, "books_ahead", False):
+        return _hosted_link(adapter, spec, participant, platform)
     try:
         if not adapter.applies_settings:
             return JoinLink(url=adapter.join_url(spec, participant, None))
@@ -98,8 +132,35 @@ def _child_link(adapter, spec, participant, one_to_one, create_time) -> JoinLink
     return JoinLink(url=adapter.join_url(spec, participant, create_time))
 
 
+def _hosted_link(adapter, spec, participant, platform) -> JoinLink:
+    """Teams, Meet, Zoom: the meeting was made when the call was booked (platforms.hosted). The
+    gateway has already checked consent, the window and the lock; a child additionally waits until
+    the meeting exists and a fresh read-back shows no drift from the policy (CALL-6)."""
+    from . import hosted
+
+    row = hosted.meeting_for(spec.meeting_id)
+    if row is None or not row.is_ready:
+        if row is None:
+            hosted.request_meeting(spec, platform)  # booked before the platform was set up: make it now
+        return JoinLink(url=None, refusal=hosted.status_text(row, platform) + " Please try again in a few minutes.")
+    if not participant.is_staff:
+        try:
+            drifts = adapter.drift(spec, row.external_id)
+        except PlatformError:
+            drifts = hosted.stored_drift(row)  # the platform is busy: the last check stands
+        if drifts:
+            return JoinLink(url=None, refusal=SETTINGS_NEED_CHECKING, drift=drifts)
+    return JoinLink(url=row.join_url)
+
+
 def drift_for(spec: MeetingSpec, *, platform: str | None = None) -> list[Drift]:
     """CALL-6: settings of the live meeting that differ from the policy, for the call page."""
+    adapter = get_adapter(platform)
+    if getattr(adapter, "books_ahead", False):
+        from . import hosted
+
+        row = hosted.meeting_for(spec.meeting_id)
+        return hosted.stored_drift(row) if row else []
     try:
         return get_adapter(platform).drift(spec)
     except PlatformError as error:

@@ -8,6 +8,7 @@ from django.db.models import Q
 from accounts.choices import Role
 from accounts.models import User
 from accounts.policy import roles_offered_to
+from platforms.base import configured_platforms
 
 from .models import Pupil, SchoolSettings, Weekday
 
@@ -92,8 +93,10 @@ class SchoolSettingsForm(forms.ModelForm):
             "session_log_deadline_hours",
             "log_correction_window_hours",
             "concern_ack_minutes",
+            "video_platform",
         ]
         labels = {
+            "video_platform": "Platform the portal sets up calls on (with the policy's settings)",
             "logo": "School logo (also the host's profile picture on calls)",
             "reporting_routes": "Reporting routes shown to families",
             "join_window_minutes": "Join links open this many minutes before a call",
@@ -104,6 +107,17 @@ class SchoolSettingsForm(forms.ModelForm):
             "concern_ack_minutes": "A safeguarding concern escalates if not acknowledged within (minutes)",
         }
         widgets = {"reporting_routes": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_video_platform(self):
+        """CALL-6: only a platform whose API credentials the deployment holds can apply the policy."""
+        chosen = self.cleaned_data.get("video_platform", "")
+        if chosen and chosen not in configured_platforms():
+            label = dict(self.fields["video_platform"].choices).get(chosen, chosen)
+            raise forms.ValidationError(
+                f"{label} is not set up for this portal yet: its API credentials are missing. "
+                "Ask the school's IT provider to follow docs/platforms.md, or choose another platform."
+            )
+        return chosen
 
 
 class HoursForm(forms.Form):

@@ -125,7 +125,8 @@ def get_adapter(platform: str | None = None) -> PlatformAdapter:
     """
     configured = settings.PORTAL_PLATFORM
     wanted = configured if platform is None else platform
-    if wanted in HOSTED_PLATFORMS and wanted == school_platform() and wanted in configured_platforms():
+    # Credentials first: without them the school's choice (a database read) does not matter.
+    if wanted in HOSTED_PLATFORMS and wanted in configured_platforms() and wanted == school_platform():
         return hosted_adapter(wanted)
     if wanted == BIGBLUEBUTTON and configured == BIGBLUEBUTTON:
         from .bigbluebutton import BigBlueButtonAdapter

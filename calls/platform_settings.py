@@ -115,7 +115,7 @@ APPLIED_BY_TEAMS = {
     "lock_after_start": "The portal hands out the meeting's address only until 5 minutes after the start.",
 }
 APPLIED_BY_MEET = {
-    "waiting_room": "Only invited school accounts join directly; everyone else knocks (accessType: TRUSTED).",
+    "waiting_room": "Everyone who is not a host knocks and waits to be let in (accessType: RESTRICTED).",
     "no_private_chat": "Only hosts can chat (moderation on, chatRestriction: HOSTS_ONLY).",
     "staff_only_screen_share": "Only hosts can present (presentRestriction: HOSTS_ONLY).",
     "recording_off": "No automatic recording or transcript (artifactConfig auto-generation off).",

@@ -93,7 +93,12 @@ def drift_for_call(call) -> list:
 def book_platform_meeting(call) -> bool:
     """CALL-6, CON-6: on a hosted platform with credentials, queue the meeting's creation with the
     policy's settings (a Celery task; the host and the head see it as not created until it is)."""
-    return platforms.book_meeting(call, recording_consented_by_all=recording_consented_by_all(call))
+    invited = call.invitations.filter(removed_at__isnull=True).select_related("pupil")
+    roster = {i.pupil.full_name: f"pupil-{i.pupil_id}" for i in invited}
+    for member in (call.host, call.second_staff):
+        if member is not None and member.get_full_name():
+            roster[member.get_full_name()] = f"staff-{member.pk}"
+    return platforms.book_meeting(call, recording_consented_by_all=recording_consented_by_all(call), roster=roster)
 
 
 def platform_meeting_ready(call) -> bool:

@@ -158,8 +158,9 @@ def raise_concern_url(call, pupil_ids) -> str:
 
 def _checklist(call, applied: bool) -> list[dict]:
     """CALL-6: each required setting with its tick, or (on a configured BigBlueButton) how the platform applies it."""
-    ticks = {} if applied else {t.item: t for t in call.checklist_ticks.select_related("ticked_by")}
     by_platform = applied_by(call.platform) if applied else {}
+    # What the platform cannot apply stays the host's to tick (every item when nothing is applied).
+    ticks = {t.item: t for t in call.checklist_ticks.select_related("ticked_by") if t.item not in by_platform}
     return [
         {
             "item": s, "label": recording_item_label(call.record) if s.key == "recording_off" else s.label,

@@ -5,6 +5,7 @@ email is useless outside the join window, and on BigBlueButton the meeting is (r
 policy's settings first. Every platform failure becomes a refusal with a message safe to show.
 """
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -55,15 +56,21 @@ def spec_for_call(call, *, recording_consented_by_all: bool) -> MeetingSpec:
     )
 
 
-def book_meeting(call, *, recording_consented_by_all: bool) -> bool:
+def book_meeting(call, *, recording_consented_by_all: bool, roster: dict | None = None) -> bool:
     """The call is booked or changed: on a hosted platform (Teams, Meet, Zoom) with credentials,
-    queue the meeting's creation with the policy's settings. False when nothing is to be made."""
+    queue the meeting's creation with the policy's settings. False when nothing is to be made.
+
+    `roster` maps the real names of the people expected ({"Amelia Adams": "pupil-7"}) to the
+    portal's ids, so the platform's attendance (names only) can pre-fill the session log (LOG-1)."""
     adapter = get_adapter(call.platform)
     if not getattr(adapter, "books_ahead", False):
         return False
     from . import hosted
 
-    hosted.request_meeting(spec_for_call(call, recording_consented_by_all=recording_consented_by_all), call.platform)
+    spec = spec_for_call(call, recording_consented_by_all=recording_consented_by_all)
+    if roster:
+        spec = dataclasses.replace(spec, metadata={**spec.metadata, hosted.ROSTER_KEY: dict(roster)})
+    hosted.request_meeting(spec, call.platform)
     return True
 
 

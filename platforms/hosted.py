@@ -24,6 +24,8 @@ from .remote import RetryLater
 
 logger = logging.getLogger(__name__)
 LOCK_SECONDS = 120
+# MeetingSpec.metadata key: {real name: portal id} of the people expected (never sent to a platform).
+ROSTER_KEY = "roster"
 PLATFORM_NAMES = {"zoom": "Zoom", "teams": "Microsoft Teams", "meet": "Google Meet"}
 
 
@@ -146,15 +148,40 @@ def read_attendance(meeting_id: str, *, now: dt.datetime):
     row = HostedMeeting.objects.get(meeting_id=meeting_id)
     if row.state != HostedMeeting.State.CREATED:
         return None
-    info = hosted_adapter(row.platform).attendance(row.external_id)
+    spec = spec_from_json(row.spec)
+    adapter = hosted_adapter(row.platform)
+    info = adapter.attendance(row.external_id, spec.host_email)
     if info is None:
         return None
-    info = dataclasses.replace(info, meeting_id=row.meeting_id, metadata={services.CALL_ID_KEY: row.call_ref})
+    info = dataclasses.replace(info, meeting_id=row.meeting_id, metadata={services.CALL_ID_KEY: row.call_ref},
+                               attendees=match_roster(info.attendees, spec.metadata.get(ROSTER_KEY) or {}))
     report = services.record_attendance(info=info, now=now)
     if info.end_time and report.ended_at is None:
         report.ended_at = info.end_time
         report.save(update_fields=["ended_at"])
+    HostedMeeting.objects.filter(pk=row.pk).update(attendance_read_at=now)
     return report
+
+
+def _name_key(name: str) -> str:
+    return " ".join(str(name).casefold().split())
+
+
+def match_roster(attendees: list, roster: dict) -> list:
+    """LOG-1: hosted platforms report names, not the portal's ids. A name that is exactly one
+    expected person's real name (ignoring case and spacing) takes that person's id, so the log
+    pre-fill ticks them; anyone else stays as the platform named them, for staff to judge."""
+    keys: dict = {}
+    for name, person in roster.items():
+        keys.setdefault(_name_key(name), []).append(person)
+    matched = []
+    for attendee in attendees:
+        people = keys.get(_name_key(attendee.full_name), [])
+        if len(people) == 1:  # two pupils of the same name: leave it to staff
+            role = "MODERATOR" if people[0].startswith("staff-") else attendee.role
+            attendee = attendee._replace(user_id=people[0], role=role)
+        matched.append(attendee)
+    return matched
 
 
 def meeting_for(meeting_id: str) -> HostedMeeting | None:

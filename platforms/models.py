@@ -87,6 +87,8 @@ class HostedMeeting(models.Model):
     # CALL-6: what the last read-back found different from the policy ([{setting, expected, actual}]).
     drift = models.JSONField(default=list, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
+    # When the platform's attendance last reached the meeting report (the sweep stops asking).
+    attendance_read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

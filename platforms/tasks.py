@@ -80,11 +80,15 @@ def sweep_hosted_meetings():
     """Beat: queue what is due: creation not finished, drift of meetings today, attendance of
     meetings that ended in the last day."""
     now = timezone.now()
-    for row in HostedMeeting.objects.exclude(state=HostedMeeting.State.FAILED):
+    day = timezone.timedelta(days=1)
+    rows = HostedMeeting.objects.exclude(state=HostedMeeting.State.FAILED).filter(attendance_read_at__isnull=True)
+    for row in rows.filter(created_at__gte=now - timezone.timedelta(days=120)).only("meeting_id", "state", "spec"):
         spec = hosted.spec_from_json(row.spec)
         if row.state != HostedMeeting.State.CREATED:
-            create_hosted_meeting.delay(row.meeting_id)
-        elif spec.starts_at - now < timezone.timedelta(days=1) and spec.ends_at > now:
+            if spec.ends_at > now:
+                create_hosted_meeting.delay(row.meeting_id)
+        elif spec.starts_at - now < day and spec.ends_at > now:
             check_hosted_drift.delay(row.meeting_id)
-        elif now - timezone.timedelta(days=1) < spec.ends_at <= now:
+        elif now - 2 * day < spec.ends_at <= now - timezone.timedelta(minutes=10):
+            # Reports appear some minutes after the end; asked until they do, for two days.
             read_hosted_attendance.delay(row.meeting_id)

@@ -227,7 +227,7 @@ class ZoomAdapter:
                 drifts.append(Drift(label, _show(wanted), _show(in_meeting[name])))
         return drifts
 
-    def attendance(self, external_id: str) -> MeetingInfo | None:
+    def attendance(self, external_id: str, host: str = "") -> MeetingInfo | None:
         """LOG-1: who was in the last instance of the meeting, from past_meetings/{id}/participants."""
         people, page_token = [], ""
         while True:

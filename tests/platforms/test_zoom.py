@@ -236,7 +236,7 @@ def test_no_drift_when_zoom_matches_the_policy(zoom, group_call):
 
 
 @pytest.mark.policy("LOG-1")
-def test_attendance_fills_the_session_log_prefill(zoom, group_call):
+def test_attendance_fills_the_session_log_prefill(zoom, group_call, child_a, teacher):
     row = row_for(group_call)
     zoom.participants[row.external_id] = [
         {"id": "p1", "user_id": "16778240", "name": "Tara Teacher", "user_email": "teacher@example.test",
@@ -252,6 +252,15 @@ def test_attendance_fills_the_session_log_prefill(zoom, group_call):
     assert sorted(a["full_name"] for a in report.attendees) == ["Amelia Adams", "Tara Teacher"]
     assert report.started_at == dt.datetime(2026, 11, 10, 9, 58, tzinfo=dt.UTC)
     assert report.ended_at == dt.datetime(2026, 11, 10, 10, 31, tzinfo=dt.UTC)
+    # Names matched to the people invited: the log's pre-fill ticks the child and the host.
+    assert report.pupil_ids() == [child_a.pk]
+    assert report.staff_user_ids() == [teacher.pk]
+    from sessionlogs.selectors import prefill_for
+
+    prefill = prefill_for(group_call, [child_a])
+    assert prefill.from_platform is True
+    assert prefill.started_at == report.started_at
+    assert row_for(group_call).attendance_read_at is not None
 
 
 def test_the_token_is_cached_and_refreshed_when_zoom_revokes_it(zoom, group_call):

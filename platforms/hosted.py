@@ -57,13 +57,18 @@ def request_meeting(spec: MeetingSpec, platform: str, *, enqueue: bool = True) -
             meeting_id=spec.meeting_id,
             defaults={"platform": platform, "spec": spec_to_json(spec), "call_ref": spec.metadata.get("egps-call-id", "")},
         )
-        if not created and row.spec != spec_to_json(spec):
+        changed = not created and row.spec != spec_to_json(spec)
+        if changed:
             row.spec = spec_to_json(spec)
             row.save(update_fields=["spec", "updated_at"])
         if enqueue and row.state != HostedMeeting.State.CREATED:
             from .tasks import create_hosted_meeting
 
             transaction.on_commit(lambda: create_hosted_meeting.delay(spec.meeting_id))
+        elif enqueue and changed:
+            from .tasks import update_hosted_meeting
+
+            transaction.on_commit(lambda: update_hosted_meeting.delay(spec.meeting_id))
     return row
 
 
@@ -123,6 +128,13 @@ def give_up(meeting_id: str, message: str) -> None:
     HostedMeeting.objects.filter(meeting_id=meeting_id).exclude(state=HostedMeeting.State.CREATED).update(
         state=HostedMeeting.State.FAILED, last_error=message[:300]
     )
+
+
+def update(meeting_id: str) -> None:
+    """The call changed after its meeting was made: apply the stored spec again (idempotent)."""
+    row = HostedMeeting.objects.get(meeting_id=meeting_id)
+    if row.state == HostedMeeting.State.CREATED:
+        hosted_adapter(row.platform).update_meeting(spec_from_json(row.spec), row.external_id)
 
 
 def check_drift(meeting_id: str, *, now: dt.datetime) -> list[Drift]:

@@ -20,6 +20,7 @@ from google.apps import meet_v2
 from google.auth.transport import requests as google_requests
 from google.oauth2 import credentials as oauth2_credentials
 from google.oauth2 import service_account
+from google.protobuf import field_mask_pb2
 
 from .base import MEET, Attendee, Drift, MeetingInfo, MeetingSpec, Participant, PlatformError
 from .remote import RetryLater, cached_token, retry_after_seconds
@@ -169,6 +170,14 @@ class MeetAdapter:
         space = self._run(lambda: self.spaces(self._host(spec)).create_space(request=request, retry=None,
                                                                              timeout=self.timeout))
         return MeetingInfo(running=False, name=spec.name, external_id=space.name, join_url=space.meeting_uri)
+
+    def update_meeting(self, spec: MeetingSpec, external_id: str) -> None:
+        """A space has no time: only the policy's config is applied again (the address stays)."""
+        request = meet_v2.UpdateSpaceRequest(
+            space=meet_v2.Space(name=external_id, config=policy_config()),
+            update_mask=field_mask_pb2.FieldMask(paths=["config"]),
+        )
+        self._run(lambda: self.spaces(self._host(spec)).update_space(request=request, retry=None, timeout=self.timeout))
 
     def join_url(self, spec: MeetingSpec, participant: Participant, create_time: int | None) -> str:
         raise PlatformError("Meet join addresses come from the meeting record (platforms.hosted).")

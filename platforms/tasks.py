@@ -53,6 +53,17 @@ def create_hosted_meeting(self, meeting_id: str):
     return None
 
 
+@shared_task(bind=True, ignore_result=True, acks_late=True)
+def update_hosted_meeting(self, meeting_id: str):
+    try:
+        hosted.update(meeting_id)
+    except RetryLater as error:
+        return _retry(self, error, meeting_id)
+    except PlatformError as error:
+        logger.warning("Meeting %s could not be updated: %s", meeting_id, error)
+    return None
+
+
 @shared_task(bind=True, ignore_result=True)
 def check_hosted_drift(self, meeting_id: str):
     try:

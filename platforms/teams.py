@@ -236,6 +236,14 @@ class TeamsAdapter:
         return MeetingInfo(running=False, name=meeting.subject or spec.name, external_id=meeting.id or "",
                            join_url=meeting.join_web_url or "")
 
+    def update_meeting(self, spec: MeetingSpec, external_id: str) -> None:
+        """The call moved (or its recording consent changed): new times and the policy again."""
+        change = policy_meeting(spec)
+        change.subject = spec.name
+        change.start_date_time = spec.starts_at.astimezone(dt.UTC)
+        change.end_date_time = spec.ends_at.astimezone(dt.UTC)
+        self._run(lambda client: self._meetings(client, spec).by_online_meeting_id(external_id).patch(change))
+
     def join_url(self, spec: MeetingSpec, participant: Participant, create_time: int | None) -> str:
         raise PlatformError("Teams join addresses come from the meeting record (platforms.hosted).")
 

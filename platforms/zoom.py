@@ -178,6 +178,12 @@ class ZoomAdapter:
         host = self._host(spec)
         return _info(self._call("POST", f"/users/{requests.utils.quote(host)}/meetings", json=self.create_body(spec)))
 
+    def update_meeting(self, spec: MeetingSpec, external_id: str) -> None:
+        """The call moved (or its recording consent changed): the same meeting, new time, the policy again."""
+        body = self.create_body(spec)
+        body.pop("type")
+        self._call("PATCH", f"/meetings/{external_id}", json=body)
+
     def join_url(self, spec: MeetingSpec, participant: Participant, create_time: int | None) -> str:
         """The meeting's address as Zoom made it (the gateway reads it from HostedMeeting)."""
         url = spec.metadata.get("hosted-join-url", "")

@@ -160,6 +160,14 @@ class FakeZoom:
                 return _error(3001, f"Meeting does not exist: {parts[1]}.", 404)
             if len(parts) == 2 and method == "GET":
                 return _json(meeting)
+            if len(parts) == 2 and method == "PATCH":
+                problem = self.validate({**body, "type": meeting["type"]})
+                if problem:
+                    return _error(300, problem, 400)
+                settings = body.pop("settings", {})
+                meeting.update(body)
+                meeting["settings"].update(settings)
+                return Response(status=204)
             if len(parts) == 2 and method == "DELETE":
                 del self.meetings[parts[1]]
                 return Response(status=204)

@@ -218,3 +218,17 @@ def test_platform_check_meet(google):
     text = out.getvalue()
     assert "meet: OK: read back, every enforceable setting matches the policy." in text
     assert "meet: NOT VERIFIED: Microphones and cameras off on entry" in text
+
+
+@pytest.mark.policy("CALL-5")
+def test_moving_the_call_keeps_the_same_space_and_reapplies_the_policy(google, group_call, teacher,
+                                                                       django_capture_on_commit_callbacks):
+    row = row_for(group_call)
+    google.spaces[row.external_id]["config"]["accessType"] = "OPEN"  # changed by hand meanwhile
+    with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
+        services.change_call_time(call=group_call, changed_by=teacher, now=BOOKED_AT,
+                                  starts_at=TUESDAY_10 + dt.timedelta(hours=1), duration_minutes=45)
+
+    assert len(google.spaces) == 1
+    assert google.spaces[row.external_id]["config"]["accessType"] == "RESTRICTED"
+    assert hosted.check_drift(row.meeting_id, now=JOIN_AT) == []

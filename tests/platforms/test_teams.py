@@ -245,3 +245,17 @@ def test_platform_check_teams(graph, settings):
     assert "teams: OK: read back, every enforceable setting matches the policy." in text
     assert "teams: NOT VERIFIED: Children admitted one at a time" in text
     assert graph.meetings == {}
+
+
+@pytest.mark.policy("CALL-5")
+def test_moving_the_call_moves_the_same_teams_meeting(graph, group_call, teacher, django_capture_on_commit_callbacks):
+    row = row_for(group_call)
+    with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
+        services.change_call_time(call=group_call, changed_by=teacher, now=BOOKED_AT,
+                                  starts_at=TUESDAY_10 + dt.timedelta(hours=1), duration_minutes=45)
+
+    meeting = graph.meetings[row.external_id]
+    assert len(graph.meetings) == 1
+    assert meeting["startDateTime"].startswith("2026-11-10T11:00:00")
+    assert meeting["endDateTime"].startswith("2026-11-10T11:45:00")
+    assert graph.calls("PATCH")[-1]["allowedPresenters"] == "organizer"

@@ -373,3 +373,17 @@ def test_the_call_page_lists_only_what_zoom_cannot_enforce_for_the_host(client, 
     by_hand = page.split("Still for the host, by hand")[1]
     assert "Participants named by their real name, renaming locked" in by_hand
     assert "Waiting room (lobby) on" not in by_hand
+
+
+@pytest.mark.policy("CALL-5")
+def test_moving_the_call_moves_the_same_zoom_meeting(zoom, group_call, teacher, django_capture_on_commit_callbacks):
+    row = row_for(group_call)
+    with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
+        services.change_call_time(call=group_call, changed_by=teacher, now=BOOKED_AT,
+                                  starts_at=TUESDAY_10 + dt.timedelta(hours=1), duration_minutes=45)
+
+    meeting = zoom.meetings[row.external_id]
+    assert len(zoom.meetings) == 1
+    assert meeting["start_time"] == "2026-11-10T11:00:00Z"
+    assert meeting["duration"] == 45
+    assert meeting["settings"]["waiting_room"] is True

@@ -117,7 +117,7 @@ class ClientCredentialsToken:
                 "client_id": self.client_id, "client_secret": self.client_secret, "scope": SCOPE,
                 "grant_type": "client_credentials"}, timeout=self.timeout)
         except requests.RequestException as error:
-            raise classify(503, {}, NAME) from error
+            raise RetryLater(f"{NAME} could not be reached; the portal will try again.") from error
         if response.status_code != 200:
             detail = ""
             with contextlib.suppress(ValueError):

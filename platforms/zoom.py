@@ -20,7 +20,7 @@ from django.conf import settings
 
 from . import policy
 from .base import ZOOM, Attendee, Drift, MeetingInfo, MeetingSpec, Participant, PlatformError
-from .remote import cached_token, classify, forget_token, secret
+from .remote import RetryLater, cached_token, classify, forget_token, secret
 
 logger = logging.getLogger(__name__)
 NAME = "Zoom"
@@ -105,7 +105,7 @@ class ZoomAdapter:
                 timeout=self.timeout,
             )
         except requests.RequestException as error:
-            raise classify(503, {}, NAME) from error
+            raise RetryLater(f"{NAME} could not be reached; the portal will try again.") from error
         if response.status_code != 200:
             raise classify(response.status_code, response.headers, NAME, _reason(response))
         body = response.json()
@@ -122,7 +122,7 @@ class ZoomAdapter:
             )
         except requests.RequestException as error:
             logger.warning("Zoom %s %s could not be reached: %s", method, path.split("/")[1], type(error).__name__)
-            raise classify(503, {}, NAME) from error
+            raise RetryLater(f"{NAME} could not be reached; the portal will try again.") from error
         if response.status_code == 401 and not _retried:
             forget_token(ZOOM, self.client_id)  # revoked early: one fresh token, once
             return self._call(method, path, json=json, params=params, missing_ok=missing_ok, _retried=True)

@@ -18,11 +18,14 @@ class Command(BaseCommand):
     help = "Check a hosted platform's credentials and the policy's settings against the real platform."
 
     def add_arguments(self, parser):
-        parser.add_argument("platforms", nargs="*", choices=HOSTED_PLATFORMS, help="Default: every configured one.")
+        parser.add_argument("platforms", nargs="*", help="zoom, teams or meet. Default: every configured one.")
         parser.add_argument("--host", default="", help="The host's school email (the account the meeting is made under).")
 
     def handle(self, *args, **options):
         wanted = options["platforms"] or list(configured_platforms())
+        unknown = [key for key in wanted if key not in HOSTED_PLATFORMS]
+        if unknown:
+            raise CommandError(f"Unknown platform {unknown[0]!r}: choose zoom, teams or meet.")
         if not wanted:
             raise CommandError("No hosted platform has credentials set (see docs/platforms.md).")
         failed = False
@@ -31,11 +34,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"{key}: NOT CHECKED: no credentials are set for it.")
                 failed = True
                 continue
-            failed |= not self.check(key, options["host"])
+            failed |= not self.check_platform(key, options["host"])
         if failed:
             raise CommandError("Some checks failed; see above.")
 
-    def check(self, key: str, host: str) -> bool:
+    def check_platform(self, key: str, host: str) -> bool:
         adapter = hosted_adapter(key)
         start = timezone.now().replace(microsecond=0, second=0) + dt.timedelta(days=7)
         spec = MeetingSpec(

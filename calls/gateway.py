@@ -108,3 +108,8 @@ def platform_meeting_ready(call) -> bool:
 
 def platform_meeting_status(call) -> str:
     return platforms.meeting_status(call)
+
+
+def cancel_platform_meeting(call) -> None:
+    """COM-2: a cancelled call's meeting is removed from its platform (nothing left to join)."""
+    platforms.cancel_meeting(call)

@@ -590,6 +590,7 @@ def cancel_call(*, call, cancelled_by, now, reason) -> Call:
     call.changed_at = now
     call.save(update_fields=["status", "cancelled_at", "cancel_reason", "changed_at"])
     _revoke_links(JoinLink.objects.active().filter(call=call), now=now, reason="The call was cancelled.")
+    gateway.cancel_platform_meeting(call)  # Teams, Meet, Zoom: the meeting goes too (a task after commit)
     for guardian, pupils in families.items():
         notify(
             to=guardian.email, user=guardian.user, kind="call-cancelled", context=emails.family_context(call, guardian, pupils),

@@ -74,6 +74,13 @@ def book_meeting(call, *, recording_consented_by_all: bool, roster: dict | None 
     return True
 
 
+def cancel_meeting(call) -> None:
+    """The call is cancelled: delete its meeting on the hosted platform, if one was made."""
+    from . import hosted
+
+    hosted.request_cancel(meeting_id_for_call(call.pk))
+
+
 def meeting_status(call) -> str:
     """What the host and the head read about the call's meeting on a hosted platform ("" otherwise)."""
     if not getattr(get_adapter(call.platform), "books_ahead", False):

@@ -130,6 +130,25 @@ def give_up(meeting_id: str, message: str) -> None:
     )
 
 
+def request_cancel(meeting_id: str) -> None:
+    """Mark the meeting cancelled (no creation, drift or join from now on) and queue its deletion."""
+    with transaction.atomic():
+        row = HostedMeeting.objects.select_for_update().filter(meeting_id=meeting_id).first()
+        if row is None:
+            return
+        made = row.state in (HostedMeeting.State.CREATED, HostedMeeting.State.CREATING)
+        row.state, row.last_error, row.join_url = HostedMeeting.State.FAILED, "The call was cancelled.", ""
+        row.save(update_fields=["state", "last_error", "join_url", "updated_at"])
+        if made and row.external_id:
+            from .tasks import delete_hosted_meeting
+
+            transaction.on_commit(lambda: delete_hosted_meeting.delay(row.platform, row.external_id, row.spec))
+
+
+def delete(platform: str, external_id: str, spec_json: dict) -> None:
+    hosted_adapter(platform).delete_meeting(external_id, spec_from_json(spec_json).host_email)
+
+
 def update(meeting_id: str) -> None:
     """The call changed after its meeting was made: apply the stored spec again (idempotent)."""
     row = HostedMeeting.objects.get(meeting_id=meeting_id)

@@ -64,6 +64,17 @@ def update_hosted_meeting(self, meeting_id: str):
     return None
 
 
+@shared_task(bind=True, ignore_result=True, acks_late=True)
+def delete_hosted_meeting(self, platform: str, external_id: str, spec: dict):
+    try:
+        hosted.delete(platform, external_id, spec)
+    except RetryLater as error:
+        return _retry(self, error, external_id)
+    except PlatformError as error:
+        logger.warning("Cancelled meeting %s could not be deleted: %s", external_id, error)
+    return None
+
+
 @shared_task(bind=True, ignore_result=True)
 def check_hosted_drift(self, meeting_id: str):
     try:

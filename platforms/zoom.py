@@ -206,7 +206,7 @@ class ZoomAdapter:
         "Attendance: needs a held meeting (past_meetings) and a Pro account or above.",
     )
 
-    def delete_meeting(self, external_id: str) -> None:
+    def delete_meeting(self, external_id: str, host: str = "") -> None:
         self._call("DELETE", f"/meetings/{external_id}", missing_ok=True)
 
     def end_meeting(self, meeting_id: str) -> None:

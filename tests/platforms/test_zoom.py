@@ -387,3 +387,26 @@ def test_moving_the_call_moves_the_same_zoom_meeting(zoom, group_call, teacher, 
     assert meeting["start_time"] == "2026-11-10T11:00:00Z"
     assert meeting["duration"] == 45
     assert meeting["settings"]["waiting_room"] is True
+
+
+@pytest.mark.policy("COM-2")
+def test_cancelling_the_call_deletes_the_zoom_meeting(zoom, group_call, teacher, django_capture_on_commit_callbacks):
+    row = row_for(group_call)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_call(call=group_call, cancelled_by=teacher, now=BOOKED_AT, reason="Staff training.")
+
+    assert zoom.meetings == {}
+    row.refresh_from_db()
+    assert row.state == HostedMeeting.State.FAILED
+    assert row.join_url == ""
+    from calls.gateway import platform_meeting_status
+
+    assert "The call was cancelled." in platform_meeting_status(group_call)
+
+
+def test_platform_check_from_the_command_line_refuses_an_unknown_platform():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Unknown platform 'webex'"):
+        call_command("platform_check", "webex", skip_checks=False)

@@ -24,6 +24,7 @@ from .remote import RetryLater
 
 logger = logging.getLogger(__name__)
 LOCK_SECONDS = 120
+CANCELLED = "The call was cancelled."
 # MeetingSpec.metadata key: {real name: portal id} of the people expected (never sent to a platform).
 ROSTER_KEY = "roster"
 PLATFORM_NAMES = {"zoom": "Zoom", "teams": "Microsoft Teams", "meet": "Google Meet"}
@@ -137,7 +138,7 @@ def request_cancel(meeting_id: str) -> None:
         if row is None:
             return
         made = row.state in (HostedMeeting.State.CREATED, HostedMeeting.State.CREATING)
-        row.state, row.last_error, row.join_url = HostedMeeting.State.FAILED, "The call was cancelled.", ""
+        row.state, row.last_error, row.join_url = HostedMeeting.State.FAILED, CANCELLED, ""
         row.save(update_fields=["state", "last_error", "join_url", "updated_at"])
         if made and row.external_id:
             from .tasks import delete_hosted_meeting
@@ -226,6 +227,8 @@ def status_text(row: HostedMeeting | None, platform: str) -> str:
         return f"The {name} meeting has not been created yet."
     if row.state == HostedMeeting.State.CREATING:
         return f"The {name} meeting is being created; the portal keeps trying ({row.attempts} attempt(s) so far)."
+    if row.state == HostedMeeting.State.FAILED and row.last_error == CANCELLED:
+        return f"The {name} meeting was removed: {CANCELLED}"
     if row.state == HostedMeeting.State.FAILED:
         return f"The {name} meeting could not be created: {row.last_error}"
     return f"The {name} meeting is ready."

@@ -182,7 +182,9 @@ def test_a_lost_response_or_killed_worker_does_not_make_a_second_meeting(zoom, b
     assert len(zoom.meetings) == 1
 
 
-def test_spent_retries_show_the_call_as_not_created_and_the_join_email_waits(zoom, book, child_a, guardian_a, teacher):
+def test_spent_retries_show_the_call_as_not_created_and_the_join_email_waits(
+    zoom, book, child_a, guardian_a, teacher, head, client
+):
     for _ in range(10):
         zoom.failures.append((503, {"Retry-After": "1"}))
     consent(child_a, guardian_a)
@@ -195,6 +197,13 @@ def test_spent_retries_show_the_call_as_not_created_and_the_join_email_waits(zoo
     from calls.gateway import platform_meeting_status
 
     assert "could not be created" in platform_meeting_status(call)
+    from django.urls import reverse
+
+    for person in (teacher, head):  # the host and the head both see it on the call page
+        client.force_login(person)
+        with time_machine.travel(BOOKED_AT, tick=False):
+            page = client.get(reverse("calls:detail", args=[call.pk])).content.decode()
+        assert "The Zoom meeting could not be created" in page
     # The platform recovers; the sweep (or the head) asks again, then the email goes.
     zoom.failures.clear()
     HostedMeeting.objects.filter(pk=row.pk).update(state=HostedMeeting.State.CREATING)

@@ -137,35 +137,18 @@ def get_adapter(platform: str | None = None) -> PlatformAdapter:
     return ManualAdapter()
 
 
-_school_platform = None
-
-
-def register_school_platform(provider) -> None:
-    """The school app tells this app which hosted platform the school chose (school settings),
-    so platforms never imports school: `provider()` returns "teams", "meet", "zoom" or ""."""
-    global _school_platform  # noqa: PLW0603 (one registration at start-up, in SchoolConfig.ready)
-    _school_platform = provider
-
-
 def school_platform() -> str:
-    return _school_platform() if _school_platform else ""
+    """The hosted platform the school chose in its settings ("" for none)."""
+    from school.models import SchoolSettings
+
+    return SchoolSettings.load().video_platform
 
 
 def configured_platforms() -> tuple[str, ...]:
-    """The hosted platforms whose API credentials the deployment has set (environment or files).
-    A school may choose only these to apply the policy through the API (school settings)."""
-    found = []
-    if settings.PORTAL_ZOOM_ACCOUNT_ID and settings.PORTAL_ZOOM_CLIENT_ID and (
-        settings.PORTAL_ZOOM_CLIENT_SECRET or settings.PORTAL_ZOOM_CLIENT_SECRET_FILE
-    ):
-        found.append(ZOOM)
-    if settings.PORTAL_TEAMS_TENANT_ID and settings.PORTAL_TEAMS_CLIENT_ID and (
-        settings.PORTAL_TEAMS_CLIENT_SECRET or settings.PORTAL_TEAMS_CLIENT_SECRET_FILE
-    ):
-        found.append(TEAMS)
-    if settings.PORTAL_MEET_SERVICE_ACCOUNT_FILE:
-        found.append(MEET)
-    return tuple(found)
+    """The hosted platforms whose API credentials the deployment has set (environment or files)."""
+    from school.video_platforms import configured_platforms as configured
+
+    return configured()
 
 
 def hosted_adapter(platform: str) -> PlatformAdapter:

@@ -8,12 +8,7 @@ class SchoolConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from platforms.base import register_school_platform
-
         from . import models
-
-        # CALL-6: the school's chosen hosted platform, read by platforms.base.get_adapter.
-        register_school_platform(lambda: models.SchoolSettings.load().video_platform)
 
         # Other apps' one-to-one rows about a pupil (a contact preference) are not the pupil's fields:
         # left in, auditlog would read each one when a pupil is created (a query per imported row).

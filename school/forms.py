@@ -8,9 +8,9 @@ from django.db.models import Q
 from accounts.choices import Role
 from accounts.models import User
 from accounts.policy import roles_offered_to
-from platforms.base import configured_platforms
 
 from .models import Pupil, SchoolSettings, Weekday
+from .video_platforms import configured_platforms
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

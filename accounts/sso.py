@@ -8,7 +8,7 @@ is ever created from a provider's answer and parents are refused: their way in s
 password. Everyone else sees one plain refusal page and nothing is written.
 
 Settings and set-up: accounts/sso_config.py, egps_portal/settings/base.py ("Staff sign-in with
-Microsoft or Google"), docs/platforms-sso.md.
+Microsoft or Google"), docs/platforms.md ("Staff sign-in").
 """
 
 import logging

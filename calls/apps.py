@@ -9,10 +9,16 @@ class CallsConfig(AppConfig):
 
         from consent.events import consent_regiven, consent_withdrawn, withdrawal_previewed
         from governance.events import pupil_left
+        from platforms.events import meeting_ready
         from school.events import upcoming_calls_asked
 
         from . import models, put_back
-        from .reactions import any_upcoming_calls, drop_pupil_on_withdrawal, drop_pupil_who_left
+        from .reactions import (
+            any_upcoming_calls,
+            drop_pupil_on_withdrawal,
+            drop_pupil_who_left,
+            send_join_details_when_meeting_ready,
+        )
 
         # The meeting link and passcode are staff-only secrets: never in audit history (COM-4).
         auditlog.register(models.Call, exclude_fields=["meeting_url", "passcode"])
@@ -29,6 +35,8 @@ class CallsConfig(AppConfig):
         # Leavers go from upcoming calls exactly as on withdrawal (one function: remove_from_upcoming_calls).
         pupil_left.connect(drop_pupil_who_left, dispatch_uid="calls.drop_pupil_who_left")
         upcoming_calls_asked.connect(any_upcoming_calls, dispatch_uid="calls.any_upcoming_calls")
+        # COM-4: join emails that waited for a hosted platform's meeting go as soon as it exists.
+        meeting_ready.connect(send_join_details_when_meeting_ready, dispatch_uid="calls.meeting_ready")
 
         from toolkit import registry
 

@@ -18,6 +18,8 @@ from platforms import gateway as platforms
 
 from .choices import Platform
 
+_BUILT_AT_JOINING = frozenset({Platform.BIGBLUEBUTTON, Platform.MICROSOFT_TEAMS, Platform.GOOGLE_MEET, Platform.ZOOM})
+
 
 @dataclass(frozen=True)
 class PlatformAnswer:
@@ -27,7 +29,9 @@ class PlatformAnswer:
 
 def platform_link_for(call, pupil, *, now) -> PlatformAnswer:
     """The address a family uses to enter `call` for `pupil`, asked at the moment of joining."""
-    if call.platform != Platform.BIGBLUEBUTTON:
+    # BigBlueButton and the hosted platforms (Teams, Meet, Zoom) hand over the link built now, once
+    # the platform app has checked the meeting's settings; the manual platform, the host's stored link.
+    if call.platform not in _BUILT_AT_JOINING:
         return PlatformAnswer(url=call.meeting_url)
     answer = bigbluebutton_link(call, pupil, now)
     if isinstance(answer, str):
@@ -73,3 +77,31 @@ def drift_for_call(call) -> list:
     """CALL-6: settings of the live meeting that differ from the policy (platforms.base.Drift rows)."""
     spec = platforms.spec_for_call(call, recording_consented_by_all=recording_consented_by_all(call))
     return platforms.drift_for(spec, platform=call.platform)
+
+
+# --- Teams, Meet, Zoom ---------------------------------------------------------------------------
+
+
+def book_platform_meeting(call) -> bool:
+    """CALL-6, CON-6: on a hosted platform with credentials, queue the meeting's creation with the
+    policy's settings (a Celery task; the host and the head see it as not created until it is)."""
+    invited = call.invitations.filter(removed_at__isnull=True).select_related("pupil")
+    roster = {i.pupil.full_name: f"pupil-{i.pupil_id}" for i in invited}
+    for member in (call.host, call.second_staff):
+        if member is not None and member.get_full_name():
+            roster[member.get_full_name()] = f"staff-{member.pk}"
+    return platforms.book_meeting(call, recording_consented_by_all=recording_consented_by_all(call), roster=roster)
+
+
+def platform_meeting_ready(call) -> bool:
+    """COM-4: join emails wait until the call's meeting exists on its platform."""
+    return platforms.meeting_ready(call)
+
+
+def platform_meeting_status(call) -> str:
+    return platforms.meeting_status(call)
+
+
+def cancel_platform_meeting(call) -> None:
+    """COM-2: a cancelled call's meeting is removed from its platform (nothing left to join)."""
+    platforms.cancel_meeting(call)

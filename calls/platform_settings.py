@@ -93,3 +93,39 @@ def recording_item_label(record: bool) -> str:
     if record:
         return "Recording allowed for this call (every pupil has recording permission): start it only when ready"
     return "Recording off"
+
+# CALL-6 on Zoom, Teams and Meet with the school's API credentials: what the API enforces (see
+# docs/platforms.md for the fields). Items missing here stay on the host's checklist.
+APPLIED_BY_ZOOM = {
+    "waiting_room": "Everyone waits in the waiting room until staff admit them (waiting_room).",
+    "mute_on_entry": "Microphones muted and video off on entry (mute_upon_entry, participant_video).",
+    "no_private_chat": "Private chat off in the host's Zoom settings, checked before children join.",
+    "staff_only_screen_share": "Only the host can share the screen (checked in the host's Zoom settings).",
+    "staff_only_file_transfer": "File transfer off (checked in the host's Zoom settings).",
+    "recording_off": "Never recorded automatically (auto_recording none); CON-6 decides whether staff may record.",
+    "lock_after_start": "The portal hands out the meeting's address only until 5 minutes after the start.",
+}
+APPLIED_BY_TEAMS = {
+    "waiting_room": "Everyone except the organiser waits in the lobby (lobbyBypassSettings: organizer).",
+    "mute_on_entry": "Attendees' microphones and cameras are off (allowAttendeeToEnableMic/Camera).",
+    "no_private_chat": "Meeting chat is off (allowMeetingChat: disabled).",
+    "staff_only_screen_share": "Only the organiser presents (allowedPresenters: organizer).",
+    "real_names_locked": "Participants cannot change their names (allowParticipantsToChangeName: false).",
+    "recording_off": "Recording and transcription off unless CON-6 allows it (allowRecording, recordAutomatically).",
+    "lock_after_start": "The portal hands out the meeting's address only until 5 minutes after the start.",
+}
+APPLIED_BY_MEET = {
+    "waiting_room": "Everyone who is not a host knocks and waits to be let in (accessType: RESTRICTED).",
+    "no_private_chat": "Only hosts can chat (moderation on, chatRestriction: HOSTS_ONLY).",
+    "staff_only_screen_share": "Only hosts can present (presentRestriction: HOSTS_ONLY).",
+    "recording_off": "No automatic recording or transcript (artifactConfig auto-generation off).",
+    "lock_after_start": "The portal hands out the meeting's address only until 5 minutes after the start.",
+}
+
+
+def applied_by(platform: str) -> dict[str, str]:
+    """How the call's platform applies each CALL-6 item when the portal drives it."""
+    return {
+        Platform.BIGBLUEBUTTON: APPLIED_BY_BIGBLUEBUTTON, Platform.ZOOM: APPLIED_BY_ZOOM,
+        Platform.MICROSOFT_TEAMS: APPLIED_BY_TEAMS, Platform.GOOGLE_MEET: APPLIED_BY_MEET,
+    }.get(platform, {})

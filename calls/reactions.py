@@ -99,3 +99,10 @@ def _stop_recording_upcoming_calls(pupil, now) -> None:
 def any_upcoming_calls(sender, *, pupil_ids, now, **kwargs) -> bool:
     """school.events.upcoming_calls_asked: whether any of these pupils has a call coming up."""
     return Call.objects.upcoming(now).for_pupils(pupil_ids).exists()
+
+
+def send_join_details_when_meeting_ready(sender, *, call_ref, now, **kwargs) -> int:
+    """platforms.events.meeting_ready (COM-4): the join emails that waited for the meeting go now."""
+    from .services import send_join_details_for_ref
+
+    return send_join_details_for_ref(call_ref=call_ref, now=now)

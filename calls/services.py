@@ -176,6 +176,7 @@ def book_call(
     for pupil in invitees.left_out:
         # CON-1: not invited, but kept on record so the host sees who was left out and why.
         CallInvitation.objects.create(call=call, pupil=pupil, invited_at=now, removed_at=now, removed_reason=LEFT_OUT)
+    gateway.book_platform_meeting(call)  # Teams, Meet, Zoom with credentials: made by a task after commit
     if one_to_one:
         _ask_for_agreement(call)
     else:
@@ -234,6 +235,8 @@ def send_join_details(*, call, now) -> int:
     """
     if not policy.join_details_may_go_out(kind=call.kind, status=call.status):
         return 0
+    if not gateway.platform_meeting_ready(call):
+        return 0  # the platform's meeting is not made yet: the beat sweep sends once it is
     # Lock order everywhere: calls, then pupils. A withdrawal waits for these locks, so it
     # sees (and revokes) every link written here; a withdrawal that got in first is seen
     # by the consent read in _families below.
@@ -256,6 +259,17 @@ def send_join_details(*, call, now) -> int:
     call.join_details_sent_at = now
     call.save(update_fields=["join_details_sent_at"])
     return sent
+
+
+def send_join_details_for_ref(*, call_ref: str, now) -> int:
+    """COM-4: the call's meeting now exists on its platform: send the join details that waited."""
+    if not str(call_ref).isdigit():
+        return 0
+    with transaction.atomic():
+        call = Call.objects.select_for_update().filter(pk=int(call_ref), status=CallStatus.SCHEDULED).first()
+        if call is None or call.join_details_sent_at is not None:
+            return 0
+        return _send_join_details_if_due(call, now)
 
 
 def send_due_join_details(*, now) -> int:
@@ -614,6 +628,7 @@ def change_call_time(*, call, changed_by, now, starts_at, duration_minutes) -> C
         _ask_for_agreement(call)
         return call
     call.save()
+    gateway.book_platform_meeting(call)  # the new time goes into the meeting's spec (applied by the drift check)
     for guardian, pupils in _families(call).items():
         notify(
             to=guardian.email, user=guardian.user, kind="call-changed", context=emails.family_context(call, guardian, pupils),
@@ -643,6 +658,7 @@ def cancel_call(*, call, cancelled_by, now, reason) -> Call:
     call.changed_at = now
     call.save(update_fields=["status", "cancelled_at", "cancel_reason", "changed_at"])
     _revoke_links(JoinLink.objects.active().filter(call=call), now=now, reason="The call was cancelled.")
+    gateway.cancel_platform_meeting(call)  # Teams, Meet, Zoom: the meeting goes too (a task after commit)
     for guardian, pupils in families.items():
         notify(
             to=guardian.email, user=guardian.user, kind="call-cancelled", context=emails.family_context(call, guardian, pupils),

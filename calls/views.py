@@ -22,7 +22,7 @@ from .emails import dsl_contacts
 from .forms import BookingForm, CallFilterForm, ChangeTimeForm, DecisionForm, MeetingDetailsForm, ReasonForm
 from .models import CallInvitation
 from .pagination import page_of
-from .platform_settings import APPLIED_BY_BIGBLUEBUTTON, recording_item_label, settings_for
+from .platform_settings import applied_by, recording_item_label, settings_for
 from .policy import host_start_refusal, is_single_staffed
 
 PAGE_SIZE = 20
@@ -156,11 +156,13 @@ def raise_concern_url(call, pupil_ids) -> str:
 
 def _checklist(call, applied: bool) -> list[dict]:
     """CALL-6: each required setting with its tick, or (on a configured BigBlueButton) how the platform applies it."""
-    ticks = {} if applied else {t.item: t for t in call.checklist_ticks.select_related("ticked_by")}
+    by_platform = applied_by(call.platform) if applied else {}
+    # What the platform cannot apply stays the host's to tick (every item when nothing is applied).
+    ticks = {t.item: t for t in call.checklist_ticks.select_related("ticked_by") if t.item not in by_platform}
     return [
         {
             "item": s, "label": recording_item_label(call.record) if s.key == "recording_off" else s.label,
-            "tick": ticks.get(s.key), "applied": APPLIED_BY_BIGBLUEBUTTON.get(s.key, "") if applied else "",
+            "tick": ticks.get(s.key), "applied": by_platform.get(s.key, ""),
         }
         for s in settings_for(call.platform)
     ]
@@ -181,6 +183,8 @@ def _platform_context(request, call, now) -> dict:
     ) is None
     return {
         "applied_by_platform": True,
+        # Teams, Meet, Zoom: whether the meeting exists yet (the host and the head see a failure).
+        "platform_meeting_status": gateway.platform_meeting_status(call),
         "may_start": permissions.may_start_as_host(request.user, call) and call.status == CallStatus.SCHEDULED
         and call.ends_at > now,
         "drift": gateway.drift_for_call(call) if live else [],

@@ -30,6 +30,8 @@ app.conf.beat_schedule = {
     },
     # LOG-1: read who is in this portal's BigBlueButton meetings; returns at once on the manual platform.
     "platforms-poll-running-meetings": {"task": "platforms.tasks.poll_running_meetings", "schedule": 60.0},
+    # Teams, Meet, Zoom: unfinished creations, drift of today's meetings, attendance after the end.
+    "platforms-sweep-hosted-meetings": {"task": "platforms.tasks.sweep_hosted_meetings", "schedule": 300.0},
     # LOG-4: calls ended without a session log; host reminded, head told after the deadline. Every 10 minutes, idempotent.
     "sessionlogs-chase-missing-logs": {"task": "sessionlogs.tasks.chase_missing_logs", "schedule": 600.0},
     # The directory from the MIS through Wonde, hourly 06:20-19:20 and at 03:20, every day; returns

@@ -17,7 +17,12 @@ VIEWER = "VIEWER"
 
 MANUAL = "manual"
 BIGBLUEBUTTON = "bigbluebutton"
-PLATFORM_KEYS = (MANUAL, BIGBLUEBUTTON)
+# The hosted platforms, named as calls.choices.Platform names them (plain values: no import).
+ZOOM = "zoom"
+TEAMS = "teams"
+MEET = "meet"
+HOSTED_PLATFORMS = (ZOOM, TEAMS, MEET)
+PLATFORM_KEYS = (MANUAL, BIGBLUEBUTTON, *HOSTED_PLATFORMS)
 
 # ManualAdapter.join_url returns the link the host pasted, passed in MeetingSpec.metadata under this key.
 MANUAL_LINK_KEY = "join-link"
@@ -43,6 +48,9 @@ class MeetingSpec:
     # None: the adapter points the platform at the portal's own callback (platforms.tokens), sent
     # as meetingEndedURL, which only the server sees.
     end_callback_url: str | None = None
+    # The host's account on a hosted platform (their school email): Zoom and Teams create the
+    # meeting under this user. Empty: the platform's configured default host.
+    host_email: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,9 @@ class MeetingInfo:
     recording: bool = False
     duration_minutes: int = 0
     metadata: dict = field(default_factory=dict)
+    # Hosted platforms: the platform's own id for the meeting and the address it hands out.
+    external_id: str = ""
+    join_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,9 @@ def get_adapter(platform: str | None = None) -> PlatformAdapter:
     """
     configured = settings.PORTAL_PLATFORM
     wanted = configured if platform is None else platform
+    # Credentials first: without them the school's choice (a database read) does not matter.
+    if wanted in HOSTED_PLATFORMS and wanted in configured_platforms() and wanted == school_platform():
+        return hosted_adapter(wanted)
     if wanted == BIGBLUEBUTTON and configured == BIGBLUEBUTTON:
         from .bigbluebutton import BigBlueButtonAdapter
 
@@ -121,6 +135,36 @@ def get_adapter(platform: str | None = None) -> PlatformAdapter:
     from .manual import ManualAdapter
 
     return ManualAdapter()
+
+
+def school_platform() -> str:
+    """The hosted platform the school chose in its settings ("" for none)."""
+    from school.models import SchoolSettings
+
+    return SchoolSettings.load().video_platform
+
+
+def configured_platforms() -> tuple[str, ...]:
+    """The hosted platforms whose API credentials the deployment has set (environment or files)."""
+    from school.video_platforms import configured_platforms as configured
+
+    return configured()
+
+
+def hosted_adapter(platform: str) -> PlatformAdapter:
+    if platform == ZOOM:
+        from .zoom import ZoomAdapter
+
+        return ZoomAdapter.from_settings()
+    if platform == TEAMS:
+        from .teams import TeamsAdapter
+
+        return TeamsAdapter.from_settings()
+    if platform == MEET:
+        from .meet import MeetAdapter
+
+        return MeetAdapter.from_settings()
+    raise PlatformError(f"Unknown platform {platform!r}.")
 
 
 def staff_participant(user) -> Participant:

@@ -5,6 +5,7 @@ email is useless outside the join window, and on BigBlueButton the meeting is (r
 policy's settings first. Every platform failure becomes a refusal with a message safe to show.
 """
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -51,7 +52,52 @@ def spec_for_call(call, *, recording_consented_by_all: bool) -> MeetingSpec:
         ends_at=call.ends_at,
         record=bool(call.record and recording_consented_by_all),
         metadata={"egps-call-id": str(call.pk), MANUAL_LINK_KEY: call.meeting_url or ""},
+        host_email=getattr(getattr(call, "host", None), "email", "") or "",
     )
+
+
+def book_meeting(call, *, recording_consented_by_all: bool, roster: dict | None = None) -> bool:
+    """The call is booked or changed: on a hosted platform (Teams, Meet, Zoom) with credentials,
+    queue the meeting's creation with the policy's settings. False when nothing is to be made.
+
+    `roster` maps the real names of the people expected ({"Amelia Adams": "pupil-7"}) to the
+    portal's ids, so the platform's attendance (names only) can pre-fill the session log (LOG-1)."""
+    adapter = get_adapter(call.platform)
+    if not getattr(adapter, "books_ahead", False):
+        return False
+    from . import hosted
+
+    spec = spec_for_call(call, recording_consented_by_all=recording_consented_by_all)
+    if roster:
+        spec = dataclasses.replace(spec, metadata={**spec.metadata, hosted.ROSTER_KEY: dict(roster)})
+    hosted.request_meeting(spec, call.platform)
+    return True
+
+
+def cancel_meeting(call) -> None:
+    """The call is cancelled: delete its meeting on the hosted platform, if one was made."""
+    from . import hosted
+
+    hosted.request_cancel(meeting_id_for_call(call.pk))
+
+
+def meeting_status(call) -> str:
+    """What the host and the head read about the call's meeting on a hosted platform ("" otherwise)."""
+    if not getattr(get_adapter(call.platform), "books_ahead", False):
+        return ""
+    from . import hosted
+
+    return hosted.status_text(hosted.meeting_for(meeting_id_for_call(call.pk)), call.platform)
+
+
+def meeting_ready(call) -> bool:
+    """The join email waits for this: True unless the call's hosted meeting is not created yet."""
+    if not getattr(get_adapter(call.platform), "books_ahead", False):
+        return True
+    from . import hosted
+
+    row = hosted.meeting_for(meeting_id_for_call(call.pk))
+    return bool(row and row.is_ready)
 
 
 def pupil_link_for_call(call, pupil, *, recording_consented_by_all: bool, now: dt.datetime) -> JoinLink:
@@ -77,6 +123,8 @@ def join_link(*, spec: MeetingSpec, participant: Participant, one_to_one: bool, 
     when the meeting shows no drift from the policy and, for a one-to-one, two staff are present.
     """
     adapter = get_adapter(platform)
+    if getattr(adapter, "books_ahead", False):
+        return _hosted_link(adapter, spec, participant, platform)
     try:
         if not adapter.applies_settings:
             return JoinLink(url=adapter.join_url(spec, participant, None))
@@ -98,8 +146,35 @@ def _child_link(adapter, spec, participant, one_to_one, create_time) -> JoinLink
     return JoinLink(url=adapter.join_url(spec, participant, create_time))
 
 
+def _hosted_link(adapter, spec, participant, platform) -> JoinLink:
+    """Teams, Meet, Zoom: the meeting was made when the call was booked (platforms.hosted). The
+    gateway has already checked consent, the window and the lock; a child additionally waits until
+    the meeting exists and a fresh read-back shows no drift from the policy (CALL-6)."""
+    from . import hosted
+
+    row = hosted.meeting_for(spec.meeting_id)
+    if row is None or not row.is_ready:
+        if row is None:
+            hosted.request_meeting(spec, platform)  # booked before the platform was set up: make it now
+        return JoinLink(url=None, refusal=hosted.status_text(row, platform) + " Please try again in a few minutes.")
+    if not participant.is_staff:
+        try:
+            drifts = adapter.drift(spec, row.external_id)
+        except PlatformError:
+            drifts = hosted.stored_drift(row)  # the platform is busy: the last check stands
+        if drifts:
+            return JoinLink(url=None, refusal=SETTINGS_NEED_CHECKING, drift=drifts)
+    return JoinLink(url=row.join_url)
+
+
 def drift_for(spec: MeetingSpec, *, platform: str | None = None) -> list[Drift]:
     """CALL-6: settings of the live meeting that differ from the policy, for the call page."""
+    adapter = get_adapter(platform)
+    if getattr(adapter, "books_ahead", False):
+        from . import hosted
+
+        row = hosted.meeting_for(spec.meeting_id)
+        return hosted.stored_drift(row) if row else []
     try:
         return get_adapter(platform).drift(spec)
     except PlatformError as error:

@@ -54,3 +54,47 @@ class MeetingReport(models.Model):
 
     def pupils_without_video(self) -> list[int]:
         return _ids_with_prefix([a for a in self.attendees if not a.get("has_video")], PUPIL_PREFIX)
+
+
+class HostedMeeting(models.Model):
+    """One call's meeting on a hosted platform (Teams, Meet, Zoom): the idempotency record.
+
+    The row exists before the platform is asked, and `state` goes to CREATING (committed) before
+    the request leaves: a retry, or a worker killed mid-request, finds the row and first looks for
+    the meeting the lost attempt may have made (Graph createOrGet on externalId; Zoom by the
+    reference in the agenda; Meet by the space name stored at once) instead of making a second.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be created"
+        CREATING = "creating", "Being created"
+        CREATED = "created", "Created"
+        FAILED = "failed", "Could not be created"
+
+    # The portal's meeting id (platforms.gateway.meeting_id_for_call): one row per call.
+    meeting_id = models.CharField(max_length=256, unique=True)
+    platform = models.CharField(max_length=20)
+    call_ref = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # The platform's own id (Zoom meeting number, Graph onlineMeeting id, Meet space name).
+    external_id = models.CharField(max_length=512, blank=True, default="")
+    # The address the gateway hands over (never emailed: families get the portal's own link).
+    join_url = models.TextField(blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True, default="")
+    # The settings last sent, so a drift check compares with what the policy asked for then.
+    spec = models.JSONField(default=dict, blank=True)
+    # CALL-6: what the last read-back found different from the policy ([{setting, expected, actual}]).
+    drift = models.JSONField(default=list, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    # When the platform's attendance last reached the meeting report (the sweep stops asking).
+    attendance_read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.platform} meeting for {self.meeting_id} ({self.state})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == self.State.CREATED and bool(self.join_url)

@@ -11,6 +11,7 @@ from accounts.policy import roles_offered_to
 from toolkit.forms import DateInput, IdField, SearchField, TimeInput
 
 from .models import Pupil, SchoolSettings, Weekday
+from .video_platforms import configured_platforms
 
 DATE_INPUT = DateInput()
 TIME_INPUT = TimeInput()
@@ -93,8 +94,10 @@ class SchoolSettingsForm(forms.ModelForm):
             "session_log_deadline_hours",
             "log_correction_window_hours",
             "concern_ack_minutes",
+            "video_platform",
         ]
         labels = {
+            "video_platform": "Platform the portal sets up calls on (with the policy's settings)",
             "logo": "School logo (also the host's profile picture on calls)",
             "reporting_routes": "Reporting routes shown to families",
             "join_window_minutes": "Join links open this many minutes before a call",
@@ -105,6 +108,17 @@ class SchoolSettingsForm(forms.ModelForm):
             "concern_ack_minutes": "A safeguarding concern escalates if not acknowledged within (minutes)",
         }
         widgets = {"reporting_routes": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_video_platform(self):
+        """CALL-6: only a platform whose API credentials the deployment holds can apply the policy."""
+        chosen = self.cleaned_data.get("video_platform", "")
+        if chosen and chosen not in configured_platforms():
+            label = dict(self.fields["video_platform"].choices).get(chosen, chosen)
+            raise forms.ValidationError(
+                f"{label} is not set up for this portal yet: its API credentials are missing. "
+                "Ask the school's IT provider to follow docs/platforms.md, or choose another platform."
+            )
+        return chosen
 
 
 class HoursForm(forms.Form):

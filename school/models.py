@@ -55,6 +55,14 @@ class SchoolSettings(models.Model):
     )
     office_phone = models.CharField(max_length=40, blank=True, default="")
     office_email = models.EmailField(blank=True, default="")
+    # CALL-6: the hosted platform (Teams, Meet, Zoom) whose meetings the portal creates with the
+    # policy's settings through its API. Only a platform with credentials in the deployment may be
+    # chosen (school.forms); empty: on those platforms, the host's pasted link and checklist.
+    video_platform = models.CharField(
+        max_length=20, blank=True, default="",
+        choices=[("", "None: hosts paste links and tick the checklist"), ("teams", "Microsoft Teams"),
+                 ("meet", "Google Meet"), ("zoom", "Zoom")],
+    )
 
     CACHE_KEY = "school:settings:v1"
 

@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from calls.choices import CallStatus
 from calls.gateway import platform_applies_settings
 from calls.models import Call, CallInvitation, HostChecklistTick, JoinAttempt
-from calls.platform_settings import ITEM_KEYS
+from calls.platform_settings import ITEM_KEYS, applied_by
 from platforms.selectors import reports_for_call
 
 from . import policy
@@ -80,11 +80,14 @@ def prefill_for(call, pupils) -> Prefill:
         invited_ids=[p.pk for p in pupils], joins=joins, starts_at=call.starts_at,
         seen_with_video=with_video, seen_without_video=without_video,
     )
+    ticked = list(HostChecklistTick.objects.filter(call=call).values_list("item", flat=True))
     if platform_applies_settings(call):
-        # CALL-6 on a platform that applies the settings itself (BigBlueButton): nothing to tick by hand.
-        ticks = sorted(ITEM_KEYS)
+        # CALL-6 on a platform that applies the settings itself: what it applies, plus what the host
+        # ticked by hand (on BigBlueButton everything is applied; on Teams, Meet, Zoom not all).
+        applied = applied_by(call.platform)
+        ticks = sorted(key for key in ITEM_KEYS if key in applied or key in ticked)
     else:
-        ticks = list(HostChecklistTick.objects.filter(call=call).values_list("item", flat=True))
+        ticks = ticked
     if reports:
         ended = [r.ended_at for r in reports if r.ended_at]
         return Prefill(reports[0].started_at, max(ended) if ended else call.ends_at, attendance, ticks, from_platform=True)

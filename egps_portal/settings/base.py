@@ -411,7 +411,7 @@ DIRECTORY_SYNC_STALE_HOURS = env.int("DIRECTORY_SYNC_STALE_HOURS", default=24)
 # --- Staff sign-in with Microsoft or Google ---
 # Staff may sign in with the school's Microsoft 365 (Entra ID) or Google Workspace account; parents
 # and anyone else keep email and password, which also stays as every staff member's fallback. Only
-# existing staff accounts are matched, never created (accounts.sso; set-up: docs/platforms-sso.md).
+# existing staff accounts are matched, never created (accounts.sso; set-up: docs/platforms.md ("Staff sign-in")).
 # A provider with no client ID is absent: no button, and its sign-in URL refuses.
 from accounts.sso_config import SSOConfigError, authorize_origins, google_provider, microsoft_provider  # noqa: E402
 
@@ -452,3 +452,29 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 # states that its Workspace enforces 2SV for all staff (PORTAL_GOOGLE_TRUSTS_WORKSPACE_2SV).
 PORTAL_SSO_TRUSTS_IDP_MFA = env.bool("PORTAL_SSO_TRUSTS_IDP_MFA", default=False)
 PORTAL_GOOGLE_TRUSTS_WORKSPACE_2SV = env.bool("PORTAL_GOOGLE_TRUSTS_WORKSPACE_2SV", default=False)
+# --- Video platforms: Teams, Meet, Zoom (platforms/zoom.py, teams.py, meet.py; docs/platforms.md) ---
+# A hosted platform applies the policy through its API only when its credentials are set here
+# (environment, or a *_FILE path to a mounted secret); a school then chooses it in its settings.
+PORTAL_ZOOM_ACCOUNT_ID = env.str("PORTAL_ZOOM_ACCOUNT_ID", default="")
+PORTAL_ZOOM_CLIENT_ID = env.str("PORTAL_ZOOM_CLIENT_ID", default="")
+PORTAL_ZOOM_CLIENT_SECRET = env.str("PORTAL_ZOOM_CLIENT_SECRET", default="")
+PORTAL_ZOOM_CLIENT_SECRET_FILE = env.str("PORTAL_ZOOM_CLIENT_SECRET_FILE", default="")
+PORTAL_ZOOM_API_URL = env.str("PORTAL_ZOOM_API_URL", default="https://api.zoom.us/v2")
+PORTAL_ZOOM_OAUTH_URL = env.str("PORTAL_ZOOM_OAUTH_URL", default="https://zoom.us/oauth/token")
+# The Zoom user a meeting is created under when the host has no Zoom account of their own.
+PORTAL_ZOOM_DEFAULT_HOST = env.str("PORTAL_ZOOM_DEFAULT_HOST", default="")
+# Only signed-in Zoom users may join (meeting_authentication): only if every family has an account.
+PORTAL_ZOOM_REQUIRE_AUTHENTICATION = env.bool("PORTAL_ZOOM_REQUIRE_AUTHENTICATION", default=False)
+PORTAL_TEAMS_TENANT_ID = env.str("PORTAL_TEAMS_TENANT_ID", default="")
+PORTAL_TEAMS_CLIENT_ID = env.str("PORTAL_TEAMS_CLIENT_ID", default="")
+PORTAL_TEAMS_CLIENT_SECRET = env.str("PORTAL_TEAMS_CLIENT_SECRET", default="")
+PORTAL_TEAMS_CLIENT_SECRET_FILE = env.str("PORTAL_TEAMS_CLIENT_SECRET_FILE", default="")
+PORTAL_TEAMS_GRAPH_URL = env.str("PORTAL_TEAMS_GRAPH_URL", default="https://graph.microsoft.com/v1.0")
+PORTAL_TEAMS_AUTHORITY = env.str("PORTAL_TEAMS_AUTHORITY", default="https://login.microsoftonline.com")
+PORTAL_TEAMS_DEFAULT_HOST = env.str("PORTAL_TEAMS_DEFAULT_HOST", default="")
+PORTAL_MEET_SERVICE_ACCOUNT_FILE = env.str("PORTAL_MEET_SERVICE_ACCOUNT_FILE", default="")
+PORTAL_MEET_DELEGATED_USER = env.str("PORTAL_MEET_DELEGATED_USER", default="")
+PORTAL_MEET_API_ENDPOINT = env.str("PORTAL_MEET_API_ENDPOINT", default="meet.googleapis.com")
+# Meeting creation, drift checks and attendance reads retry this many times (429/5xx) before
+# the call is shown to the host and the head as "not created".
+PORTAL_PLATFORM_MAX_RETRIES = env.int("PORTAL_PLATFORM_MAX_RETRIES", default=8)

@@ -111,9 +111,13 @@ class ReasonForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("decline", "Decline")], widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label="Your decision", choices=[("approve", "Approve"), ("decline", "Decline")], widget=forms.RadioSelect,
+        error_messages={"required": "Choose approve or decline"},
+    )
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000, help_text="Required when declining."
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000,
+        help_text="Required when declining: the host sees it.",
     )
 
 

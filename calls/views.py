@@ -76,8 +76,9 @@ def call_list(request):
 
 
 @role_required(*LEADERSHIP)
-def approvals(request):
-    """CALL-4: one-to-ones the parent agreed to, waiting for the head or deputy."""
+def approvals(request, failed=None):
+    """CALL-4: one-to-ones the parent agreed to, waiting for the head or deputy.
+    `failed` is a decision form that came back with problems: it is shown on its own call, as typed."""
     queue = (
         _with_list_columns(permissions.approvals_queue_for(request.user))
         .select_related("booked_by")
@@ -86,25 +87,32 @@ def approvals(request):
         .order_by("starts_at")
     )
     page = _page(request, queue, APPROVALS_PAGE_SIZE)
-    return render(request, "calls/approvals.html", {"page": page, "form": DecisionForm()})
+    for call in page.object_list:
+        call.decision_form = failed if failed and failed.call_id == call.pk else DecisionForm(auto_id=f"call-{call.pk}-%s")
+    return render(request, "calls/approvals.html", {"page": page, "form": failed})
 
 
 @require_POST
 @role_required(*LEADERSHIP)
 def decide(request, call_id):
     call = permissions.get_call_for_staff(request.user, call_id)
-    form = DecisionForm(request.POST)
+    form = DecisionForm(request.POST, auto_id=f"call-{call.pk}-%s")
+    form.call_id = call.pk
     if form.is_valid():
         action = services.approve_call if form.cleaned_data["decision"] == "approve" else services.decline_call
         try:
             action(call=call, approver=request.user, now=timezone.now(), reason=form.cleaned_data["reason"])
         except services.CallError as error:
-            messages.error(request, str(error))
+            if form.cleaned_data["decision"] != "decline" or form.cleaned_data["reason"].strip():
+                # Not about what was typed (already decided, or not yours to decide): said at the top.
+                messages.error(request, str(error))
+                return redirect("calls:approvals")
+            form.add_error("reason", str(error))
         else:
             messages.success(request, f"Your decision on “{call.title}” is recorded.")
-    else:
-        messages.error(request, "Choose approve or decline.")
-    return redirect("calls:approvals")
+            return redirect("calls:approvals")
+    # Shown again with the decision and reason as typed (nothing lost).
+    return approvals(request, failed=form)
 
 
 @staff_required

@@ -160,6 +160,9 @@ def raise_concern_url(call, pupil_ids) -> str:
         base = reverse("safeguarding:raise")
     except NoReverseMatch:
         base = "/safeguarding/raise/"
+    # SG-1: the pupil is pre-selected only when the call had one; from a group lesson the
+    # reporter chooses who the concern is about (pre-selecting the whole class misleads).
+    pupil_ids = list(pupil_ids) if len(pupil_ids) == 1 else []
     query = "&".join([f"call={call.pk}", *(f"pupil={pk}" for pk in pupil_ids)])
     return f"{base}?{query}"
 

@@ -42,6 +42,8 @@ def index(request):
 
 
 def _concern_url(call, log, pupil_ids) -> str:
+    # SG-1: pre-select the pupil only when there was one; otherwise the reporter chooses.
+    pupil_ids = list(pupil_ids) if len(pupil_ids) == 1 else []
     query = [("call", call.pk)] + ([("log", log.pk)] if log else []) + [("pupil", pk) for pk in pupil_ids]
     return f"{reverse('safeguarding:raise')}?{urlencode(query)}"
 

@@ -53,10 +53,18 @@
   }
 
   function markAll(button) {
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      var scope = document.querySelector(button.getAttribute("data-mark-all-scope")) || document;
-      scope.querySelectorAll("input[type=radio][value='" + button.getAttribute("data-mark-all") + "']").forEach(function (radio) {
+    // Without JavaScript the button posts the form back with every answer set (see sessionlogs.views).
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      var value = button.getAttribute("data-mark-all");
+      var scope = document.querySelector(button.getAttribute("data-mark-all-scope")) || button.form;
+      scope.querySelectorAll("select").forEach(function (select) {
+        if (select.querySelector("option[value='" + value + "']")) {
+          select.value = value;
+          select.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+      });
+      scope.querySelectorAll("input[type=radio][value='" + value + "']").forEach(function (radio) {
         radio.checked = true;
         radio.dispatchEvent(new Event("change", { bubbles: true }));
       });

@@ -141,7 +141,8 @@ def book(request):
             note = f" {left_out} pupil{'s' if left_out != 1 else ''} left out: no consent for video calls." if left_out else ""
             messages.success(request, f"“{call.title}” is booked: {call.get_status_display().lower()}.{note}")
             return redirect("calls:detail", call_id=call.pk)
-    return render(request, "calls/book.html", {"form": form})
+    notice = SchoolSettings.load().min_booking_notice_hours
+    return render(request, "calls/book.html", {"form": form, "min_notice_hours": notice})
 
 
 # Rules about the start answer next to the date field; the rest next to their own field.

@@ -89,17 +89,19 @@ def busy_people(*, starts_at, ends_at, staff_ids, pupil_ids, exclude_call_id=Non
     pupil_ids = set(pupil_ids)
     clashing = (
         Call.objects.live().overlapping(starts_at, ends_at).exclude(pk=exclude_call_id)
-        .filter(Q(host__in=staff_ids) | Q(second_staff__in=staff_ids) | Q(
-            invitations__pupil__in=pupil_ids, invitations__removed_at__isnull=True))
+        .filter(
+            Q(host__in=staff_ids) | Q(second_staff__in=staff_ids)
+            | Q(invitations__pupil__in=pupil_ids, invitations__removed_at__isnull=True)
+        )
         .distinct().select_related("host", "second_staff").order_by("starts_at")
     )
     busy = []
     for call in clashing:
-        where = f"in “{call.title}”, {call.starts_at.astimezone(policy.LONDON):%H:%M} to {call.ends_at.astimezone(policy.LONDON):%H:%M}"
+        starts, ends = call.starts_at.astimezone(policy.LONDON), call.ends_at.astimezone(policy.LONDON)
+        where = f"in “{call.title}”, {starts:%H:%M} to {ends:%H:%M}"
         people = [str(u) for u in (call.host, call.second_staff) if u is not None and u.pk in staff_ids]
-        people += [
-            i.pupil.full_name for i in call.invitations.filter(removed_at__isnull=True, pupil__in=pupil_ids).select_related("pupil")
-        ]
+        invited = call.invitations.filter(removed_at__isnull=True, pupil__in=pupil_ids).select_related("pupil")
+        people += [i.pupil.full_name for i in invited]
         busy += [f"{name} ({where})" for name in people]
     return busy
 

@@ -3,8 +3,8 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404
 from django.forms.utils import ErrorDict
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone

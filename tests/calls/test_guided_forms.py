@@ -119,15 +119,24 @@ def test_an_empty_booking_lists_every_problem_at_once_in_specific_words_and_writ
 def test_a_refused_booking_keeps_everything_typed(client, teacher, dsl, consented, child_a):
     client.force_login(teacher)
 
-    response = client.post(reverse("calls:book"), booking_post(
-        title="Times tables", activity="Chanting the 7s", host=teacher.pk, second_staff=dsl.pk, pupils=[child_a.pk],
-        date="2026-11-09", start_time="08:30",  # half an hour from now: too soon
-    ))
+    response = client.post(
+        reverse("calls:book"),
+        booking_post(
+            title="Times tables",
+            activity="Chanting the 7s",
+            host=teacher.pk,
+            second_staff=dsl.pk,
+            pupils=[child_a.pk],
+            date="2026-11-09",
+            start_time="08:30",  # half an hour from now: too soon
+        ),
+    )
 
     form = response.context["form"]
     assert "ahead" in form.errors["date"][0]
     page = response.content.decode()
-    assert 'value="Times tables"' in page and "Chanting the 7s</textarea>" in page
+    assert 'value="Times tables"' in page
+    assert "Chanting the 7s</textarea>" in page
     assert re.search(rf'value="{child_a.pk}"[^>]*checked', page)
     assert not Call.objects.exists()
 
@@ -136,9 +145,17 @@ def test_a_clash_names_the_call_it_clashes_with(client, teacher, dsl, book, cons
     book(title="Phonics with Year 3", pupil_ids=[child_a.pk])
     client.force_login(teacher)
 
-    response = client.post(reverse("calls:book"), booking_post(
-        title="Spelling", host=teacher.pk, second_staff=dsl.pk, date="2026-11-10", start_time="10:15", pupils=[child_a.pk],
-    ))
+    response = client.post(
+        reverse("calls:book"),
+        booking_post(
+            title="Spelling",
+            host=teacher.pk,
+            second_staff=dsl.pk,
+            date="2026-11-10",
+            start_time="10:15",
+            pupils=[child_a.pk],
+        ),
+    )
 
     problem = response.context["form"].errors["date"][0]
     assert "Already in another call at this time" in problem
@@ -149,9 +166,16 @@ def test_a_clash_names_the_call_it_clashes_with(client, teacher, dsl, book, cons
 def test_a_one_to_one_books_through_the_form(client, teacher, dsl, consented, child_a):
     client.force_login(teacher)
 
-    response = client.post(reverse("calls:book"), booking_post(
-        kind=CallKind.ONE_TO_ONE, title="Reading", host=teacher.pk, second_staff=dsl.pk, pupils=[child_a.pk],
-    ))
+    response = client.post(
+        reverse("calls:book"),
+        booking_post(
+            kind=CallKind.ONE_TO_ONE,
+            title="Reading",
+            host=teacher.pk,
+            second_staff=dsl.pk,
+            pupils=[child_a.pk],
+        ),
+    )
 
     call = Call.objects.get()
     assert response.status_code == 302
@@ -172,5 +196,5 @@ def test_a_concern_from_a_group_lesson_pre_selects_nobody_and_from_a_one_to_one_
     group_page = client.get(reverse("calls:detail", args=[group.pk])).content.decode()
     one_page = client.get(reverse("calls:detail", args=[one_to_one.pk])).content.decode()
 
-    assert f"/safeguarding/raise/?call={group.pk}\"" in group_page
+    assert f'/safeguarding/raise/?call={group.pk}"' in group_page
     assert f"/safeguarding/raise/?call={one_to_one.pk}&amp;pupil={child_a.pk}" in one_page

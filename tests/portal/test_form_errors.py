@@ -44,8 +44,12 @@ class _Page(HTMLParser):
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
         elif tag == "form":
-            self._form = {"method": (attrs.get("method") or "get").lower(), "action": attrs.get("action") or "",
-                          "hidden": {}, "required": False}
+            self._form = {
+                "method": (attrs.get("method") or "get").lower(),
+                "action": attrs.get("action") or "",
+                "hidden": {},
+                "required": False,
+            }
         elif self._form is not None and tag in ("input", "select", "textarea"):
             if tag == "input" and attrs.get("type") == "hidden":
                 self._form["hidden"][attrs.get("name")] = attrs.get("value") or ""
@@ -162,4 +166,5 @@ def test_every_form_posted_empty_answers_with_the_error_pattern(client, demo_sch
     failures += found
     assert not failures, "Forms that do not answer an empty POST with the error pattern:\n" + "\n".join(failures)
     # The crawl really reached the forms people fill in.
-    assert checked["teacher1"] >= 3 and checked["head"] >= 3 and checked["visitor"] >= 1, checked
+    assert min(checked["teacher1"], checked["head"], checked["office"]) >= 3, checked
+    assert checked["visitor"] >= 1, checked

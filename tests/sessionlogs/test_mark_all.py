@@ -39,7 +39,8 @@ def test_mark_all_as_joined_sets_every_pupil_and_keeps_what_was_typed_and_saves_
     assert not form.errors
     assert not SessionLog.objects.exists()
     page = response.content.decode()
-    assert "Mark all as joined" in page and "Error: " not in page.split("</title>")[0]
+    assert "Mark all as joined" in page
+    assert "Error: " not in page.split("</title>")[0]
 
 
 @pytest.mark.policy("LOG-1")
@@ -56,7 +57,10 @@ def test_after_marking_all_the_exception_is_changed_and_the_log_saves_as_correct
 
     assert response.status_code == 302
     log = SessionLog.objects.get()
-    assert dict(log.pupils.values_list("pupil_id", "outcome")) == {child_a.pk: Attendance.ADMITTED, child_a2.pk: Attendance.ABSENT}
+    assert dict(log.pupils.values_list("pupil_id", "outcome")) == {
+        child_a.pk: Attendance.ADMITTED,
+        child_a2.pk: Attendance.ABSENT,
+    }
 
 
 def test_mark_all_with_an_answer_that_is_not_one_changes_nothing(client, group_call, teacher, child_a, time_machine, after_call):
@@ -70,7 +74,9 @@ def test_mark_all_with_an_answer_that_is_not_one_changes_nothing(client, group_c
     assert not SessionLog.objects.exists()
 
 
-def test_another_teacher_cannot_use_mark_all_on_a_call_that_is_not_theirs(client, group_call, teacher_b, time_machine, after_call):
+def test_another_teacher_cannot_use_mark_all_on_a_call_that_is_not_theirs(
+    client, group_call, teacher_b, time_machine, after_call
+):
     time_machine.move_to(after_call, tick=False)
     client.force_login(teacher_b)
 

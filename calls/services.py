@@ -83,7 +83,7 @@ class Invitees:
 
 
 def busy_people(*, starts_at, ends_at, staff_ids, pupil_ids, exclude_call_id=None) -> list[str]:
-    """Staff and pupils already in a live call overlapping this time, each with the call they are
+    """Staff and pupils already in a live call overlapping this time, grouped by the call they are
     in ("Tara Teacher (in “Year 5 maths”, 10:00 to 10:30)"), so the booker knows what to move."""
     staff_ids = {pk for pk in staff_ids if pk}
     pupil_ids = set(pupil_ids)
@@ -98,11 +98,11 @@ def busy_people(*, starts_at, ends_at, staff_ids, pupil_ids, exclude_call_id=Non
     busy = []
     for call in clashing:
         starts, ends = call.starts_at.astimezone(policy.LONDON), call.ends_at.astimezone(policy.LONDON)
-        where = f"in “{call.title}”, {starts:%H:%M} to {ends:%H:%M}"
         people = [str(u) for u in (call.host, call.second_staff) if u is not None and u.pk in staff_ids]
         invited = call.invitations.filter(removed_at__isnull=True, pupil__in=pupil_ids).select_related("pupil")
-        people += [i.pupil.full_name for i in invited]
-        busy += [f"{name} ({where})" for name in people]
+        people += sorted(i.pupil.full_name for i in invited)
+        names = ", ".join(people[:3]) + (f" and {len(people) - 3} more" if len(people) > 3 else "")
+        busy.append(f"{names} (in “{call.title}”, {starts:%H:%M} to {ends:%H:%M})")
     return busy
 
 

@@ -48,15 +48,17 @@ def periodic_sweeps() -> list[tuple[str, float]]:
     return [*sweeps, ("notifications.tasks.sweep_outbox", float(settings.NOTIFICATIONS_SWEEP_SECONDS))]
 
 
-def run_sweeps_once(sweeps, last_run, now_seconds) -> list[str]:
-    """Run each sweep that is due; returns the names run. Errors are logged, never stop the demo."""
-    from egps_portal.celery import app
+def run_sweeps_once(sweeps, last_run, now_seconds, tasks=None) -> list[str]:
+    """Run each sweep that is due, in this process (as an eager Celery task); returns the names run."""
+    if tasks is None:
+        from egps_portal.celery import app
 
+        tasks = app.tasks
     ran = []
     for name, every in sweeps:
         if now_seconds - last_run.get(name, float("-inf")) >= every:
             last_run[name] = now_seconds
-            app.tasks[name].apply()
+            tasks[name].apply()
             ran.append(name)
     return ran
 

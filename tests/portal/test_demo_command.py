@@ -78,7 +78,8 @@ def demo_env(monkeypatch, tmp_path):
     os.environ.pop("PORTAL_BASE_URL", None)
 
 
-@pytest.mark.django_db(transaction=True)
+# Transactional (emails leave on commit); the rows the migrations wrote (policy text...) are put back after.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_demo_has_history_sends_to_files_at_its_address_and_resets(demo_env, capsys):
     call_command("demo", ADDRESS, "--no-serve")
     out = capsys.readouterr().out

@@ -6,7 +6,8 @@
   for them), and the picker still works as tick boxes without JavaScript;
 - the DSL acknowledges from the top of the concern page, is sent to the error summary when the
   action is empty, and records the action with the time it happened;
-- the office imports a CSV file with several bad rows and sees all of them at once.
+- the office imports a CSV file with several bad rows and sees all of them at once;
+- the head declines a one-to-one without a reason: the decision is kept and the error summary focused.
 
 Every page is audited with axe (tests/browser/conftest.py) and must not be wider than 360 px.
 Time is moved with time_machine, never waited for.
@@ -290,3 +291,26 @@ def test_office_imports_a_file_with_several_bad_rows_and_sees_them_all_at_once(p
     assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
     fits_the_phone(portal)
     assert not Pupil.objects.filter(mis_id__startswith="NEW-").exists()
+
+
+def test_head_declines_without_a_reason_and_keeps_the_decision_then_gives_one(portal, settings):
+    settings.PORTAL_ENFORCE_STAFF_MFA = False
+    seed_demo_school(timezone.now())
+    call = Call.objects.get(status=CallStatus.AWAITING_APPROVAL)  # the demo's one-to-one parent1 agreed to
+    narrow(portal)
+    portal.sign_in(demo_email("head"), DEMO_PASSWORD)
+    page = portal.page
+    portal.goto("/calls/approvals/")
+    fits_the_phone(portal)
+    page.get_by_role("radio", name="Decline").check()
+    portal.click(name="Record decision")
+
+    assert page.title().startswith("Error: ")
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    assert page.get_by_role("radio", name="Decline").is_checked()  # nothing lost
+    fits_the_phone(portal)
+    page.get_by_label("Reason").fill("Please move it after school hours")
+    portal.click(name="Record decision")
+    call.refresh_from_db()
+    assert call.status == CallStatus.DRAFT
+    assert call.approvals.get().reason == "Please move it after school hours"

@@ -24,6 +24,13 @@ GROUP_CALLS = [
     ("Year 4 maths: fractions", "Year 4", 1, dt.time(11, 0), None, "Fraction games on the shared whiteboard, then questions."),
     ("Year 3 story time", "Year 3", 2, dt.time(13, 30), "ddsl", "Listen to a story and talk about the characters."),
 ]
+# Calls already held, so a newcomer finds logs to read (and one to write) and an overview with history.
+PAST_CALLS = [
+    ("Year 3 phonics: last fortnight's sounds", "Year 3", 0, dt.time(10, 0), "teacher3", "Practise the sounds of the fortnight."),
+    ("Year 4 maths: times tables", "Year 4", 1, dt.time(11, 0), "ddsl", "Times-table games, then questions."),
+    ("Year 3 show and tell", "Year 3", 2, dt.time(13, 30), "teacher3", "Each pupil shows something from home."),
+]
+PAST_DAYS_BACK = 14
 SINGLE_STAFF_REASON = "Teacher3 is teaching in school at this time; the lesson is short and whole-class."
 ONE_TO_ONE_TITLE = "Reading support one-to-one"
 
@@ -49,6 +56,19 @@ def seed(now) -> None:
     for title, class_name, offset, start, second, activity in GROUP_CALLS:
         _book_group(teacher1, now, title, class_name, dt.datetime.combine(days[offset], start, tzinfo=LONDON), second, activity)
     _book_one_to_one(teacher1, now, dt.datetime.combine(days[3], dt.time(9, 30), tzinfo=LONDON))
+    _past_calls(teacher1, now)
+
+
+def _past_calls(teacher1, now):
+    """Booked a fortnight ago (as the rules stood then) for school days that have since passed."""
+    booked_at = now - dt.timedelta(days=PAST_DAYS_BACK)
+    days = [d for d in _school_days(booked_at, 3) if d < now.astimezone(LONDON).date()]
+    for title, class_name, offset, start, second, activity in PAST_CALLS:
+        if offset < len(days):
+            starts_at = dt.datetime.combine(days[offset], start, tzinfo=LONDON)
+            _book_group(teacher1, booked_at, title, class_name, starts_at, second, activity)
+            # Their join emails went out as the sweep sends them, before each call (COM-4).
+            services.send_due_join_details(now=starts_at - dt.timedelta(minutes=30))
 
 
 def _book_group(teacher1, now, title, class_name, starts_at, second, activity):

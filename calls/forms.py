@@ -41,8 +41,14 @@ class PupilChoiceField(SafeModelMultipleChoiceField):
 class WhenFields(forms.Form):
     """A date and a start time on the school's clock (Europe/London), and a length."""
 
-    date = SchoolDateField(widget=DateInput())  # bounded: toolkit.forms
-    start_time = forms.TimeField(label="Start time (UK time)", widget=TimeInput())
+    date = SchoolDateField(  # bounded: toolkit.forms
+        widget=DateInput(),
+        error_messages={"required": "Enter the date of the call", "invalid": "Enter the date as a real date, like 17/11/2026"},
+    )
+    start_time = forms.TimeField(
+        label="Start time (UK time)", widget=TimeInput(),
+        error_messages={"required": "Enter the start time", "invalid": "Enter the start time like 10:30"},
+    )
     duration_minutes = forms.IntegerField(label="Length in minutes", min_value=5, max_value=180, initial=30)
 
     def starts_at(self) -> dt.datetime:
@@ -51,10 +57,11 @@ class WhenFields(forms.Form):
 
 class BookingForm(WhenFields):
     kind = forms.ChoiceField(choices=CallKind.choices, widget=forms.RadioSelect, initial=CallKind.GROUP)
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, error_messages={"required": "Enter a title for the call"})
     activity = forms.CharField(
         label="What pupils will do online", widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Families are told this before the call.",
+        error_messages={"required": "Write what pupils will do online: families are told this"},
     )
     platform = forms.ChoiceField(label="Platform or site", choices=Platform.choices)
     host = forms.ModelChoiceField(queryset=User.objects.none())
@@ -111,9 +118,13 @@ class ReasonForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("decline", "Decline")], widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label="Your decision", choices=[("approve", "Approve"), ("decline", "Decline")], widget=forms.RadioSelect,
+        error_messages={"required": "Choose approve or decline"},
+    )
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000, help_text="Required when declining."
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000,
+        help_text="Required when declining: the host sees it.",
     )
 
 

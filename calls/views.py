@@ -77,8 +77,9 @@ def call_list(request):
 
 
 @role_required(*LEADERSHIP)
-def approvals(request):
-    """CALL-4: one-to-ones the parent agreed to, waiting for the head or deputy."""
+def approvals(request, failed=None):
+    """CALL-4: one-to-ones the parent agreed to, waiting for the head or deputy.
+    `failed` is a decision form that came back with problems: it is shown on its own call, as typed."""
     queue = (
         _with_list_columns(permissions.approvals_queue_for(request.user))
         .select_related("booked_by")
@@ -87,25 +88,32 @@ def approvals(request):
         .order_by("starts_at")
     )
     page = _page(request, queue, APPROVALS_PAGE_SIZE)
-    return render(request, "calls/approvals.html", {"page": page, "form": DecisionForm()})
+    for call in page.object_list:
+        call.decision_form = failed if failed and failed.call_id == call.pk else DecisionForm(auto_id=f"call-{call.pk}-%s")
+    return render(request, "calls/approvals.html", {"page": page, "form": failed})
 
 
 @require_POST
 @role_required(*LEADERSHIP)
 def decide(request, call_id):
     call = permissions.get_call_for_staff(request.user, call_id)
-    form = DecisionForm(request.POST)
+    form = DecisionForm(request.POST, auto_id=f"call-{call.pk}-%s")
+    form.call_id = call.pk
     if form.is_valid():
         action = services.approve_call if form.cleaned_data["decision"] == "approve" else services.decline_call
         try:
             action(call=call, approver=request.user, now=timezone.now(), reason=form.cleaned_data["reason"])
         except services.CallError as error:
-            messages.error(request, str(error))
+            if form.cleaned_data["decision"] != "decline" or form.cleaned_data["reason"].strip():
+                # Not about what was typed (already decided, or not yours to decide): said at the top.
+                messages.error(request, str(error))
+                return redirect("calls:approvals")
+            form.add_error("reason", str(error))
         else:
             messages.success(request, f"Your decision on “{call.title}” is recorded.")
-    else:
-        messages.error(request, "Choose approve or decline.")
-    return redirect("calls:approvals")
+            return redirect("calls:approvals")
+    # Shown again with the decision and reason as typed (nothing lost).
+    return approvals(request, failed=form)
 
 
 @staff_required
@@ -134,7 +142,8 @@ def book(request):
             note = f" {left_out} pupil{'s' if left_out != 1 else ''} left out: no consent for video calls." if left_out else ""
             messages.success(request, f"“{call.title}” is booked: {call.get_status_display().lower()}.{note}")
             return redirect("calls:detail", call_id=call.pk)
-    return render(request, "calls/book.html", {"form": form})
+    notice = SchoolSettings.load().min_booking_notice_hours
+    return render(request, "calls/book.html", {"form": form, "min_notice_hours": notice})
 
 
 # Rules about the start answer next to the date field; the rest next to their own field.
@@ -150,6 +159,9 @@ def _show_problems(form, problems):
 def raise_concern_url(call, pupil_ids) -> str:
     """CALL-7, SG-1: the safeguarding form, pre-filled with this call and its pupils."""
     base = reverse("safeguarding:raise")
+    # SG-1: the pupil is pre-selected only when the call had one; from a group lesson the
+    # reporter chooses who the concern is about (pre-selecting the whole class misleads).
+    pupil_ids = list(pupil_ids) if len(pupil_ids) == 1 else []
     query = "&".join([f"call={call.pk}", *(f"pupil={pk}" for pk in pupil_ids)])
     return f"{base}?{query}"
 

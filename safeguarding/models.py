@@ -92,6 +92,9 @@ class ConcernEntry(SafeguardingRecord):
     # Empty for the portal's own entries (escalation).
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     recorded_at = models.DateTimeField()
+    # When an action actually took place, if earlier than it was written down (a phone call at
+    # 16:10 recorded the next morning). Empty: it happened when it was recorded.
+    happened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "chronology entry"

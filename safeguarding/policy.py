@@ -77,6 +77,9 @@ def entry_refusal(*, kind: str, acknowledged: bool, closed: bool, has_text: bool
     """SG-4: why this chronology entry may not be added now, or None if it may."""
     if kind in {EntryKind.NOTE, EntryKind.CORRECTION, EntryKind.FURTHER_INFORMATION} and not has_text:
         return "Write what you want to add."
+    if kind == EntryKind.ACTION and not has_text:
+        # An action with no details tells the next DSL nothing: who was called, what was agreed.
+        return "Write the details of the action: who, what was said or agreed."
     if kind == EntryKind.ACKNOWLEDGED and acknowledged:
         return "This concern has already been acknowledged."
     if kind == EntryKind.CLOSED and closed:
@@ -85,6 +88,13 @@ def entry_refusal(*, kind: str, acknowledged: bool, closed: bool, has_text: bool
         return "Acknowledge the concern before closing it."
     if kind == EntryKind.ACTION and closed:
         return "This concern is closed. Add a note, or raise a new concern."
+    return None
+
+
+def action_time_refusal(*, happened_at: dt.datetime | None, now: dt.datetime) -> str | None:
+    """SG-4: an action may be dated earlier than it was recorded, never later than now."""
+    if happened_at and happened_at > now + CLOCK_SKEW:
+        return "When it happened cannot be in the future."
     return None
 
 

@@ -96,7 +96,7 @@ def _locked(concern) -> Concern:
     return selectors.with_state(Concern.objects.select_for_update(of=("self",))).get(pk=concern.pk)
 
 
-def _add_entry(*, concern, kind, by, now, text="", action="", outcome="", corrects=None) -> ConcernEntry:
+def _add_entry(*, concern, kind, by, now, text="", action="", outcome="", corrects=None, happened_at=None) -> ConcernEntry:
     current = _locked(concern)
     refusal = policy.entry_refusal(
         kind=kind, acknowledged=bool(current.acknowledged_at), closed=bool(current.closed_at), has_text=bool(text.strip())
@@ -107,7 +107,7 @@ def _add_entry(*, concern, kind, by, now, text="", action="", outcome="", correc
         with transaction.atomic():
             return ConcernEntry.objects.create(
                 concern=concern, kind=kind, recorded_by=by, recorded_at=now, text=text or None, action=action, outcome=outcome,
-                corrects=corrects,
+                corrects=corrects, happened_at=happened_at,
             )  # fmt: skip
     except IntegrityError as exc:  # the unique constraints: someone else got there first
         raise ConcernError("Someone else has just done this; reload the page.") from exc
@@ -136,9 +136,13 @@ def add_note(*, concern, by, text, now) -> ConcernEntry:
 
 
 @transaction.atomic
-def record_action(*, concern, by, action, text, now) -> ConcernEntry:
-    """SG-4: an action taken (phone call to the family, home visit, referral, monitoring...)."""
-    return _add_entry(concern=concern, kind=EntryKind.ACTION, by=by, now=now, text=text, action=action)
+def record_action(*, concern, by, action, text, now, happened_at=None) -> ConcernEntry:
+    """SG-4: an action taken (phone call to the family, home visit, referral, monitoring...),
+    with the time it happened when that was before it was written down."""
+    refusal = policy.action_time_refusal(happened_at=happened_at, now=now)
+    if refusal:
+        raise ConcernError(refusal)
+    return _add_entry(concern=concern, kind=EntryKind.ACTION, by=by, now=now, text=text, action=action, happened_at=happened_at)
 
 
 @transaction.atomic

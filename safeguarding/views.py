@@ -49,8 +49,18 @@ def _id(value):
         return None
 
 
+def _source_call_time(user, call_id, now):
+    """When the call a concern comes from took place (its start), if this member of staff may see
+    the call and it has started; otherwise None."""
+    from calls.permissions import calls_visible_to
+
+    starts_at = calls_visible_to(user).filter(pk=call_id).values_list("starts_at", flat=True).first()
+    return starts_at if starts_at and starts_at <= now else None
+
+
 def _raise_initial(request, now) -> dict:
-    """Pre-fill from a call or session log: ?pupil=1&pupil=2&call=7 (the fixed contract)."""
+    """Pre-fill from a call or session log: ?pupil=1&pupil=2&call=7 (the fixed contract).
+    "When it happened" defaults to the call's time when the concern comes from a call."""
     initial = {"happened_at": timezone.localtime(now).replace(second=0, microsecond=0)}
     pupil_ids = _ids(request.GET.getlist("pupil"))
     if pupil_ids:
@@ -60,6 +70,10 @@ def _raise_initial(request, now) -> dict:
         if found:
             initial[field] = found[0]
             initial["kind"] = ConcernKind.SEEN_OR_HEARD
+    if initial.get("source_call_id"):
+        call_time = _source_call_time(request.user, initial["source_call_id"], now)
+        if call_time:
+            initial["happened_at"] = timezone.localtime(call_time).replace(second=0, microsecond=0)
     return initial
 
 
@@ -178,7 +192,13 @@ def _save_entry(request, concern, now, forms) -> bool:
         if posted == "note":
             services.add_note(concern=concern, by=by, text=data["text"], now=now)
         elif posted == "action":
-            services.record_action(concern=concern, by=by, action=data["action"], text=data["text"], now=now)
+            refusal = policy.action_time_refusal(happened_at=data["happened_at"], now=now)
+            if refusal:
+                form.add_error("happened_at", refusal)
+                return False
+            services.record_action(
+                concern=concern, by=by, action=data["action"], text=data["text"], now=now, happened_at=data["happened_at"]
+            )
         else:
             services.close_concern(concern=concern, by=by, outcome=data["outcome"], text=data["text"], now=now)
         return True

@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.forms.utils import ErrorDict
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from toolkit.csv import streamed_csv_response
 from toolkit.pagination import requested_page
 
 from . import permissions, policy, selectors, services
+from .choices import Attendance
 from .forms import AnnotationForm, ContactPreferenceForm, SessionLogForm, WelfareContactForm
 from .models import ContactPreference, SessionLog
 from .permissions import staff_only
@@ -43,6 +45,8 @@ def index(request):
 
 
 def _concern_url(call, log, pupil_ids) -> str:
+    # SG-1: pre-select the pupil only when there was one; otherwise the reporter chooses.
+    pupil_ids = list(pupil_ids) if len(pupil_ids) == 1 else []
     query = [("call", call.pk)] + ([("log", log.pk)] if log else []) + [("pupil", pk) for pk in pupil_ids]
     return f"{reverse('safeguarding:raise')}?{urlencode(query)}"
 
@@ -71,6 +75,23 @@ def _log_form(request, call, pupils, *, log=None):
     return form
 
 
+# The "Mark all as joined" button: without JavaScript it posts the form back with every pupil set
+# to the one answer (nothing saved, nothing typed lost); static/js/forms.js does it in the page.
+MARK_ALL = "mark_all"
+
+
+def _marked_all(request, call, pupils, outcome):
+    data = request.POST.copy()
+    if outcome in Attendance.values:
+        for pupil in pupils:
+            data[f"pupil_{pupil.pk}"] = outcome
+    data.pop(MARK_ALL)
+    form = SessionLogForm(data, call=call, pupils=pupils, correcting=False)
+    form._errors = ErrorDict()  # shown back for checking, not yet validated: no errors to show
+    form.from_platform = False
+    return form
+
+
 def _refused(form, error, aliases=None) -> None:
     """Each problem next to its field (a service's field name may differ from the form's)."""
     for name, problem in getattr(error, "problems", {None: str(error)}).items():
@@ -90,7 +111,9 @@ def call_log(request, call_id):
     may_write = permissions.may_write_log(request.user, call)
     decision = policy.may_write_log(status=call.status, starts_at=call.starts_at, now=now, has_log=False)
     form = _log_form(request, call, pupils) if may_write and decision.allowed else None
-    if form is not None and request.method == "POST" and form.is_valid():
+    if form is not None and request.method == "POST" and MARK_ALL in request.POST:
+        form = _marked_all(request, call, pupils, request.POST[MARK_ALL])
+    elif form is not None and request.method == "POST" and form.is_valid():
         try:
             services.write_session_log(call=call, written_by=request.user, now=now, content=form.to_input())
         except services.LogError as error:

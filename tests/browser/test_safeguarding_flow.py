@@ -41,9 +41,9 @@ def raise_disclosure(portal, pupil):
     portal.goto(f"/calls/{call.pk}/")
     portal.click(role="link", name="Raise a concern")  # the call page's own button, pre-filled from the call
     page = portal.page
-    assert page.get_by_label("Pupils involved").evaluate("select => [...select.selectedOptions].map(o => o.value)") == [
-        str(pupil.pk)
-    ]
+    # The call had one pupil: they are chosen already, shown as a removable choice beside the type-ahead.
+    assert page.locator("input[name=pupils]:checked").evaluate_all("boxes => boxes.map(b => b.value)") == [str(pupil.pk)]
+    assert page.get_by_role("button", name=f"{pupil.full_name}").is_visible()
     page.get_by_label("A disclosure by the pupil").check()
     page.get_by_label("What happened").fill(WHAT)
     page.get_by_label("The child's own words").fill(WORDS)

@@ -89,7 +89,8 @@ def test_opening_a_concern_needs_a_sign_in_within_the_window(last, needs):
         (EntryKind.NOTE, False, False, True, False),
         (EntryKind.NOTE, False, False, False, True),
         (EntryKind.NOTE, True, True, True, False),  # notes may follow closure
-        (EntryKind.ACTION, True, False, False, False),
+        (EntryKind.ACTION, True, False, False, True),  # an action needs its details
+        (EntryKind.ACTION, True, False, True, False),
         (EntryKind.ACTION, True, True, True, True),
         (EntryKind.CLOSED, False, False, True, True),
         (EntryKind.CLOSED, True, False, False, False),

@@ -37,7 +37,9 @@ def base_url_for(addrport: str) -> str:
 
 def periodic_sweeps() -> list[tuple[str, float]]:
     """(task name, interval in seconds) for each short periodic sweep of the Celery beat schedule."""
-    from egps_portal.celery import app
+    # The project's Celery app (egps_portal.celery, loaded with the project package): apps never
+    # import the project package itself.
+    from celery import current_app as app
 
     app.loader.import_default_modules()
     sweeps = [
@@ -51,9 +53,9 @@ def periodic_sweeps() -> list[tuple[str, float]]:
 def run_sweeps_once(sweeps, last_run, now_seconds, tasks=None) -> list[str]:
     """Run each sweep that is due, in this process (as an eager Celery task); returns the names run."""
     if tasks is None:
-        from egps_portal.celery import app
+        from celery import current_app
 
-        tasks = app.tasks
+        tasks = current_app.tasks
     ran = []
     for name, every in sweeps:
         if now_seconds - last_run.get(name, float("-inf")) >= every:

@@ -10,6 +10,7 @@ class CallsConfig(AppConfig):
         from consent.events import consent_regiven, consent_withdrawn, withdrawal_previewed
         from governance.events import pupil_left
         from platforms.events import meeting_ready
+        from safeguarding.events import source_call_time_asked
         from school.events import upcoming_calls_asked
 
         from . import models, put_back
@@ -18,6 +19,7 @@ class CallsConfig(AppConfig):
             drop_pupil_on_withdrawal,
             drop_pupil_who_left,
             send_join_details_when_meeting_ready,
+            source_call_time,
         )
 
         # The meeting link and passcode are staff-only secrets: never in audit history (COM-4).
@@ -37,6 +39,7 @@ class CallsConfig(AppConfig):
         upcoming_calls_asked.connect(any_upcoming_calls, dispatch_uid="calls.any_upcoming_calls")
         # COM-4: join emails that waited for a hosted platform's meeting go as soon as it exists.
         meeting_ready.connect(send_join_details_when_meeting_ready, dispatch_uid="calls.meeting_ready")
+        source_call_time_asked.connect(source_call_time, dispatch_uid="calls.source_call_time")
 
         from toolkit import registry
 

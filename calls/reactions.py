@@ -106,3 +106,12 @@ def send_join_details_when_meeting_ready(sender, *, call_ref, now, **kwargs) -> 
     from .services import send_join_details_for_ref
 
     return send_join_details_for_ref(call_ref=call_ref, now=now)
+
+
+def source_call_time(sender, *, user, call_id, now, **kwargs):
+    """safeguarding.events.source_call_time_asked: the call's start, if `user` may see the call and
+    it has started; otherwise None (the concern form then defaults to now)."""
+    from .permissions import calls_visible_to
+
+    starts_at = calls_visible_to(user).filter(pk=call_id).values_list("starts_at", flat=True).first()
+    return starts_at if starts_at and starts_at <= now else None

@@ -14,7 +14,7 @@ from toolkit.forms import MAX_ID, IdField
 from toolkit.pagination import page_of
 from toolkit.registry import chronology_sections_for
 
-from . import policy, selectors, services
+from . import events, policy, selectors, services
 from .choices import ConcernKind, EntryKind
 from .forms import (
     AbsenceForm,
@@ -52,10 +52,8 @@ def _id(value):
 def _source_call_time(user, call_id, now):
     """When the call a concern comes from took place (its start), if this member of staff may see
     the call and it has started; otherwise None."""
-    from calls.permissions import calls_visible_to
-
-    starts_at = calls_visible_to(user).filter(pk=call_id).values_list("starts_at", flat=True).first()
-    return starts_at if starts_at and starts_at <= now else None
+    answers = events.source_call_time_asked.send(sender=Concern, user=user, call_id=call_id, now=now)
+    return next((starts_at for _, starts_at in answers if starts_at), None)
 
 
 def _raise_initial(request, now) -> dict:
@@ -271,12 +269,12 @@ def pupil_chronology(request, pupil_id):
     concern shown is recorded as read, SG-3)."""
     pupil = get_pupil_file_for(request.user, pupil_id)
     page = page_of(request, selectors.chronology_events(pupil), CHRONOLOGY_PAGE_SIZE)
-    events = services.read_pupil_chronology(events=page, user=request.user, now=timezone.now())
+    chronology = services.read_pupil_chronology(events=page, user=request.user, now=timezone.now())
     exports = PupilFileExport.objects.filter(pupil=pupil).select_related("exported_by")
     # Issue 16: the DSL team's own follow-up contacts belong with the pupil's safeguarding story;
     # session logs sit above safeguarding, so they add them as a section.
     sections = chronology_sections_for(request, pupil, timezone.now())
-    context = {"pupil": pupil, "events": events, "page": page, "exports": exports, "sections": sections}
+    context = {"pupil": pupil, "events": chronology, "page": page, "exports": exports, "sections": sections}
     return render(request, "safeguarding/chronology.html", context)
 
 

@@ -73,8 +73,11 @@ def resend_invitation(*, user: User, invited_by: User, now: dt.datetime):
 
 def _check_role_change(*, user: User, role: str, changed_by: User, recently_signed_in: bool) -> None:
     refusal = policy.role_change_refusal(
-        changed_by_id=changed_by.pk, changed_by_roles=StaffRole.objects.filter(user=changed_by).values_list("role", flat=True),
-        person_id=user.pk, role=role, recently_signed_in=recently_signed_in,
+        changed_by_id=changed_by.pk,
+        changed_by_roles=StaffRole.objects.filter(user=changed_by).values_list("role", flat=True),
+        person_id=user.pk,
+        role=role,
+        recently_signed_in=recently_signed_in,
     )
     if refusal == policy.FRESH_SIGN_IN_NEEDED:
         raise FreshSignInNeeded(refusal)
@@ -126,8 +129,14 @@ def _tell_the_dsl_team(*, person, role, added, changed_by, now, change_id) -> No
     """SG-3: an unexpected member of the DSL team is noticed at once by the people it matters to.
     The outbox publishes after commit, so a refused change tells nobody."""
     events.dsl_team_changed.send(
-        sender=StaffRole, person=person, role=role, added=added, changed_by=changed_by, now=now,
-        change_id=change_id, recipients=_dsl_team_and_heads(person),
+        sender=StaffRole,
+        person=person,
+        role=role,
+        added=added,
+        changed_by=changed_by,
+        now=now,
+        change_id=change_id,
+        recipients=_dsl_team_and_heads(person),
     )
 
 

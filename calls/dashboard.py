@@ -34,32 +34,46 @@ def _approvals(user) -> Panel:
     """CALL-4: one-to-ones waiting for the head or deputy."""
     queue = list(permissions.approvals_queue_for(user).select_related("host").order_by("starts_at")[: SHOWN + 1])
     return Panel(
-        "One-to-ones awaiting approval", "calls/panels/approvals.html",
-        {"calls": queue[:SHOWN], "more": len(queue) > SHOWN}, order=10, attention=bool(queue),
+        "One-to-ones awaiting approval",
+        "calls/panels/approvals.html",
+        {"calls": queue[:SHOWN], "more": len(queue) > SHOWN},
+        order=10,
+        attention=bool(queue),
     )
 
 
 def _single_staffed(now) -> Panel:
     """CALL-2: group calls booked with one member of staff, flagged for the head's overview."""
     calls = list(
-        Call.objects.upcoming(now).filter(kind=CallKind.GROUP, second_staff__isnull=True)
-        .select_related("host").order_by("starts_at")[: SHOWN + 1]
+        Call.objects.upcoming(now)
+        .filter(kind=CallKind.GROUP, second_staff__isnull=True)
+        .select_related("host")
+        .order_by("starts_at")[: SHOWN + 1]
     )
     return Panel(
-        "Group calls with one member of staff", "calls/panels/single_staffed.html",
-        {"calls": calls[:SHOWN], "more": len(calls) > SHOWN}, order=30, attention=bool(calls),
+        "Group calls with one member of staff",
+        "calls/panels/single_staffed.html",
+        {"calls": calls[:SHOWN], "more": len(calls) > SHOWN},
+        order=30,
+        attention=bool(calls),
     )
 
 
 def _family(user, now) -> Panel:
     calls = list(
-        permissions.family_calls_for(user).not_ended(now).exclude(status=CallStatus.CANCELLED)
-        .select_related("host").order_by("starts_at")[:SHOWN]
+        permissions.family_calls_for(user)
+        .not_ended(now)
+        .exclude(status=CallStatus.CANCELLED)
+        .select_related("host")
+        .order_by("starts_at")[:SHOWN]
     )
     waiting = [c for c in calls if c.status == CallStatus.AWAITING_PARENT]
     return Panel(
-        "Your children's video calls", "calls/panels/family.html", {"calls": calls, "waiting": waiting},
-        order=20, attention=bool(waiting),
+        "Your children's video calls",
+        "calls/panels/family.html",
+        {"calls": calls, "waiting": waiting},
+        order=20,
+        attention=bool(waiting),
     )
 
 
@@ -69,8 +83,16 @@ def needs_you(request, now) -> list[Task]:
     found = []
     if is_parent(user):
         waiting = permissions.one_to_ones_to_answer(user, now).count()
-        found.append(Task("one-to-one-answer", "Answer a one-to-one call time", waiting, reverse("calls:family"), order=20,
-                          hint="Agree to the time, or tell the school which times suit you."))
+        found.append(
+            Task(
+                "one-to-one-answer",
+                "Answer a one-to-one call time",
+                waiting,
+                reverse("calls:family"),
+                order=20,
+                hint="Agree to the time, or tell the school which times suit you.",
+            )
+        )
     if is_leadership(user):
         queue = permissions.approvals_queue_for(user).count()
         found.append(Task("approvals", "Approve or decline one-to-one calls", queue, reverse("calls:approvals"), order=10))

@@ -77,12 +77,21 @@ def _book_group(teacher1, now, title, class_name, starts_at, second, activity):
         return
     try:
         services.book_call(
-            booked_by=teacher1, now=now, kind=CallKind.GROUP, title=title, activity=activity, platform=Platform.MICROSOFT_TEAMS,
-            starts_at=starts_at, duration_minutes=30, host=teacher1,
+            booked_by=teacher1,
+            now=now,
+            kind=CallKind.GROUP,
+            title=title,
+            activity=activity,
+            platform=Platform.MICROSOFT_TEAMS,
+            starts_at=starts_at,
+            duration_minutes=30,
+            host=teacher1,
             second_staff=User.objects.filter(email=demo_email(second)).first() if second else None,
-            single_staff_reason="" if second else SINGLE_STAFF_REASON, school_class=school_class,
+            single_staff_reason="" if second else SINGLE_STAFF_REASON,
+            school_class=school_class,
             pupil_ids=school_class.pupils.on_roll().values_list("pk", flat=True),
-            meeting_url="https://teams.example.test/l/meetup-join/demo", passcode="demo-1234",
+            meeting_url="https://teams.example.test/l/meetup-join/demo",
+            passcode="demo-1234",
         )
     except services.CallError as refused:
         log.warning("Demo call %r not booked: %s", title, refused)
@@ -98,10 +107,18 @@ def _book_one_to_one(teacher1, now, starts_at):
         return
     try:
         call = services.book_call(
-            booked_by=teacher1, now=now, kind=CallKind.ONE_TO_ONE, title=ONE_TO_ONE_TITLE,
+            booked_by=teacher1,
+            now=now,
+            kind=CallKind.ONE_TO_ONE,
+            title=ONE_TO_ONE_TITLE,
             activity="Read together from the class book and talk about how reading at home is going.",
-            platform=Platform.MICROSOFT_TEAMS, starts_at=starts_at, duration_minutes=20, host=teacher1, second_staff=dsl,
-            pupil_ids=[pupil.pk], meeting_url="https://teams.example.test/l/meetup-join/demo-121",
+            platform=Platform.MICROSOFT_TEAMS,
+            starts_at=starts_at,
+            duration_minutes=20,
+            host=teacher1,
+            second_staff=dsl,
+            pupil_ids=[pupil.pk],
+            meeting_url="https://teams.example.test/l/meetup-join/demo-121",
         )
         if call.status == CallStatus.AWAITING_PARENT:
             services.record_parent_agreement(

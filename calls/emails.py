@@ -1,6 +1,5 @@
 """What every calls email is told: plain values, times already in UK local time (COM-1, COM-8)."""
 
-
 from accounts.choices import Role
 from accounts.models import User
 from school.models import SchoolSettings
@@ -22,8 +21,12 @@ def staff_names(call) -> list[str]:
 def school_context() -> dict:
     """The school's name and contacts every email ends with (COM-8). A mass mailing reads it once."""
     row = SchoolSettings.load()
-    return {"school_name": row.name, "reporting_routes": row.reporting_routes, "office_phone": row.office_phone,
-            "office_email": row.office_email}
+    return {
+        "school_name": row.name,
+        "reporting_routes": row.reporting_routes,
+        "office_phone": row.office_phone,
+        "office_email": row.office_email,
+    }
 
 
 def family_context(call, guardian, pupils) -> dict:
@@ -66,8 +69,14 @@ def timetable_rows_by_pupil(invitations) -> dict[int, list[tuple]]:
     for invitation in invitations:
         call = invitation.call
         if call.pk not in calls:
-            calls[call.pk] = {"when": when(call), "title": call.title, "platform": call.get_platform_display(),
-                              "activity": call.activity, "staff": staff_names(call), "status": call.get_status_display()}
+            calls[call.pk] = {
+                "when": when(call),
+                "title": call.title,
+                "platform": call.get_platform_display(),
+                "activity": call.activity,
+                "staff": staff_names(call),
+                "status": call.get_status_display(),
+            }
         row = {**calls[call.pk], "pupil": invitation.pupil.full_name}
         found.setdefault(invitation.pupil_id, []).append((call.starts_at, row))
     return found
@@ -85,9 +94,11 @@ def timetable_context(guardian, rows, *, week) -> dict:
 
 def dsl_contacts() -> list[dict]:
     """CALL-7: the DSL and deputy DSLs, to contact about a concern."""
-    people = User.objects.filter(staff_roles__role__in=[Role.DSL, Role.DEPUTY_DSL], is_active=True).prefetch_related(
-        "staff_roles"
-    ).distinct()
+    people = (
+        User.objects.filter(staff_roles__role__in=[Role.DSL, Role.DEPUTY_DSL], is_active=True)
+        .prefetch_related("staff_roles")
+        .distinct()
+    )
     return [{"name": str(u), "email": u.email, "role": _dsl_role(u)} for u in people]
 
 

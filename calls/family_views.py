@@ -70,11 +70,18 @@ def family_call(request, call_id):
     call = permissions.get_family_call(request.user, call_id)
     children = call.invitations.filter(removed_at__isnull=True, pupil__in=children_of(request.user)).select_related("pupil")
     settings_row = SchoolSettings.load()
-    return render(request, "calls/family_call.html", {
-        "call": call, "children": [i.pupil for i in children], "staff": staff_names(call),
-        "may_answer": _may_answer(request.user, call), "settings_row": settings_row,
-        "join": _join_status(call, timezone.now(), settings_row.join_email_lead_hours),
-    })
+    return render(
+        request,
+        "calls/family_call.html",
+        {
+            "call": call,
+            "children": [i.pupil for i in children],
+            "staff": staff_names(call),
+            "may_answer": _may_answer(request.user, call),
+            "settings_row": settings_row,
+            "join": _join_status(call, timezone.now(), settings_row.join_email_lead_hours),
+        },
+    )
 
 
 def _join_status(call, now, lead_hours) -> dict | None:
@@ -120,7 +127,7 @@ def put_back(request, pupil_id):
     if request.method == "POST":
         chosen = [int(v) for v in request.POST.getlist("call") if v.isdigit()]
         if not chosen:
-            messages.error(request, "Tick at least one call, or choose \"No, thank you\".")
+            messages.error(request, 'Tick at least one call, or choose "No, thank you".')
         else:
             try:
                 restored = put_back_on_calls(pupil=pupil, call_ids=chosen, by=request.user, now=now)
@@ -188,7 +195,11 @@ def join(request, token):
     except services.JoinLinkNotFound:
         raise Http404 from None
     context = {
-        "link": link, "call": link.call, "pupil": link.pupil, "outcome": None, "sign_in_first": _sign_in_first(request, link),
+        "link": link,
+        "call": link.call,
+        "pupil": link.pupil,
+        "outcome": None,
+        "sign_in_first": _sign_in_first(request, link),
     }
     if request.method != "POST":
         return render(request, "calls/join.html", context)
@@ -197,8 +208,13 @@ def join(request, token):
     outcome = services.open_join_link(token=token, now=timezone.now(), holder=holder)
     response = render(request, "calls/join.html", {**context, "call": outcome.call, "pupil": outcome.pupil, "outcome": outcome})
     response.set_cookie(
-        JOIN_COOKIE, browser, max_age=JOIN_COOKIE_DAYS * 24 * 60 * 60, path=_join_cookie_path(),
-        secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+        JOIN_COOKIE,
+        browser,
+        max_age=JOIN_COOKIE_DAYS * 24 * 60 * 60,
+        path=_join_cookie_path(),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
     )
     return response
 

@@ -71,16 +71,30 @@ def calls_for_feed(user, now):
     """
     is_staff = Exists(StaffRole.objects.filter(user=user))
     mine = (Q(host=user) | Q(second_staff=user) | Q(booked_by=user)) & is_staff
-    children = Q(pk__in=CallInvitation.objects.filter(
-        pupil__in=children_of(user).values("pk"), removed_at__isnull=True
-    ).values("call_id"))
+    children = Q(
+        pk__in=CallInvitation.objects.filter(pupil__in=children_of(user).values("pk"), removed_at__isnull=True).values("call_id")
+    )
     return (
-        Call.objects.ended_since(now - FEED_HISTORY).filter(starts_at__lt=now + FEED_AHEAD).filter(mine | children)
+        Call.objects.ended_since(now - FEED_HISTORY)
+        .filter(starts_at__lt=now + FEED_AHEAD)
+        .filter(mine | children)
         .select_related("host", "second_staff")
         .only(
-            "title", "activity", "platform", "starts_at", "ends_at", "status", "version", "booked_at", "changed_at",
-            "host__first_name", "host__last_name", "host__email",
-            "second_staff__first_name", "second_staff__last_name", "second_staff__email",
+            "title",
+            "activity",
+            "platform",
+            "starts_at",
+            "ends_at",
+            "status",
+            "version",
+            "booked_at",
+            "changed_at",
+            "host__first_name",
+            "host__last_name",
+            "host__email",
+            "second_staff__first_name",
+            "second_staff__last_name",
+            "second_staff__email",
         )
         .order_by("starts_at", "pk")
     )
@@ -89,8 +103,11 @@ def calls_for_feed(user, now):
 def build_calendar(user, now) -> bytes:
     return ics.calendar(
         [
-            ("VERSION", "2.0"), ("PRODID", "-//EGPS Portal//Calls//EN"), ("X-WR-CALNAME", "School video calls"),
-            ("REFRESH-INTERVAL;VALUE=DURATION", REFRESH), ("X-PUBLISHED-TTL", REFRESH),
+            ("VERSION", "2.0"),
+            ("PRODID", "-//EGPS Portal//Calls//EN"),
+            ("X-WR-CALNAME", "School video calls"),
+            ("REFRESH-INTERVAL;VALUE=DURATION", REFRESH),
+            ("X-PUBLISHED-TTL", REFRESH),
         ],
         [_event(call) for call in calls_for_feed(user, now)],
     )
@@ -117,9 +134,11 @@ def _event(call) -> list[tuple[str, str]]:
 
 
 def feed(request, token):
-    found = CalendarFeed.objects.select_related("user").filter(
-        token_hash=services.hash_token(token), revoked_at__isnull=True, user__is_active=True
-    ).first()
+    found = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token_hash=services.hash_token(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
     if found is None:
         raise Http404
     response = HttpResponse(build_calendar(found.user, timezone.now()), content_type="text/calendar; charset=utf-8")

@@ -17,7 +17,9 @@ from .policy import LONDON
 def staff_queryset():
     # Only what a choice label (str(user)) needs: the lists run to every member of staff in the trust.
     return (
-        User.objects.filter(staff_roles__isnull=False, is_active=True).distinct().order_by("last_name", "first_name")
+        User.objects.filter(staff_roles__isnull=False, is_active=True)
+        .distinct()
+        .order_by("last_name", "first_name")
         .only("first_name", "last_name", "email")
     )
 
@@ -46,7 +48,8 @@ class WhenFields(forms.Form):
         error_messages={"required": "Enter the date of the call", "invalid": "Enter the date as a real date, like 17/11/2026"},
     )
     start_time = forms.TimeField(
-        label="Start time (UK time)", widget=TimeInput(),
+        label="Start time (UK time)",
+        widget=TimeInput(),
         error_messages={"required": "Enter the start time", "invalid": "Enter the start time like 10:30"},
     )
     duration_minutes = forms.IntegerField(label="Length in minutes", min_value=5, max_value=180, initial=30)
@@ -59,7 +62,8 @@ class BookingForm(WhenFields):
     kind = forms.ChoiceField(choices=CallKind.choices, widget=forms.RadioSelect, initial=CallKind.GROUP)
     title = forms.CharField(max_length=200, error_messages={"required": "Enter a title for the call"})
     activity = forms.CharField(
-        label="What pupils will do online", widget=forms.Textarea(attrs={"rows": 3}),
+        label="What pupils will do online",
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Families are told this before the call.",
         error_messages={"required": "Write what pupils will do online: families are told this"},
     )
@@ -67,20 +71,39 @@ class BookingForm(WhenFields):
     host = forms.ModelChoiceField(queryset=User.objects.none())
     second_staff = forms.ModelChoiceField(label="Second member of staff", queryset=User.objects.none(), required=False)
     single_staff_reason = forms.CharField(
-        label="Why only one member of staff (group lessons only)", widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        label="Why only one member of staff (group lessons only)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
         help_text="Needed only when there is no second member of staff. The headteacher sees it.",
     )
     school_class = forms.ModelChoiceField(label="Invite a whole class", queryset=SchoolClass.objects.none(), required=False)
     pupils = PupilChoiceField(
-        label="Or pick pupils (one pupil for a one-to-one)", queryset=Pupil.objects.none(), required=False,
+        label="Or pick pupils (one pupil for a one-to-one)",
+        queryset=Pupil.objects.none(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     record = forms.BooleanField(label="This call will be recorded", required=False)
     meeting_url = forms.URLField(label="Meeting link (staff only)", required=False, assume_scheme="https")
     passcode = forms.CharField(label="Passcode (staff only)", max_length=100, required=False)
 
-    field_order = ["kind", "title", "activity", "platform", "date", "start_time", "duration_minutes", "host", "second_staff",
-                   "single_staff_reason", "school_class", "pupils", "record", "meeting_url", "passcode"]
+    field_order = [
+        "kind",
+        "title",
+        "activity",
+        "platform",
+        "date",
+        "start_time",
+        "duration_minutes",
+        "host",
+        "second_staff",
+        "single_staff_reason",
+        "school_class",
+        "pupils",
+        "record",
+        "meeting_url",
+        "passcode",
+    ]
 
     def __init__(self, *args, pupils, classes, **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,11 +142,15 @@ class ReasonForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        label="Your decision", choices=[("approve", "Approve"), ("decline", "Decline")], widget=forms.RadioSelect,
+        label="Your decision",
+        choices=[("approve", "Approve"), ("decline", "Decline")],
+        widget=forms.RadioSelect,
         error_messages={"required": "Choose approve or decline"},
     )
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
         help_text="Required when declining: the host sees it.",
     )
 

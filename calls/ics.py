@@ -16,8 +16,12 @@ LINE_OCTETS = 75
 def text(value: str) -> str:
     """A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newlines escaped."""
     return (
-        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        .replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\r", "\\n")
+        .replace("\n", "\\n")
     )
 
 
@@ -32,7 +36,7 @@ def fold(line: str) -> str:
         if len(line) <= LINE_OCTETS:
             return line
         rest = LINE_OCTETS - 1
-        return (CRLF + " ").join([line[:LINE_OCTETS], *(line[i:i + rest] for i in range(LINE_OCTETS, len(line), rest))])
+        return (CRLF + " ").join([line[:LINE_OCTETS], *(line[i : i + rest] for i in range(LINE_OCTETS, len(line), rest))])
     parts, current, size = [], [], 0
     for char in line:
         width = len(char.encode())

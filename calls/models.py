@@ -66,9 +66,7 @@ class Call(models.Model):
     single_staff_reason = models.TextField(blank=True, default="")
     record = models.BooleanField("recorded", default=False)
     status = models.CharField(max_length=20, choices=CallStatus.choices, default=CallStatus.SCHEDULED)
-    school_class = models.ForeignKey(
-        "school.SchoolClass", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
-    )
+    school_class = models.ForeignKey("school.SchoolClass", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls")
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="calls_booked")
     booked_at = models.DateTimeField()
     # Bumped whenever the time changes: agreements, approvals and notices belong to one version (CALL-5).
@@ -99,7 +97,8 @@ class Call(models.Model):
             models.Index(fields=["booked_by", "starts_at"], name="calls_call_booked_starts_idx"),
             # CALL-2's flag on the head's dashboard and the list's "one member of staff" filter.
             models.Index(
-                fields=["starts_at"], condition=Q(kind=CallKind.GROUP, second_staff__isnull=True),
+                fields=["starts_at"],
+                condition=Q(kind=CallKind.GROUP, second_staff__isnull=True),
                 name="calls_call_single_staffed",
             ),
         ]

@@ -60,15 +60,16 @@ def approvals_queue_for(user):
     return Call.objects.filter(kind=CallKind.ONE_TO_ONE, status=CallStatus.AWAITING_APPROVAL)
 
 
-
 def get_child_to_put_back(user, pupil_id):
     """Issue 19: a child of the signed-in parent who holds parental responsibility for them (the
     people who decide consent, CON-2), or 404 like any other guess."""
     from school.models import Pupil
 
-    responsible = Pupil.objects.filter(
-        guardianships__guardian__user=user, guardianships__parental_responsibility=True
-    ).distinct() if user.is_authenticated else Pupil.objects.none()
+    responsible = (
+        Pupil.objects.filter(guardianships__guardian__user=user, guardianships__parental_responsibility=True).distinct()
+        if user.is_authenticated
+        else Pupil.objects.none()
+    )
     return get_object_or_404(responsible, pk=pupil_id)
 
 

@@ -94,6 +94,7 @@ def recording_item_label(record: bool) -> str:
         return "Recording allowed for this call (every pupil has recording permission): start it only when ready"
     return "Recording off"
 
+
 # CALL-6 on Zoom, Teams and Meet with the school's API credentials: what the API enforces (see
 # docs/platforms.md for the fields). Items missing here stay on the host's checklist.
 APPLIED_BY_ZOOM = {
@@ -126,6 +127,8 @@ APPLIED_BY_MEET = {
 def applied_by(platform: str) -> dict[str, str]:
     """How the call's platform applies each CALL-6 item when the portal drives it."""
     return {
-        Platform.BIGBLUEBUTTON: APPLIED_BY_BIGBLUEBUTTON, Platform.ZOOM: APPLIED_BY_ZOOM,
-        Platform.MICROSOFT_TEAMS: APPLIED_BY_TEAMS, Platform.GOOGLE_MEET: APPLIED_BY_MEET,
+        Platform.BIGBLUEBUTTON: APPLIED_BY_BIGBLUEBUTTON,
+        Platform.ZOOM: APPLIED_BY_ZOOM,
+        Platform.MICROSOFT_TEAMS: APPLIED_BY_TEAMS,
+        Platform.GOOGLE_MEET: APPLIED_BY_MEET,
     }.get(platform, {})

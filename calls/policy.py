@@ -179,8 +179,15 @@ def join_details_may_go_out(*, kind: str, status: str) -> bool:
 
 
 def put_back_refusal(
-    *, consent_in_force: bool, kind: str, status: str, starts_at: dt.datetime, now: dt.datetime,
-    call_class_id: int | None, pupil_class_id: int | None, on_roll: bool,
+    *,
+    consent_in_force: bool,
+    kind: str,
+    status: str,
+    starts_at: dt.datetime,
+    now: dt.datetime,
+    call_class_id: int | None,
+    pupil_class_id: int | None,
+    on_roll: bool,
 ) -> str | None:
     """CON-1, CON-3 (issue 19): why a child taken off a call when consent was withdrawn may not be
     put back on it after consent is given again, or None if they may. Only a group call that is
@@ -285,8 +292,9 @@ def join_refusal(
     return None
 
 
-def host_start_refusal(*, now: dt.datetime, starts_at: dt.datetime, ends_at: dt.datetime, window_minutes: int,
-                        status: str) -> str | None:
+def host_start_refusal(
+    *, now: dt.datetime, starts_at: dt.datetime, ends_at: dt.datetime, window_minutes: int, status: str
+) -> str | None:
     """CALL-1, CALL-4: why staff may not open the platform meeting now, or None if they may.
 
     Staff open it from when the families' join window opens until the booked end, and only for a

@@ -55,8 +55,14 @@ def calls_to_put_back(*, pupil, now) -> list[Call]:
 
 def _put_back_refusal(call, pupil, now, in_force) -> str | None:
     return policy.put_back_refusal(
-        consent_in_force=in_force, kind=call.kind, status=call.status, starts_at=call.starts_at, now=now,
-        call_class_id=call.school_class_id, pupil_class_id=pupil.school_class_id, on_roll=pupil.left_on is None,
+        consent_in_force=in_force,
+        kind=call.kind,
+        status=call.status,
+        starts_at=call.starts_at,
+        now=now,
+        call_class_id=call.school_class_id,
+        pupil_class_id=pupil.school_class_id,
+        on_roll=pupil.left_on is None,
     )
 
 
@@ -92,7 +98,10 @@ def put_back_on_calls(*, pupil, call_ids, by, now) -> list[Call]:
         call.changed_at = now
         call.save(update_fields=["changed_at"])
         notify(
-            to=call.host.email, user=call.host, kind="call-pupil-back", context=emails.staff_context(call, pupil=pupil),
+            to=call.host.email,
+            user=call.host,
+            kind="call-pupil-back",
+            context=emails.staff_context(call, pupil=pupil),
             dedupe_key=f"call-pupil-back:{invitation.pk}:{now.isoformat()}",
         )
         if call.join_details_sent_at is not None:
@@ -101,8 +110,6 @@ def put_back_on_calls(*, pupil, call_ids, by, now) -> list[Call]:
     if not restored and wanted:
         raise CallError("None of those calls can take your child back now: they may have started or been cancelled.")
     return restored
-
-
 
 
 def answer_withdrawal_preview(sender, *, pupil, scope, now, **kwargs) -> list[str]:

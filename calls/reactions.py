@@ -79,7 +79,10 @@ def remove_from_upcoming_calls(*, pupil, now, removal: Removal) -> None:
             call.changed_at = now
             call.save(update_fields=["status", "cancelled_at", "cancel_reason", "changed_at"])
         notify(
-            to=call.host.email, user=call.host, kind=removal.notice_kind, context=emails.staff_context(call, pupil=pupil),
+            to=call.host.email,
+            user=call.host,
+            kind=removal.notice_kind,
+            context=emails.staff_context(call, pupil=pupil),
             dedupe_key=f"{removal.notice_kind}:{invitation.pk}:{now.isoformat()}",
         )
 
@@ -90,7 +93,9 @@ def _stop_recording_upcoming_calls(pupil, now) -> None:
         call.record = False
         call.save(update_fields=["record"])
         notify(
-            to=call.host.email, user=call.host, kind="call-recording-off",
+            to=call.host.email,
+            user=call.host,
+            kind="call-recording-off",
             context=emails.staff_context(call, pupil=pupil),
             dedupe_key=f"call-recording-off:{call.pk}:{pupil.pk}:{now.isoformat()}",
         )

@@ -87,12 +87,17 @@ def busy_people(*, starts_at, ends_at, staff_ids, pupil_ids, exclude_call_id=Non
     staff_ids = {pk for pk in staff_ids if pk}
     pupil_ids = set(pupil_ids)
     clashing = (
-        Call.objects.live().overlapping(starts_at, ends_at).exclude(pk=exclude_call_id)
+        Call.objects.live()
+        .overlapping(starts_at, ends_at)
+        .exclude(pk=exclude_call_id)
         .filter(
-            Q(host__in=staff_ids) | Q(second_staff__in=staff_ids)
+            Q(host__in=staff_ids)
+            | Q(second_staff__in=staff_ids)
             | Q(invitations__pupil__in=pupil_ids, invitations__removed_at__isnull=True)
         )
-        .distinct().select_related("host", "second_staff").order_by("starts_at")
+        .distinct()
+        .select_related("host", "second_staff")
+        .order_by("starts_at")
     )
     busy = []
     for call in clashing:
@@ -106,7 +111,16 @@ def busy_people(*, starts_at, ends_at, staff_ids, pupil_ids, exclude_call_id=Non
 
 
 def booking_problems(
-    *, now, kind, starts_at, duration_minutes, host, second_staff, single_staff_reason, record, invitees: Invitees,
+    *,
+    now,
+    kind,
+    starts_at,
+    duration_minutes,
+    host,
+    second_staff,
+    single_staff_reason,
+    record,
+    invitees: Invitees,
     exclude_call_id=None,
 ) -> dict[str, str]:
     """Every rule a booking must meet, as {form field: problem}. Empty when the booking may go ahead."""
@@ -131,8 +145,11 @@ def booking_problems(
     if not any(checks.values()):
         checks["starts_at"] = policy.double_booking_problem(
             busy_people=busy_people(
-                starts_at=starts_at, ends_at=ends_at, staff_ids={host.pk, second_id},
-                pupil_ids=invitees.consenting_ids, exclude_call_id=exclude_call_id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                staff_ids={host.pk, second_id},
+                pupil_ids=invitees.consenting_ids,
+                exclude_call_id=exclude_call_id,
             )
         )
     return {field: problem for field, problem in checks.items() if problem}
@@ -156,8 +173,23 @@ def _lock_pupils(pupil_ids) -> None:
 
 @transaction.atomic
 def book_call(
-    *, booked_by, now, kind, title, activity, platform, starts_at, duration_minutes, host, second_staff=None,
-    single_staff_reason="", record=False, pupil_ids=(), school_class=None, meeting_url="", passcode="",
+    *,
+    booked_by,
+    now,
+    kind,
+    title,
+    activity,
+    platform,
+    starts_at,
+    duration_minutes,
+    host,
+    second_staff=None,
+    single_staff_reason="",
+    record=False,
+    pupil_ids=(),
+    school_class=None,
+    meeting_url="",
+    passcode="",
 ) -> Call:
     """Book a group lesson or a one-to-one (CALL-1..CALL-4, CON-1, CON-6, COM-1).
 
@@ -168,18 +200,37 @@ def book_call(
     _lock_staff({host.pk, second_staff.pk if second_staff else None})
     invitees = Invitees.load(pupil_ids)
     problems = booking_problems(
-        now=now, kind=kind, starts_at=starts_at, duration_minutes=duration_minutes, host=host, second_staff=second_staff,
-        single_staff_reason=single_staff_reason, record=record, invitees=invitees,
+        now=now,
+        kind=kind,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        host=host,
+        second_staff=second_staff,
+        single_staff_reason=single_staff_reason,
+        record=record,
+        invitees=invitees,
     )
     if problems:
         raise BookingRefused(problems)
     one_to_one = kind == CallKind.ONE_TO_ONE
     call = Call.objects.create(
-        kind=kind, title=title, activity=activity, platform=platform, starts_at=starts_at,
-        duration_minutes=duration_minutes, ends_at=starts_at + dt.timedelta(minutes=duration_minutes),
-        host=host, second_staff=second_staff, single_staff_reason="" if second_staff else single_staff_reason.strip(),
-        record=record, status=CallStatus.AWAITING_PARENT if one_to_one else CallStatus.SCHEDULED,
-        school_class=school_class, booked_by=booked_by, booked_at=now, changed_at=now, meeting_url=meeting_url,
+        kind=kind,
+        title=title,
+        activity=activity,
+        platform=platform,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        ends_at=starts_at + dt.timedelta(minutes=duration_minutes),
+        host=host,
+        second_staff=second_staff,
+        single_staff_reason="" if second_staff else single_staff_reason.strip(),
+        record=record,
+        status=CallStatus.AWAITING_PARENT if one_to_one else CallStatus.SCHEDULED,
+        school_class=school_class,
+        booked_by=booked_by,
+        booked_at=now,
+        changed_at=now,
+        meeting_url=meeting_url,
         passcode=passcode,
     )
     for pupil in invitees.included:
@@ -213,7 +264,10 @@ def _send_notices(call) -> None:
     """COM-1, COM-8: what, when, where and with whom, plus reporting routes, to each family."""
     for guardian, pupils in _families(call).items():
         notify(
-            to=guardian.email, user=guardian.user, kind="call-notice", context=emails.family_context(call, guardian, pupils),
+            to=guardian.email,
+            user=guardian.user,
+            kind="call-notice",
+            context=emails.family_context(call, guardian, pupils),
             dedupe_key=f"call-notice:{call.pk}:v{call.version}:{guardian.pk}",
         )
 
@@ -222,7 +276,9 @@ def _ask_for_agreement(call) -> None:
     """CALL-4: ask the pupil's guardians to agree to this date and time (also the COM-1 notice)."""
     for guardian, pupils in _families(call).items():
         notify(
-            to=guardian.email, user=guardian.user, kind="call-agreement-request",
+            to=guardian.email,
+            user=guardian.user,
+            kind="call-agreement-request",
             context=emails.family_context(call, guardian, pupils),
             dedupe_key=f"call-agree:{call.pk}:v{call.version}:{guardian.pk}",
         )
@@ -262,7 +318,9 @@ def send_join_details(*, call, now) -> int:
             token, token_hash = _new_token()
             link = JoinLink.objects.create(call=call, guardian=guardian, pupil=pupil, token_hash=token_hash, created_at=now)
             notify(
-                to=guardian.email, user=guardian.user, kind="call-join",
+                to=guardian.email,
+                user=guardian.user,
+                kind="call-join",
                 context={**emails.family_context(call, guardian, [pupil]), "join_url": portal_url("calls:join", token)},
                 dedupe_key=f"call-join:{link.pk}",
             )
@@ -287,7 +345,9 @@ def send_due_join_details(*, now) -> int:
     """The beat sweep: join details for every scheduled call now inside the lead time (COM-4)."""
     lead = dt.timedelta(hours=SchoolSettings.load().join_email_lead_hours)
     due = Call.objects.filter(
-        status=CallStatus.SCHEDULED, join_details_sent_at__isnull=True, starts_at__lte=now + lead,
+        status=CallStatus.SCHEDULED,
+        join_details_sent_at__isnull=True,
+        starts_at__lte=now + lead,
         starts_at__gt=now - policy.LATE_LOCK,
     ).values_list("pk", flat=True)
     sent = 0
@@ -333,9 +393,11 @@ class JoinLinkNotFound(Exception):
 
 
 def find_join_link(token: str) -> JoinLink:
-    link = JoinLink.objects.select_related("call", "call__host", "call__second_staff", "pupil", "guardian").filter(
-        token_hash=hash_token(token)
-    ).first()
+    link = (
+        JoinLink.objects.select_related("call", "call__host", "call__second_staff", "pupil", "guardian")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
     if link is None:
         raise JoinLinkNotFound
     return link
@@ -360,8 +422,11 @@ def open_own_join_link(*, call, user, now, holder: JoinHolder) -> JoinOutcome:
     emailed link: the signed-in guardian's own newest link in force for this call, checked and
     recorded exactly as open_join_link does. JoinLinkNotFound if they hold none."""
     link = (
-        JoinLink.objects.active().filter(call=call, guardian__user=user)
-        .select_related("call", "call__host", "call__second_staff", "pupil", "guardian").order_by("-created_at", "-pk").first()
+        JoinLink.objects.active()
+        .filter(call=call, guardian__user=user)
+        .select_related("call", "call__host", "call__second_staff", "pupil", "guardian")
+        .order_by("-created_at", "-pk")
+        .first()
     )
     if link is None:
         raise JoinLinkNotFound
@@ -372,8 +437,12 @@ def _open_link(link, *, now, holder: JoinHolder) -> JoinOutcome:
     call, pupil = link.call, link.pupil
     browser = hash_token(holder.browser)
     refusal = _holder_refusal(link, holder, browser) or policy.join_refusal(
-        now=now, starts_at=call.starts_at, window_minutes=SchoolSettings.load().join_window_minutes, kind=call.kind,
-        status=call.status, consent_in_force=pupil.pk in consenting_pupil_ids([pupil.pk]),
+        now=now,
+        starts_at=call.starts_at,
+        window_minutes=SchoolSettings.load().join_window_minutes,
+        kind=call.kind,
+        status=call.status,
+        consent_in_force=pupil.pk in consenting_pupil_ids([pupil.pk]),
         still_invited=CallInvitation.objects.filter(call=call, pupil=pupil, removed_at__isnull=True).exists(),
         link_revoked=link.revoked_at is not None,
         guardian_entitled=any(g.pk == link.guardian_id for g in family_recipients(pupil)),
@@ -398,8 +467,10 @@ def _open_link(link, *, now, holder: JoinHolder) -> JoinOutcome:
 def _holder_refusal(link, holder: JoinHolder, browser: str) -> str | None:
     user = holder.user if holder.user is not None and holder.user.is_authenticated else None
     return policy.join_holder_refusal(
-        guardian_user_id=link.guardian.user_id, signed_in_user_id=user.pk if user else None,
-        held_by=link.held_by, this_browser=browser,
+        guardian_user_id=link.guardian.user_id,
+        signed_in_user_id=user.pk if user else None,
+        held_by=link.held_by,
+        this_browser=browser,
     )
 
 
@@ -421,9 +492,14 @@ def _tell_host_link_misused(link, holder: JoinHolder, now) -> None:
     call = link.call
     signed_in = holder.user if holder.user is not None and holder.user.is_authenticated else None
     notify(
-        to=call.host.email, user=call.host, kind="call-join-link-misused",
+        to=call.host.email,
+        user=call.host,
+        kind="call-join-link-misused",
         context=emails.staff_context(
-            call, pupil=link.pupil, guardian=link.guardian.full_name, at=f"{policy.local(now):%H:%M on %d/%m/%Y}",
+            call,
+            pupil=link.pupil,
+            guardian=link.guardian.full_name,
+            at=f"{policy.local(now):%H:%M on %d/%m/%Y}",
             signed_in_as=str(signed_in) if signed_in else "",
         ),
         dedupe_key=f"call-join-link-misused:{link.pk}",
@@ -451,7 +527,9 @@ def send_new_join_link(*, link: JoinLink, sent_by, now) -> JoinLink:
     fresh = JoinLink.objects.create(call=call, guardian=link.guardian, pupil=link.pupil, token_hash=token_hash, created_at=now)
     guardian = link.guardian
     notify(
-        to=guardian.email, user=guardian.user, kind="call-join",
+        to=guardian.email,
+        user=guardian.user,
+        kind="call-join",
         context={**emails.family_context(call, guardian, [link.pupil]), "join_url": portal_url("calls:join", token)},
         dedupe_key=f"call-join:{fresh.pk}",
     )
@@ -480,7 +558,9 @@ def send_join_details_again(*, call, guardian, now) -> int:
         token, token_hash = _new_token()
         link = JoinLink.objects.create(call=call, guardian=guardian, pupil=pupil, token_hash=token_hash, created_at=now)
         notify(
-            to=guardian.email, user=guardian.user, kind="call-join",
+            to=guardian.email,
+            user=guardian.user,
+            kind="call-join",
             context={**emails.family_context(call, guardian, [pupil]), "join_url": portal_url("calls:join", token)},
             dedupe_key=f"call-join:{link.pk}",
         )
@@ -493,7 +573,10 @@ def host_join_link(*, call, user, now) -> str:
     if user.pk not in call.staff_ids():
         raise CallError("Only the call's host and second member of staff can start it.")
     refusal = policy.host_start_refusal(
-        now=now, starts_at=call.starts_at, ends_at=call.ends_at, window_minutes=SchoolSettings.load().join_window_minutes,
+        now=now,
+        starts_at=call.starts_at,
+        ends_at=call.ends_at,
+        window_minutes=SchoolSettings.load().join_window_minutes,
         status=call.status,
     )
     if refusal:
@@ -526,8 +609,12 @@ def record_parent_agreement(*, call, guardian, decided_by, now, agree: bool, sui
     try:
         with transaction.atomic():
             agreement = ParentAgreement.objects.create(
-                call=call, guardian=guardian, decision=AgreementDecision.AGREED if agree else AgreementDecision.DECLINED,
-                for_starts_at=call.starts_at, decided_at=now, decided_by=decided_by,
+                call=call,
+                guardian=guardian,
+                decision=AgreementDecision.AGREED if agree else AgreementDecision.DECLINED,
+                for_starts_at=call.starts_at,
+                decided_at=now,
+                decided_by=decided_by,
                 suitable_times="" if agree else suitable_times.strip(),
             )
     except IntegrityError:
@@ -536,8 +623,11 @@ def record_parent_agreement(*, call, guardian, decided_by, now, agree: bool, sui
     call.changed_at = now
     call.save(update_fields=["status", "changed_at"])
     notify(
-        to=call.host.email, user=call.host, kind="call-agreement-decided",
-        context=emails.staff_context(call, agreement=agreement), dedupe_key=f"call-agreement-decided:{agreement.pk}",
+        to=call.host.email,
+        user=call.host,
+        kind="call-agreement-decided",
+        context=emails.staff_context(call, agreement=agreement),
+        dedupe_key=f"call-agreement-decided:{agreement.pk}",
     )
     return agreement
 
@@ -545,7 +635,9 @@ def record_parent_agreement(*, call, guardian, decided_by, now, agree: bool, sui
 def _decide(*, call, approver, now, decision, reason) -> CallApproval:
     call = _locked(call)
     verdict = policy.may_decide_approval(
-        approver_id=approver.pk, approver_is_leadership=is_leadership(approver), booked_by_id=call.booked_by_id,
+        approver_id=approver.pk,
+        approver_is_leadership=is_leadership(approver),
+        booked_by_id=call.booked_by_id,
         staff_ids=call.staff_ids(),
     )
     if not verdict.allowed:
@@ -555,7 +647,11 @@ def _decide(*, call, approver, now, decision, reason) -> CallApproval:
     try:
         with transaction.atomic():
             approval = CallApproval.objects.create(
-                call=call, approver=approver, decision=decision, reason=reason.strip(), for_starts_at=call.starts_at,
+                call=call,
+                approver=approver,
+                decision=decision,
+                reason=reason.strip(),
+                for_starts_at=call.starts_at,
                 decided_at=now,
             )
     except IntegrityError:
@@ -564,8 +660,11 @@ def _decide(*, call, approver, now, decision, reason) -> CallApproval:
     call.changed_at = now
     call.save(update_fields=["status", "changed_at"])
     notify(
-        to=call.host.email, user=call.host, kind="call-approval-decided",
-        context=emails.staff_context(call, approval=approval), dedupe_key=f"call-approval-decided:{approval.pk}",
+        to=call.host.email,
+        user=call.host,
+        kind="call-approval-decided",
+        context=emails.staff_context(call, approval=approval),
+        dedupe_key=f"call-approval-decided:{approval.pk}",
     )
     _tell_agreeing_parent(call, approval)
     return approval
@@ -583,7 +682,9 @@ def _tell_agreeing_parent(call, approval) -> None:
         return  # no longer entitled to the call's notices (COM-4)
     pupils = families[guardian]
     notify(
-        to=guardian.email, user=guardian.user, kind="call-approval-family",
+        to=guardian.email,
+        user=guardian.user,
+        kind="call-approval-family",
         context={**emails.family_context(call, guardian, pupils), "approved": approval.decision == ApprovalDecision.APPROVED},
         dedupe_key=f"call-approval-family:{approval.pk}",
     )
@@ -619,8 +720,15 @@ def change_call_time(*, call, changed_by, now, starts_at, duration_minutes) -> C
     active = CallInvitation.objects.filter(call=call, removed_at__isnull=True).values_list("pupil_id", flat=True)
     invitees = Invitees.load(active)
     problems = booking_problems(
-        now=now, kind=call.kind, starts_at=starts_at, duration_minutes=duration_minutes, host=call.host,
-        second_staff=call.second_staff, single_staff_reason=call.single_staff_reason, record=call.record, invitees=invitees,
+        now=now,
+        kind=call.kind,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        host=call.host,
+        second_staff=call.second_staff,
+        single_staff_reason=call.single_staff_reason,
+        record=call.record,
+        invitees=invitees,
         exclude_call_id=call.pk,
     )
     problems.pop("pupils", None)  # who is invited is not changing; consent is checked again at sending
@@ -642,7 +750,10 @@ def change_call_time(*, call, changed_by, now, starts_at, duration_minutes) -> C
     gateway.book_platform_meeting(call)  # the new time goes into the meeting's spec (applied by the drift check)
     for guardian, pupils in _families(call).items():
         notify(
-            to=guardian.email, user=guardian.user, kind="call-changed", context=emails.family_context(call, guardian, pupils),
+            to=guardian.email,
+            user=guardian.user,
+            kind="call-changed",
+            context=emails.family_context(call, guardian, pupils),
             dedupe_key=f"call-changed:{call.pk}:v{call.version}:{guardian.pk}",
         )
     _send_join_details_if_due(call, now)
@@ -672,7 +783,10 @@ def cancel_call(*, call, cancelled_by, now, reason) -> Call:
     gateway.cancel_platform_meeting(call)  # Teams, Meet, Zoom: the meeting goes too (a task after commit)
     for guardian, pupils in families.items():
         notify(
-            to=guardian.email, user=guardian.user, kind="call-cancelled", context=emails.family_context(call, guardian, pupils),
+            to=guardian.email,
+            user=guardian.user,
+            kind="call-cancelled",
+            context=emails.family_context(call, guardian, pupils),
             dedupe_key=f"call-cancelled:{call.pk}:{guardian.pk}",
         )
     return call

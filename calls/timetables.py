@@ -39,7 +39,9 @@ def send_weekly_timetables(*, now) -> int:
     week = emails.timetable_week(monday)
     notices = [
         Notice(
-            to=guardian.email, user=guardian.user, kind="timetable-weekly",
+            to=guardian.email,
+            user=guardian.user,
+            kind="timetable-weekly",
             context=emails.timetable_context(guardian, [row for _, row in sorted(rows, key=itemgetter(0))], week=week),
             dedupe_key=f"timetable:{monday:%Y-%m-%d}:{guardian.pk}",
         )

@@ -42,18 +42,28 @@ def _with_list_columns(queryset):
     """
     invited = (
         CallInvitation.objects.filter(call=OuterRef("pk"), removed_at__isnull=True)
-        .order_by().values("call").annotate(n=Count("pk")).values("n")
+        .order_by()
+        .values("call")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    return queryset.select_related("host", "second_staff", "school_class").annotate(
-        invitee_count=Coalesce(Subquery(invited), 0)
-    )
+    return queryset.select_related("host", "second_staff", "school_class").annotate(invitee_count=Coalesce(Subquery(invited), 0))
 
 
 # What a row of the list shows (list.html): twenty rows of whole calls and people cost more to build.
 LIST_COLUMNS = (
-    "starts_at", "title", "kind", "platform", "status", "school_class__name",
-    "host__first_name", "host__last_name", "host__email",
-    "second_staff__first_name", "second_staff__last_name", "second_staff__email",
+    "starts_at",
+    "title",
+    "kind",
+    "platform",
+    "status",
+    "school_class__name",
+    "host__first_name",
+    "host__last_name",
+    "host__email",
+    "second_staff__first_name",
+    "second_staff__last_name",
+    "second_staff__email",
 )
 
 
@@ -83,8 +93,13 @@ def approvals(request, failed=None):
     queue = (
         _with_list_columns(permissions.approvals_queue_for(request.user))
         .select_related("booked_by")
-        .prefetch_related(Prefetch("invitations", CallInvitation.objects.filter(removed_at__isnull=True).select_related("pupil"),
-                                   to_attr="active_invitations"))
+        .prefetch_related(
+            Prefetch(
+                "invitations",
+                CallInvitation.objects.filter(removed_at__isnull=True).select_related("pupil"),
+                to_attr="active_invitations",
+            )
+        )
         .order_by("starts_at")
     )
     page = _page(request, queue, APPROVALS_PAGE_SIZE)
@@ -120,18 +135,31 @@ def decide(request, call_id):
 def book(request):
     """Any member of staff books a group lesson or a one-to-one."""
     form = BookingForm(
-        request.POST or None, initial={"host": request.user}, pupils=pupils_visible_to(request.user),
+        request.POST or None,
+        initial={"host": request.user},
+        pupils=pupils_visible_to(request.user),
         classes=classes_visible_to(request.user),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             call = services.book_call(
-                booked_by=request.user, now=timezone.now(), kind=data["kind"], title=data["title"], activity=data["activity"],
-                platform=data["platform"], starts_at=form.starts_at(), duration_minutes=data["duration_minutes"],
-                host=data["host"], second_staff=data["second_staff"], single_staff_reason=data["single_staff_reason"],
-                record=data["record"], pupil_ids=form.invited_pupil_ids(), school_class=data["school_class"],
-                meeting_url=data["meeting_url"], passcode=data["passcode"],
+                booked_by=request.user,
+                now=timezone.now(),
+                kind=data["kind"],
+                title=data["title"],
+                activity=data["activity"],
+                platform=data["platform"],
+                starts_at=form.starts_at(),
+                duration_minutes=data["duration_minutes"],
+                host=data["host"],
+                second_staff=data["second_staff"],
+                single_staff_reason=data["single_staff_reason"],
+                record=data["record"],
+                pupil_ids=form.invited_pupil_ids(),
+                school_class=data["school_class"],
+                meeting_url=data["meeting_url"],
+                passcode=data["passcode"],
             )
         except services.BookingRefused as refused:
             _show_problems(form, refused.problems)
@@ -173,8 +201,10 @@ def _checklist(call, applied: bool) -> list[dict]:
     ticks = {t.item: t for t in call.checklist_ticks.select_related("ticked_by") if t.item not in by_platform}
     return [
         {
-            "item": s, "label": recording_item_label(call.record) if s.key == "recording_off" else s.label,
-            "tick": ticks.get(s.key), "applied": by_platform.get(s.key, ""),
+            "item": s,
+            "label": recording_item_label(call.record) if s.key == "recording_off" else s.label,
+            "tick": ticks.get(s.key),
+            "applied": by_platform.get(s.key, ""),
         }
         for s in settings_for(call.platform)
     ]
@@ -189,15 +219,22 @@ def _platform_context(request, call, now) -> dict:
     applied = gateway.platform_applies_settings(call)
     if not applied:
         return {"applied_by_platform": False, "may_start": False, "drift": []}
-    live = host_start_refusal(
-        now=now, starts_at=call.starts_at, ends_at=call.ends_at, window_minutes=SchoolSettings.load().join_window_minutes,
-        status=call.status,
-    ) is None
+    live = (
+        host_start_refusal(
+            now=now,
+            starts_at=call.starts_at,
+            ends_at=call.ends_at,
+            window_minutes=SchoolSettings.load().join_window_minutes,
+            status=call.status,
+        )
+        is None
+    )
     return {
         "applied_by_platform": True,
         # Teams, Meet, Zoom: whether the meeting exists yet (the host and the head see a failure).
         "platform_meeting_status": gateway.platform_meeting_status(call),
-        "may_start": permissions.may_start_as_host(request.user, call) and call.status == CallStatus.SCHEDULED
+        "may_start": permissions.may_start_as_host(request.user, call)
+        and call.status == CallStatus.SCHEDULED
         and call.ends_at > now,
         "drift": gateway.drift_for_call(call) if live else [],
     }
@@ -210,27 +247,31 @@ def detail(request, call_id):
     invitations = call.invitations.select_related("pupil").order_by("pupil__last_name", "pupil__first_name")
     active = [i for i in invitations if i.removed_at is None]
     platform = _platform_context(request, call, timezone.now())
-    return render(request, "calls/detail.html", {
-        "call": call,
-        # LOG-1: once a call has started its staff are pointed at the session log (sessionlogs adds it).
-        "sections": call_sections_for(request, call, timezone.now()),
-        "invited": active,
-        "removed": [i for i in invitations if i.removed_at is not None],
-        "checklist": _checklist(call, platform["applied_by_platform"]),
-        **platform,
-        "may_tick": permissions.may_tick_checklist(request.user, call),
-        "may_manage": permissions.may_manage(request.user, call),
-        "show_meeting": permissions.may_see_meeting_details(request.user, call),
-        "single_staffed": is_single_staffed(kind=call.kind, second_staff_id=call.second_staff_id),
-        "dsl_contacts": dsl_contacts(),
-        "concern_url": raise_concern_url(call, [i.pupil_id for i in active]),
-        "agreements": call.agreements.select_related("guardian"),
-        "approvals": call.approvals.select_related("approver"),
-        "attempts": call.join_attempts.select_related("link__guardian", "link__pupil")[:50],
-        # Issue 16: links held by one browser, which the call's staff can replace for the family.
-        "held_links": call.join_links.active().exclude(held_by="").select_related("guardian", "pupil"),
-        "meeting_form": MeetingDetailsForm(initial={"meeting_url": call.meeting_url, "passcode": call.passcode}),
-    })
+    return render(
+        request,
+        "calls/detail.html",
+        {
+            "call": call,
+            # LOG-1: once a call has started its staff are pointed at the session log (sessionlogs adds it).
+            "sections": call_sections_for(request, call, timezone.now()),
+            "invited": active,
+            "removed": [i for i in invitations if i.removed_at is not None],
+            "checklist": _checklist(call, platform["applied_by_platform"]),
+            **platform,
+            "may_tick": permissions.may_tick_checklist(request.user, call),
+            "may_manage": permissions.may_manage(request.user, call),
+            "show_meeting": permissions.may_see_meeting_details(request.user, call),
+            "single_staffed": is_single_staffed(kind=call.kind, second_staff_id=call.second_staff_id),
+            "dsl_contacts": dsl_contacts(),
+            "concern_url": raise_concern_url(call, [i.pupil_id for i in active]),
+            "agreements": call.agreements.select_related("guardian"),
+            "approvals": call.approvals.select_related("approver"),
+            "attempts": call.join_attempts.select_related("link__guardian", "link__pupil")[:50],
+            # Issue 16: links held by one browser, which the call's staff can replace for the family.
+            "held_links": call.join_links.active().exclude(held_by="").select_related("guardian", "pupil"),
+            "meeting_form": MeetingDetailsForm(initial={"meeting_url": call.meeting_url, "passcode": call.passcode}),
+        },
+    )
 
 
 @never_cache
@@ -267,7 +308,10 @@ def tick(request, call_id):
     call = permissions.get_call_for_staff(request.user, call_id)
     try:
         services.tick_checklist(
-            call=call, item=request.POST.get("item", ""), ticked_by=request.user, now=timezone.now(),
+            call=call,
+            item=request.POST.get("item", ""),
+            ticked_by=request.user,
+            now=timezone.now(),
             ticked=request.POST.get("ticked") == "1",
         )
     except services.CallError as error:
@@ -319,7 +363,10 @@ def change_time(request, call_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.change_call_time(
-                call=call, changed_by=request.user, now=timezone.now(), starts_at=form.starts_at(),
+                call=call,
+                changed_by=request.user,
+                now=timezone.now(),
+                starts_at=form.starts_at(),
                 duration_minutes=form.cleaned_data["duration_minutes"],
             )
         except services.BookingRefused as refused:

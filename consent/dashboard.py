@@ -95,15 +95,21 @@ def needs_you(request, now) -> list[Task]:
         found += _family_tasks(user)
     if permissions.may_remind_school(user):
         never = sum(
-            n for (_class_id, state), n in selectors.video_state_counts(Pupil.objects.on_roll()).items()
+            n
+            for (_class_id, state), n in selectors.video_state_counts(Pupil.objects.on_roll()).items()
             if state == ConsentState.NEVER_ANSWERED
         )
-        found.append(Task(
-            "consent-never-answered", "Pupils whose families never answered about video calls", never,
-            reverse("consent:classes"), order=40,
-            hint="A reminder goes to each family at most once a week.",
-            action=(reverse("consent:school_remind"), "Remind these families"),
-        ))
+        found.append(
+            Task(
+                "consent-never-answered",
+                "Pupils whose families never answered about video calls",
+                never,
+                reverse("consent:classes"),
+                order=40,
+                hint="A reminder goes to each family at most once a week.",
+                action=(reverse("consent:school_remind"), "Remind these families"),
+            )
+        )
     return found
 
 
@@ -123,8 +129,14 @@ def _family_tasks(user) -> list[Task]:
     if Audience.PUPILS in wanted:
         owed += sum(1 for c in children if (wanted[Audience.PUPILS].pk, c.pk) not in acknowledged)
     return [
-        Task("consent-unanswered", "Answer about video calls for your child", unanswered, reverse("consent:family"), order=10,
-             hint="Nobody with parental responsibility has said yes or no yet."),
+        Task(
+            "consent-unanswered",
+            "Answer about video calls for your child",
+            unanswered,
+            reverse("consent:family"),
+            order=10,
+            hint="Nobody with parental responsibility has said yes or no yet.",
+        ),
         Task("acceptable-use", "Read and acknowledge the acceptable use guidance", owed, reverse("consent:guidance"), order=30),
     ]
 

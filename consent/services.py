@@ -243,8 +243,12 @@ def reissue_acceptable_use(*, reason: str, now) -> list[AcceptableUseDocument]:
         introduction = f"{current.introduction}\n\n{reason}".strip()
         issued.append(
             AcceptableUseDocument.objects.create(
-                audience=audience, version=current.version + 1, title=current.title, introduction=introduction,
-                sections=current.sections, published_at=now,
+                audience=audience,
+                version=current.version + 1,
+                title=current.title,
+                introduction=introduction,
+                sections=current.sections,
+                published_at=now,
             )
         )
     return issued

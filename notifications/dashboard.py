@@ -39,8 +39,17 @@ def needs_you(request, now) -> list[Task]:
     addresses = list(failed.order_by("-pk").values_list("recipient_email", flat=True).distinct()[: FAILED_SHOWN * 4])
     unique = list(dict.fromkeys(addresses))[:FAILED_SHOWN]
     links = tuple((f"Fix {address}", f"{reverse('school:guardians')}?{urlencode({'q': address})}") for address in unique)
-    return [Task("emails-failed", "Emails that could not be delivered", count, reverse("notifications:outbox"), order=30,
-                 hint="Check the family's address, then send again from the outbox.", links=links)]
+    return [
+        Task(
+            "emails-failed",
+            "Emails that could not be delivered",
+            count,
+            reverse("notifications:outbox"),
+            order=30,
+            hint="Check the family's address, then send again from the outbox.",
+            links=links,
+        )
+    ]
 
 
 def nav_items(user):

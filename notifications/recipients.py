@@ -7,9 +7,7 @@ def family_recipients(pupil) -> list[Guardian]:
     """Guardians of `pupil` entitled to its join details and notices: parental responsibility
     and an email address. Never the pupil's own address (COM-4)."""
     return list(
-        Guardian.objects.filter(
-            guardianships__pupil=pupil, guardianships__parental_responsibility=True
-        )
+        Guardian.objects.filter(guardianships__pupil=pupil, guardianships__parental_responsibility=True)
         .exclude(email="")
         .select_related("user")
         .distinct()

@@ -338,8 +338,9 @@ SECTION_KINDS = [
     SectionKind("one-to-ones", "One-to-one calls: two staff, parent agreement and approval", one_to_ones_spec),
     SectionKind("single-staff", "Group calls with one member of staff", single_staff_spec, _single_staff_reasons),
     SectionKind("consent", "Consent for video calls by class (pupils on roll, today)", consent_spec),
-    SectionKind("acknowledgements", "Acceptable-use acknowledgements by class (current guidance)", acknowledgements_spec,
-                _staff_rows),
+    SectionKind(
+        "acknowledgements", "Acceptable-use acknowledgements by class (current guidance)", acknowledgements_spec, _staff_rows
+    ),
     SectionKind("join-refused", "Join links refused", join_refusals_spec, _refusal_reasons),
     SectionKind("emails", "Emails", emails_spec),
     SectionKind("concerns", "Safeguarding concerns (counts only)", concerns_spec),

@@ -14,8 +14,13 @@ def merge_attendees(previous: list[dict], seen: list[Attendee], now: dt.datetime
     for attendee in seen:
         entry = merged.setdefault(
             attendee.user_id,
-            {"user_id": attendee.user_id, "full_name": attendee.full_name, "role": attendee.role,
-             "has_video": False, "first_seen_at": stamp},
+            {
+                "user_id": attendee.user_id,
+                "full_name": attendee.full_name,
+                "role": attendee.role,
+                "has_video": False,
+                "first_seen_at": stamp,
+            },
         )
         entry["has_video"] = bool(entry["has_video"] or attendee.has_video)
     return sorted(merged.values(), key=lambda entry: (entry["role"] != "MODERATOR", entry["full_name"], entry["user_id"]))

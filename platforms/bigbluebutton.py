@@ -115,8 +115,16 @@ class BigBlueButtonAdapter:
     key = BIGBLUEBUTTON
     applies_settings = True
 
-    def __init__(self, *, api_url: str, secret: str, algorithm: str = "sha256", webcams_only_for_moderator: bool = True,
-                 portal_id: str = "", timeout: float = 10.0):
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        secret: str,
+        algorithm: str = "sha256",
+        webcams_only_for_moderator: bool = True,
+        portal_id: str = "",
+        timeout: float = 10.0,
+    ):
         if algorithm not in DIGESTS:
             raise PlatformError(f"Unknown checksum algorithm {algorithm!r}.")
         self.api_url = normalise_api_url(api_url)

@@ -103,19 +103,22 @@ def meeting_ready(call) -> bool:
 def pupil_link_for_call(call, pupil, *, recording_consented_by_all: bool, now: dt.datetime) -> JoinLink:
     """The join gateway's one call for a family: the child's own link now, or why not."""
     spec = spec_for_call(call, recording_consented_by_all=recording_consented_by_all)
-    return join_link(spec=spec, participant=pupil_participant(pupil), one_to_one=call.kind == ONE_TO_ONE,
-                     now=now, platform=call.platform)
+    return join_link(
+        spec=spec, participant=pupil_participant(pupil), one_to_one=call.kind == ONE_TO_ONE, now=now, platform=call.platform
+    )
 
 
 def staff_link_for_call(call, user, *, recording_consented_by_all: bool, now: dt.datetime) -> JoinLink:
     """A member of staff's moderator link (starts the meeting on BigBlueButton)."""
     spec = spec_for_call(call, recording_consented_by_all=recording_consented_by_all)
-    return join_link(spec=spec, participant=staff_participant(user), one_to_one=call.kind == ONE_TO_ONE,
-                     now=now, platform=call.platform)
+    return join_link(
+        spec=spec, participant=staff_participant(user), one_to_one=call.kind == ONE_TO_ONE, now=now, platform=call.platform
+    )
 
 
-def join_link(*, spec: MeetingSpec, participant: Participant, one_to_one: bool, now: dt.datetime,
-              platform: str | None = None) -> JoinLink:
+def join_link(
+    *, spec: MeetingSpec, participant: Participant, one_to_one: bool, now: dt.datetime, platform: str | None = None
+) -> JoinLink:
     """CALL-3, CALL-6: the link for one person now, or why not.
 
     Manual platform: the host's pasted link. BigBlueButton: create the meeting with the policy's

@@ -165,8 +165,9 @@ def check_drift(meeting_id: str, *, now: dt.datetime) -> list[Drift]:
     stored = [{"setting": d.setting, "expected": d.expected, "actual": d.actual} for d in drifts]
     HostedMeeting.objects.filter(pk=row.pk).update(drift=stored, checked_at=now)
     if drifts:
-        logger.warning("%s meeting for %s drifted from the policy: %s", row.platform, meeting_id,
-                       ", ".join(d.setting for d in drifts))
+        logger.warning(
+            "%s meeting for %s drifted from the policy: %s", row.platform, meeting_id, ", ".join(d.setting for d in drifts)
+        )
     return drifts
 
 
@@ -184,8 +185,12 @@ def read_attendance(meeting_id: str, *, now: dt.datetime):
     info = adapter.attendance(row.external_id, spec.host_email)
     if info is None:
         return None
-    info = dataclasses.replace(info, meeting_id=row.meeting_id, metadata={services.CALL_ID_KEY: row.call_ref},
-                               attendees=match_roster(info.attendees, spec.metadata.get(ROSTER_KEY) or {}))
+    info = dataclasses.replace(
+        info,
+        meeting_id=row.meeting_id,
+        metadata={services.CALL_ID_KEY: row.call_ref},
+        attendees=match_roster(info.attendees, spec.metadata.get(ROSTER_KEY) or {}),
+    )
     report = services.record_attendance(info=info, now=now)
     if info.end_time and report.ended_at is None:
         report.ended_at = info.end_time

@@ -59,16 +59,15 @@ def policy_config() -> meet_v2.SpaceConfig:
 def config_fields(config: meet_v2.SpaceConfig) -> dict:
     """The settings the drift check compares, by their REST names."""
     mod, art = config.moderation_restrictions, config.artifact_config
+    recording, transcription, notes = art.recording_config, art.transcription_config, art.smart_notes_config
     return {
         "config.accessType": config.access_type.name,
         "config.moderation": config.moderation.name,
         "config.moderationRestrictions.chatRestriction": mod.chat_restriction.name,
         "config.moderationRestrictions.presentRestriction": mod.present_restriction.name,
-        "config.artifactConfig.recordingConfig.autoRecordingGeneration": art.recording_config.auto_recording_generation.name,
-        "config.artifactConfig.transcriptionConfig.autoTranscriptionGeneration":
-            art.transcription_config.auto_transcription_generation.name,
-        "config.artifactConfig.smartNotesConfig.autoSmartNotesGeneration":
-            art.smart_notes_config.auto_smart_notes_generation.name,
+        "config.artifactConfig.recordingConfig.autoRecordingGeneration": recording.auto_recording_generation.name,
+        "config.artifactConfig.transcriptionConfig.autoTranscriptionGeneration": transcription.auto_transcription_generation.name,
+        "config.artifactConfig.smartNotesConfig.autoSmartNotesGeneration": notes.auto_smart_notes_generation.name,
     }
 
 
@@ -127,8 +126,9 @@ class MeetAdapter:
         return meet_v2.SpacesServiceClient(credentials=self._creds(host), transport="rest", client_options=self._options())
 
     def records(self, host: str) -> meet_v2.ConferenceRecordsServiceClient:
-        return meet_v2.ConferenceRecordsServiceClient(credentials=self._creds(host), transport="rest",
-                                                      client_options=self._options())
+        return meet_v2.ConferenceRecordsServiceClient(
+            credentials=self._creds(host), transport="rest", client_options=self._options()
+        )
 
     def _run(self, call, *, missing_ok=False):
         try:
@@ -142,8 +142,11 @@ class MeetAdapter:
             response = getattr(error, "response", None)
             retry_after = response.headers.get("Retry-After") if response is not None else None
             if status == 429 or status >= 500:
-                raise RetryLater(f"{NAME} is busy or unavailable (HTTP {status}); the portal will try again.",
-                                 retry_after=retry_after_seconds(retry_after), status=status) from error
+                raise RetryLater(
+                    f"{NAME} is busy or unavailable (HTTP {status}); the portal will try again.",
+                    retry_after=retry_after_seconds(retry_after),
+                    status=status,
+                ) from error
             raise PlatformError(f"{NAME} refused the request (HTTP {status}): {error.message}"[:280]) from error
         except google_errors.RetryError as error:
             raise RetryLater(f"{NAME} could not be reached; the portal will try again.") from error
@@ -167,8 +170,7 @@ class MeetAdapter:
 
     def create_meeting(self, spec: MeetingSpec, *, now: dt.datetime | None = None) -> MeetingInfo:
         request = meet_v2.CreateSpaceRequest(space=meet_v2.Space(config=policy_config()))
-        space = self._run(lambda: self.spaces(self._host(spec)).create_space(request=request, retry=None,
-                                                                             timeout=self.timeout))
+        space = self._run(lambda: self.spaces(self._host(spec)).create_space(request=request, retry=None, timeout=self.timeout))
         return MeetingInfo(running=False, name=spec.name, external_id=space.name, join_url=space.meeting_uri)
 
     def update_meeting(self, spec: MeetingSpec, external_id: str) -> None:
@@ -193,15 +195,22 @@ class MeetAdapter:
 
     def delete_meeting(self, external_id: str, host: str = "") -> None:
         """Meet has no delete: end any conference; the unused space expires on its own."""
-        self._run(lambda: self.spaces(host or self.delegated_user).end_active_conference(
-            request=meet_v2.EndActiveConferenceRequest(name=external_id), retry=None, timeout=self.timeout),
-            missing_ok=True)
+        self._run(
+            lambda: self.spaces(host or self.delegated_user).end_active_conference(
+                request=meet_v2.EndActiveConferenceRequest(name=external_id), retry=None, timeout=self.timeout
+            ),
+            missing_ok=True,
+        )
 
     def drift(self, spec: MeetingSpec, external_id: str = "") -> list[Drift]:
         if not external_id:
             return []
-        space = self._run(lambda: self.spaces(self._host(spec)).get_space(
-            request=meet_v2.GetSpaceRequest(name=external_id), retry=None, timeout=self.timeout), missing_ok=True)
+        space = self._run(
+            lambda: self.spaces(self._host(spec)).get_space(
+                request=meet_v2.GetSpaceRequest(name=external_id), retry=None, timeout=self.timeout
+            ),
+            missing_ok=True,
+        )
         if space is None:
             return [Drift("Meeting", "exists on Google Meet", "deleted")]
         wanted, found = config_fields(policy_config()), config_fields(space.config)
@@ -210,21 +219,43 @@ class MeetAdapter:
     def attendance(self, external_id: str, host: str = "") -> MeetingInfo | None:
         """LOG-1: the latest conference in the space and its participants."""
         client = self.records(host or self.delegated_user)
-        listing = self._run(lambda: list(client.list_conference_records(
-            request=meet_v2.ListConferenceRecordsRequest(filter=f'space.name = "{external_id}"'), retry=None,
-            timeout=self.timeout)))
+        listing = self._run(
+            lambda: list(
+                client.list_conference_records(
+                    request=meet_v2.ListConferenceRecordsRequest(filter=f'space.name = "{external_id}"'),
+                    retry=None,
+                    timeout=self.timeout,
+                )
+            )
+        )
         if not listing:
             return None
         record = max(listing, key=lambda r: r.start_time)
-        people = self._run(lambda: list(client.list_participants(
-            request=meet_v2.ListParticipantsRequest(parent=record.name), retry=None, timeout=self.timeout)))
+        people = self._run(
+            lambda: list(
+                client.list_participants(
+                    request=meet_v2.ListParticipantsRequest(parent=record.name), retry=None, timeout=self.timeout
+                )
+            )
+        )
         attendees = []
         for person in people:
             kind = meet_v2.Participant.pb(person).WhichOneof("user")
             who = getattr(person, kind) if kind else None
-            attendees.append(Attendee(
-                user_id=f"meet-{getattr(who, 'user', '') or person.name}", full_name=getattr(who, "display_name", ""),
-                role="PARTICIPANT", has_video=False))
+            attendees.append(
+                Attendee(
+                    user_id=f"meet-{getattr(who, 'user', '') or person.name}",
+                    full_name=getattr(who, "display_name", ""),
+                    role="PARTICIPANT",
+                    has_video=False,
+                )
+            )
         end = record.end_time if record.end_time and record.end_time.year > 1970 else None
-        return MeetingInfo(running=end is None, attendees=attendees, start_time=record.start_time, end_time=end,
-                           meeting_id=external_id, external_id=external_id)
+        return MeetingInfo(
+            running=end is None,
+            attendees=attendees,
+            start_time=record.start_time,
+            end_time=end,
+            meeting_id=external_id,
+            external_id=external_id,
+        )

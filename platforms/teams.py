@@ -113,9 +113,16 @@ class ClientCredentialsToken:
 
     def _fetch(self):
         try:
-            response = requests.post(self.url, data={
-                "client_id": self.client_id, "client_secret": self.client_secret, "scope": SCOPE,
-                "grant_type": "client_credentials"}, timeout=self.timeout)
+            response = requests.post(
+                self.url,
+                data={
+                    "client_id": self.client_id,
+                    "client_secret": self.client_secret,
+                    "scope": SCOPE,
+                    "grant_type": "client_credentials",
+                },
+                timeout=self.timeout,
+            )
         except requests.RequestException as error:
             raise RetryLater(f"{NAME} could not be reached; the portal will try again.") from error
         if response.status_code != 200:
@@ -144,20 +151,23 @@ class TeamsAdapter:
         "The application access policy for users other than the one checked.",
     )
 
-    def __init__(self, *, tenant_id: str, client_id: str, client_secret: str, graph_url: str, authority: str,
-                 default_host: str = ""):
+    def __init__(
+        self, *, tenant_id: str, client_id: str, client_secret: str, graph_url: str, authority: str, default_host: str = ""
+    ):
         self.graph_url = graph_url.rstrip("/")
         self.default_host = default_host
-        self.credential = ClientCredentialsToken(authority=authority, tenant_id=tenant_id, client_id=client_id,
-                                                 client_secret=client_secret)
+        self.credential = ClientCredentialsToken(
+            authority=authority, tenant_id=tenant_id, client_id=client_id, client_secret=client_secret
+        )
 
     @classmethod
     def from_settings(cls) -> "TeamsAdapter":
         return cls(
             tenant_id=settings.PORTAL_TEAMS_TENANT_ID,
             client_id=settings.PORTAL_TEAMS_CLIENT_ID,
-            client_secret=secret(settings.PORTAL_TEAMS_CLIENT_SECRET, settings.PORTAL_TEAMS_CLIENT_SECRET_FILE,
-                                 "PORTAL_TEAMS_CLIENT_SECRET"),
+            client_secret=secret(
+                settings.PORTAL_TEAMS_CLIENT_SECRET, settings.PORTAL_TEAMS_CLIENT_SECRET_FILE, "PORTAL_TEAMS_CLIENT_SECRET"
+            ),
             graph_url=settings.PORTAL_TEAMS_GRAPH_URL,
             authority=settings.PORTAL_TEAMS_AUTHORITY,
             default_host=settings.PORTAL_TEAMS_DEFAULT_HOST,
@@ -170,13 +180,15 @@ class TeamsAdapter:
         auth = AzureIdentityAuthenticationProvider(self.credential, scopes=[SCOPE], allowed_hosts=[host])
         # The SDK's own retry would hold the worker asleep; Celery retries instead (Retry-After honoured).
         http = GraphClientFactory.create_with_default_middleware(
-            options={RetryHandlerOption.get_key(): RetryHandlerOption(max_retries=0)})
+            options={RetryHandlerOption.get_key(): RetryHandlerOption(max_retries=0)}
+        )
         adapter = GraphRequestAdapter(auth, client=http)
         adapter.base_url = self.graph_url
         return GraphServiceClient(request_adapter=adapter)
 
     def _run(self, work, *, missing_ok=False):
         """Run one async SDK call; Graph errors become RetryLater (429, 5xx) or PlatformError."""
+
         async def go():
             client = self._client()
             try:
@@ -195,8 +207,11 @@ class TeamsAdapter:
             if isinstance(retry_after, (set, list, tuple)):
                 retry_after = next(iter(retry_after), None)
             if status == 429 or status >= 500:
-                raise RetryLater(f"{NAME} is busy or unavailable (HTTP {status}); the portal will try again.",
-                                 retry_after=retry_after_seconds(retry_after), status=status) from error
+                raise RetryLater(
+                    f"{NAME} is busy or unavailable (HTTP {status}); the portal will try again.",
+                    retry_after=retry_after_seconds(retry_after),
+                    status=status,
+                ) from error
             code = getattr(getattr(error, "error", None), "code", "") or ""
             raise PlatformError(f"{NAME} refused the request (HTTP {status}{', ' + code if code else ''}).") from error
         except PlatformError:
@@ -223,8 +238,10 @@ class TeamsAdapter:
 
     def create_meeting(self, spec: MeetingSpec, *, now: dt.datetime | None = None) -> MeetingInfo:
         body = CreateOrGetPostRequestBody(
-            external_id=spec.meeting_id, subject=spec.name,
-            start_date_time=spec.starts_at.astimezone(dt.UTC), end_date_time=spec.ends_at.astimezone(dt.UTC),
+            external_id=spec.meeting_id,
+            subject=spec.name,
+            start_date_time=spec.starts_at.astimezone(dt.UTC),
+            end_date_time=spec.ends_at.astimezone(dt.UTC),
         )
 
         async def work(client):
@@ -233,8 +250,9 @@ class TeamsAdapter:
             return await meetings.by_online_meeting_id(made.id).patch(policy_meeting(spec)) or made
 
         meeting = self._run(work)
-        return MeetingInfo(running=False, name=meeting.subject or spec.name, external_id=meeting.id or "",
-                           join_url=meeting.join_web_url or "")
+        return MeetingInfo(
+            running=False, name=meeting.subject or spec.name, external_id=meeting.id or "", join_url=meeting.join_web_url or ""
+        )
 
     def update_meeting(self, spec: MeetingSpec, external_id: str) -> None:
         """The call moved (or its recording consent changed): new times and the policy again."""
@@ -303,8 +321,14 @@ class TeamsAdapter:
             )
             for r in records
         ]
-        return MeetingInfo(running=False, attendees=attendees, start_time=report.meeting_start_date_time,
-                           end_time=report.meeting_end_date_time, meeting_id=external_id, external_id=external_id)
+        return MeetingInfo(
+            running=False,
+            attendees=attendees,
+            start_time=report.meeting_start_date_time,
+            end_time=report.meeting_end_date_time,
+            meeting_id=external_id,
+            external_id=external_id,
+        )
 
 
 def _show(value) -> str:

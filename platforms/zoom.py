@@ -69,8 +69,18 @@ class ZoomAdapter:
     applies_settings = True
     books_ahead = True  # the meeting is created when the call is booked (a Celery task), not at join
 
-    def __init__(self, *, account_id: str, client_id: str, client_secret: str, api_url: str, oauth_url: str,
-                 default_host: str = "", require_authentication: bool = False, timeout: float = 15.0):
+    def __init__(
+        self,
+        *,
+        account_id: str,
+        client_id: str,
+        client_secret: str,
+        api_url: str,
+        oauth_url: str,
+        default_host: str = "",
+        require_authentication: bool = False,
+        timeout: float = 15.0,
+    ):
         self.account_id = account_id
         self.client_id = client_id
         self.client_secret = client_secret
@@ -86,8 +96,9 @@ class ZoomAdapter:
         return cls(
             account_id=settings.PORTAL_ZOOM_ACCOUNT_ID,
             client_id=settings.PORTAL_ZOOM_CLIENT_ID,
-            client_secret=secret(settings.PORTAL_ZOOM_CLIENT_SECRET, settings.PORTAL_ZOOM_CLIENT_SECRET_FILE,
-                                 "PORTAL_ZOOM_CLIENT_SECRET"),
+            client_secret=secret(
+                settings.PORTAL_ZOOM_CLIENT_SECRET, settings.PORTAL_ZOOM_CLIENT_SECRET_FILE, "PORTAL_ZOOM_CLIENT_SECRET"
+            ),
             api_url=settings.PORTAL_ZOOM_API_URL,
             oauth_url=settings.PORTAL_ZOOM_OAUTH_URL,
             default_host=settings.PORTAL_ZOOM_DEFAULT_HOST,
@@ -117,7 +128,11 @@ class ZoomAdapter:
     def _call(self, method: str, path: str, *, json=None, params=None, missing_ok=False, _retried=False):
         try:
             response = self.session.request(
-                method, f"{self.api_url}{path}", json=json, params=params, timeout=self.timeout,
+                method,
+                f"{self.api_url}{path}",
+                json=json,
+                params=params,
+                timeout=self.timeout,
                 headers={"Authorization": f"Bearer {self._token()}", "Accept": "application/json"},
             )
         except requests.RequestException as error:
@@ -250,12 +265,22 @@ class ZoomAdapter:
         joins = [_time(p.get("join_time")) for p in people if p.get("join_time")]
         leaves = [_time(p.get("leave_time")) for p in people if p.get("leave_time")]
         attendees = [
-            Attendee(user_id=f"zoom-{p.get('id') or p.get('user_id') or p.get('name')}", full_name=p.get("name", ""),
-                     role="PARTICIPANT", has_video=False)
+            Attendee(
+                user_id=f"zoom-{p.get('id') or p.get('user_id') or p.get('name')}",
+                full_name=p.get("name", ""),
+                role="PARTICIPANT",
+                has_video=False,
+            )
             for p in people
         ]
-        return MeetingInfo(running=False, attendees=attendees, start_time=min(joins, default=None),
-                           end_time=max(leaves, default=None), meeting_id=str(external_id), external_id=str(external_id))
+        return MeetingInfo(
+            running=False,
+            attendees=attendees,
+            start_time=min(joins, default=None),
+            end_time=max(leaves, default=None),
+            meeting_id=str(external_id),
+            external_id=str(external_id),
+        )
 
 
 def _time(value: str) -> dt.datetime:

@@ -85,9 +85,15 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         site = PortalSite.current()
         links = {key: on_portal(value) for key, value in context.items() if key.endswith("_url") and isinstance(value, str)}
         return {
-            "request": allauth_context.request, "email": email, **context, **links,
-            "current_site": site, "site_name": site.name, "site_domain": site.domain,
-            "portal_url": settings.PORTAL_BASE_URL + "/", "school": SchoolSettings.load(),
+            "request": allauth_context.request,
+            "email": email,
+            **context,
+            **links,
+            "current_site": site,
+            "site_name": site.name,
+            "site_domain": site.domain,
+            "portal_url": settings.PORTAL_BASE_URL + "/",
+            "school": SchoolSettings.load(),
         }
 
     def format_email_subject(self, subject):

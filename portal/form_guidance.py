@@ -45,9 +45,7 @@ def rewrite_required_messages(form) -> None:
         if field is None:
             continue
         message = required_message(form, name, field)
-        form._errors[name] = form.error_class(
-            [_specific(error, message) for error in errors.as_data()], renderer=form.renderer
-        )
+        form._errors[name] = form.error_class([_specific(error, message) for error in errors.as_data()], renderer=form.renderer)
 
 
 def install() -> None:

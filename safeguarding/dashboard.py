@@ -39,8 +39,17 @@ def needs_you(request, now) -> list[Task]:
         return []
     counts = selectors.counts(now=now, ack_minutes=SchoolSettings.load().concern_ack_minutes)
     hint = f"{counts['overdue']} overdue for acknowledgement." if counts["overdue"] else ""
-    return [Task("concerns-new", "New safeguarding concerns to acknowledge", counts["new"],
-                 reverse("safeguarding:dashboard"), order=1, hint=hint, urgent=True)]
+    return [
+        Task(
+            "concerns-new",
+            "New safeguarding concerns to acknowledge",
+            counts["new"],
+            reverse("safeguarding:dashboard"),
+            order=1,
+            hint=hint,
+            urgent=True,
+        )
+    ]
 
 
 def nav_items(user):

@@ -28,15 +28,20 @@ class RaiseConcernForm(forms.Form):
         error_messages={"required": "Choose the pupil or pupils the concern is about"},
     )
     kind = forms.ChoiceField(
-        label="What kind of concern", choices=ConcernKind.choices, widget=forms.RadioSelect,
+        label="What kind of concern",
+        choices=ConcernKind.choices,
+        widget=forms.RadioSelect,
         error_messages={"required": "Choose what kind of concern it is"},
     )
     happened_at = forms.DateTimeField(
-        label="When it happened", widget=DATETIME_INPUT,
+        label="When it happened",
+        widget=DATETIME_INPUT,
         error_messages={"required": "Enter when it happened", "invalid": "Enter when it happened as a date and time"},
     )
     what_happened = forms.CharField(
-        label="What happened", widget=forms.Textarea(attrs={"rows": 6}), help_text="Facts: what you saw or heard, who was there.",
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Facts: what you saw or heard, who was there.",
         error_messages={"required": "Write what happened: what you saw or heard, who was there"},
     )
     childs_words = forms.CharField(
@@ -46,7 +51,8 @@ class RaiseConcernForm(forms.Form):
         help_text="Needed for a disclosure: write what the child said, as exactly as you can. Do not interpret.",
     )
     action_taken = forms.CharField(
-        label="What you did straight away", widget=forms.Textarea(attrs={"rows": 3}),
+        label="What you did straight away",
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Write what you did straight away (for example: told the DSL in person)"},
     )
     source_call_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
@@ -81,15 +87,19 @@ class NoteForm(forms.Form):
 class ActionForm(forms.Form):
     # No default: a DSL who forgets to choose must be asked, not recorded as having phoned the family.
     action = forms.ChoiceField(
-        label="Action taken", choices=[("", "Choose the action"), *ActionKind.choices],
+        label="Action taken",
+        choices=[("", "Choose the action"), *ActionKind.choices],
         error_messages={"required": "Choose the action taken"},
     )
     text = forms.CharField(
-        label="Details of the action", widget=forms.Textarea(attrs={"rows": 3}),
+        label="Details of the action",
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Write the details of the action: who, what was said or agreed"},
     )
     happened_at = forms.DateTimeField(
-        label="When it happened (optional)", required=False, widget=DATETIME_INPUT,
+        label="When it happened (optional)",
+        required=False,
+        widget=DATETIME_INPUT,
         help_text="Leave empty if it happened just now.",
     )
 

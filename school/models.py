@@ -59,9 +59,15 @@ class SchoolSettings(models.Model):
     # policy's settings through its API. Only a platform with credentials in the deployment may be
     # chosen (school.forms); empty: on those platforms, the host's pasted link and checklist.
     video_platform = models.CharField(
-        max_length=20, blank=True, default="",
-        choices=[("", "None: hosts paste links and tick the checklist"), ("teams", "Microsoft Teams"),
-                 ("meet", "Google Meet"), ("zoom", "Zoom")],
+        max_length=20,
+        blank=True,
+        default="",
+        choices=[
+            ("", "None: hosts paste links and tick the checklist"),
+            ("teams", "Microsoft Teams"),
+            ("meet", "Google Meet"),
+            ("zoom", "Zoom"),
+        ],
     )
 
     CACHE_KEY = "school:settings:v1"

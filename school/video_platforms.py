@@ -12,12 +12,16 @@ ZOOM, TEAMS, MEET = "zoom", "teams", "meet"
 
 def configured_platforms() -> tuple[str, ...]:
     found = []
-    if settings.PORTAL_ZOOM_ACCOUNT_ID and settings.PORTAL_ZOOM_CLIENT_ID and (
-        settings.PORTAL_ZOOM_CLIENT_SECRET or settings.PORTAL_ZOOM_CLIENT_SECRET_FILE
+    if (
+        settings.PORTAL_ZOOM_ACCOUNT_ID
+        and settings.PORTAL_ZOOM_CLIENT_ID
+        and (settings.PORTAL_ZOOM_CLIENT_SECRET or settings.PORTAL_ZOOM_CLIENT_SECRET_FILE)
     ):
         found.append(ZOOM)
-    if settings.PORTAL_TEAMS_TENANT_ID and settings.PORTAL_TEAMS_CLIENT_ID and (
-        settings.PORTAL_TEAMS_CLIENT_SECRET or settings.PORTAL_TEAMS_CLIENT_SECRET_FILE
+    if (
+        settings.PORTAL_TEAMS_TENANT_ID
+        and settings.PORTAL_TEAMS_CLIENT_ID
+        and (settings.PORTAL_TEAMS_CLIENT_SECRET or settings.PORTAL_TEAMS_CLIENT_SECRET_FILE)
     ):
         found.append(TEAMS)
     if settings.PORTAL_MEET_SERVICE_ACCOUNT_FILE:

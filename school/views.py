@@ -157,7 +157,9 @@ def staff_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             user = account_services.create_staff_account(
-                created_by=request.user, now=timezone.now(), recently_signed_in=recently_authenticated(request),
+                created_by=request.user,
+                now=timezone.now(),
+                recently_signed_in=recently_authenticated(request),
                 **form.cleaned_data,
             )
         except account_services.FreshSignInNeeded:
@@ -208,7 +210,10 @@ def invite(request, user_id):
 def _may_remove(request, held) -> bool:
     """Whether the Remove button is shown (the service decides again when it is pressed)."""
     refusal = account_policy.role_change_refusal(
-        changed_by_id=request.user.pk, changed_by_roles=request.user.roles, person_id=held.user_id, role=held.role,
+        changed_by_id=request.user.pk,
+        changed_by_roles=request.user.roles,
+        person_id=held.user_id,
+        role=held.role,
         recently_signed_in=True,
     )
     return refusal is None
@@ -223,7 +228,10 @@ def roles(request):
         person, role = form.cleaned_data["person"], form.cleaned_data["role"]
         try:
             account_services.assign_role(
-                user=person, role=role, assigned_by=request.user, now=timezone.now(),
+                user=person,
+                role=role,
+                assigned_by=request.user,
+                now=timezone.now(),
                 recently_signed_in=recently_authenticated(request),
             )
         except account_services.FreshSignInNeeded:
@@ -244,7 +252,10 @@ def role_remove(request, role_id):
     held = get_object_or_404(StaffRole.objects.select_related("user"), pk=role_id)
     try:
         account_services.remove_role(
-            user=held.user, role=held.role, removed_by=request.user, now=timezone.now(),
+            user=held.user,
+            role=held.role,
+            removed_by=request.user,
+            now=timezone.now(),
             recently_signed_in=recently_authenticated(request),
         )
     except account_services.FreshSignInNeeded:

@@ -41,8 +41,11 @@ def _past_deadline(now) -> Panel:
     deadline_hours = SchoolSettings.load().session_log_deadline_hours
     calls, more = _listed(selectors.missing_past_deadline(now, deadline_hours))
     return Panel(
-        "Missing logs past deadline", "sessionlogs/panels/past_deadline.html",
-        {"calls": calls, "more": more, "deadline_hours": deadline_hours}, order=12, attention=bool(calls),
+        "Missing logs past deadline",
+        "sessionlogs/panels/past_deadline.html",
+        {"calls": calls, "more": more, "deadline_hours": deadline_hours},
+        order=12,
+        attention=bool(calls),
     )
 
 
@@ -51,12 +54,27 @@ def needs_you(request, now) -> list[Task]:
     user = request.user
     if not is_staff_member(user):
         return []
-    found = [Task("logs-to-write", "Write your session logs", selectors.logs_to_write_for(user, now).count(),
-                  reverse("sessionlogs:index"), order=25)]
+    found = [
+        Task(
+            "logs-to-write",
+            "Write your session logs",
+            selectors.logs_to_write_for(user, now).count(),
+            reverse("sessionlogs:index"),
+            order=25,
+        )
+    ]
     if is_leadership(user):
         hours = SchoolSettings.load().session_log_deadline_hours
-        found.append(Task("logs-overdue", "Session logs past the deadline", selectors.missing_past_deadline(now, hours).count(),
-                          reverse("sessionlogs:index"), order=20, hint=f"Logs are due within {hours} hours of a call ending."))
+        found.append(
+            Task(
+                "logs-overdue",
+                "Session logs past the deadline",
+                selectors.missing_past_deadline(now, hours).count(),
+                reverse("sessionlogs:index"),
+                order=20,
+                hint=f"Logs are due within {hours} hours of a call ending.",
+            )
+        )
     return found
 
 

@@ -38,11 +38,16 @@ def _logs_for_past_calls(now) -> None:
         pupils = selectors.invited_pupils(call)
         guess = selectors.prefill_for(call, pupils)
         content = services.LogInput(
-            started_at=guess.started_at, ended_at=guess.ended_at, checklist_items=guess.checklist_items,
-            attendance={pk: outcome if outcome != Attendance.ABSENT else Attendance.ADMITTED
-                        for pk, (outcome, _) in guess.attendance.items()},
+            started_at=guess.started_at,
+            ended_at=guess.ended_at,
+            checklist_items=guess.checklist_items,
+            attendance={
+                pk: outcome if outcome != Attendance.ABSENT else Attendance.ADMITTED
+                for pk, (outcome, _) in guess.attendance.items()
+            },
             second_staff_present=True if call.second_staff_id else None,
-            spoke_to_parent_first=True if call.is_one_to_one else None, parent_stayed=True if call.is_one_to_one else None,
+            spoke_to_parent_first=True if call.is_one_to_one else None,
+            parent_stayed=True if call.is_one_to_one else None,
         )
         try:
             services.write_session_log(call=call, written_by=call.host, now=now, content=content)
@@ -67,8 +72,15 @@ def _welfare_contact(teacher1, pupil, now) -> None:
     guardian = Guardian.objects.filter(user__email=demo_email("parent1")).first()
     try:
         services.record_welfare_contact(
-            pupil=pupil, recorded_by=teacher1, now=now, method=ContactMethod.PHONE, contacted_at=contacted_at,
-            duration_minutes=8, guardian=guardian, number_used=NumberUsed.SCHOOL, outcome=WELFARE_OUTCOME,
+            pupil=pupil,
+            recorded_by=teacher1,
+            now=now,
+            method=ContactMethod.PHONE,
+            contacted_at=contacted_at,
+            duration_minutes=8,
+            guardian=guardian,
+            number_used=NumberUsed.SCHOOL,
+            outcome=WELFARE_OUTCOME,
         )
     except services.LogError as refused:
         log.warning("Demo welfare contact not written: %s", refused)

@@ -19,8 +19,13 @@ TEXT_SHORT = {"rows": 2}
 
 def _yes_no(label, help_text=""):
     return forms.TypedChoiceField(
-        label=label, help_text=help_text, choices=YES_NO, widget=forms.RadioSelect, required=False,
-        coerce=lambda value: value == "yes", empty_value=None,
+        label=label,
+        help_text=help_text,
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        required=False,
+        coerce=lambda value: value == "yes",
+        empty_value=None,
     )
 
 
@@ -34,18 +39,20 @@ class SessionLogForm(forms.Form):
     started_at = forms.TimeField(label="Actual start (UK time)", widget=TimeInput())
     ended_at = forms.TimeField(label="Actual end (UK time)", widget=TimeInput())
     second_staff_present = _yes_no("Was the second member of staff present?")
-    second_staff_absent_reason = forms.CharField(
-        label="If not, why not", required=False, widget=forms.Textarea(attrs=TEXT_SHORT)
-    )
+    second_staff_absent_reason = forms.CharField(label="If not, why not", required=False, widget=forms.Textarea(attrs=TEXT_SHORT))
     spoke_to_parent_first = _yes_no("Did you speak first with the parent or carer?")
     parent_stayed = _yes_no("Did the parent or carer stay in the room for the whole call?")
     checklist_items = forms.MultipleChoiceField(
-        label="Platform settings in place (from the host checklist)", required=False, widget=forms.CheckboxSelectMultiple,
+        label="Platform settings in place (from the host checklist)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         choices=[(item.key, item.label) for item in REQUIRED],
     )
     recorded = forms.BooleanField(label="The session was recorded", required=False)
     unacceptable_use = forms.MultipleChoiceField(
-        label="Unacceptable use seen (leave empty if none)", required=False, widget=forms.CheckboxSelectMultiple,
+        label="Unacceptable use seen (leave empty if none)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         choices=UnacceptableUse.choices,
     )
     unacceptable_use_details = forms.CharField(
@@ -105,13 +112,18 @@ class SessionLogForm(forms.Form):
     def to_input(self) -> LogInput:
         data = self.cleaned_data
         return LogInput(
-            started_at=self._at(data["started_at"]), ended_at=self._at(data["ended_at"]),
+            started_at=self._at(data["started_at"]),
+            ended_at=self._at(data["ended_at"]),
             attendance={p.pk: data[f"pupil_{p.pk}"] for p in self.pupils},
             second_staff_present=data.get("second_staff_present"),
             second_staff_absent_reason=data.get("second_staff_absent_reason", ""),
-            spoke_to_parent_first=data.get("spoke_to_parent_first"), parent_stayed=data.get("parent_stayed"),
-            recorded=data["recorded"], checklist_items=data["checklist_items"], unacceptable_use=data["unacceptable_use"],
-            unacceptable_use_details=data["unacceptable_use_details"], notes=data["notes"],
+            spoke_to_parent_first=data.get("spoke_to_parent_first"),
+            parent_stayed=data.get("parent_stayed"),
+            recorded=data["recorded"],
+            checklist_items=data["checklist_items"],
+            unacceptable_use=data["unacceptable_use"],
+            unacceptable_use_details=data["unacceptable_use_details"],
+            notes=data["notes"],
         )
 
 
@@ -130,7 +142,9 @@ class WelfareContactForm(forms.Form):
     contacted_time = forms.TimeField(label="Time (UK)", widget=TimeInput())
     duration_minutes = forms.IntegerField(label="Length (minutes)", min_value=1, max_value=600)
     number_used = forms.ChoiceField(
-        label="Phone calls: the number you called from", required=False, widget=forms.RadioSelect,
+        label="Phone calls: the number you called from",
+        required=False,
+        widget=forms.RadioSelect,
         choices=[("", "Not a phone call"), *NumberUsed.choices],
         help_text="Calls come from a 'private' number so personal details are never shown; a school phone where possible.",
     )

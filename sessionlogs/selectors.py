@@ -77,8 +77,11 @@ def prefill_for(call, pupils) -> Prefill:
     with_video = {pk for r in reports for pk in set(r.pupil_ids()) - set(r.pupils_without_video())}
     without_video = {pk for r in reports for pk in r.pupils_without_video()}
     attendance = policy.prefill_attendance(
-        invited_ids=[p.pk for p in pupils], joins=joins, starts_at=call.starts_at,
-        seen_with_video=with_video, seen_without_video=without_video,
+        invited_ids=[p.pk for p in pupils],
+        joins=joins,
+        starts_at=call.starts_at,
+        seen_with_video=with_video,
+        seen_without_video=without_video,
     )
     ticked = list(HostChecklistTick.objects.filter(call=call).values_list("item", flat=True))
     if platform_applies_settings(call):
@@ -134,9 +137,14 @@ def _call_entry(invitation) -> HistoryEntry:
     else:
         outcome = Attendance(invitation.outcome).label if invitation.outcome else "Not invited when held"
     return HistoryEntry(
-        at=log.started_at if log else call.starts_at, kind=f"Video call ({call.get_kind_display().lower()})",
-        title=call.title, staff=_staff_names(call.host, call.second_staff), outcome=outcome,
-        details=log.notes if log else "", minutes=log.length_minutes if log else None, call_id=call.pk,
+        at=log.started_at if log else call.starts_at,
+        kind=f"Video call ({call.get_kind_display().lower()})",
+        title=call.title,
+        staff=_staff_names(call.host, call.second_staff),
+        outcome=outcome,
+        details=log.notes if log else "",
+        minutes=log.length_minutes if log else None,
+        call_id=call.pk,
     )
 
 
@@ -147,9 +155,12 @@ def _welfare_details(contact) -> str:
 
 def _welfare_entry(c) -> HistoryEntry:
     return HistoryEntry(
-        at=c.contacted_at, kind=c.get_method_display(),
+        at=c.contacted_at,
+        kind=c.get_method_display(),
         title=f"With {c.guardian.full_name}" if c.guardian else "Nobody reached",
-        staff=str(c.staff), outcome=c.outcome, minutes=c.duration_minutes,
+        staff=str(c.staff),
+        outcome=c.outcome,
+        minutes=c.duration_minutes,
         details=_welfare_details(c),
     )
 

@@ -84,7 +84,8 @@ def _recording_problem(call, content: LogInput, pupils_by_id) -> str | None:
     admitted = [pk for pk, outcome in content.attendance.items() if outcome == Attendance.ADMITTED]
     allowed = consenting_pupil_ids(admitted, Scope.RECORDING) if content.recorded else set(admitted)
     return policy.recording_problem(
-        recorded=content.recorded, booked_to_record=call.record,
+        recorded=content.recorded,
+        booked_to_record=call.record,
         admitted_without_permission=[pupils_by_id[pk].full_name for pk in admitted if pk not in allowed],
     )
 
@@ -95,11 +96,14 @@ def log_problems(*, call, content: LogInput, now, pupils) -> dict[str, str]:
     found = {
         "ended_at": policy.session_times_problem(started_at=content.started_at, ended_at=content.ended_at, now=now),
         "second_staff_present": policy.staff_presence_problem(
-            has_second_staff=call.second_staff_id is not None, second_staff_present=content.second_staff_present,
+            has_second_staff=call.second_staff_id is not None,
+            second_staff_present=content.second_staff_present,
             absent_reason=content.second_staff_absent_reason,
         ),
         "spoke_to_parent_first": policy.one_to_one_opening_problem(
-            kind=call.kind, spoke_to_parent_first=content.spoke_to_parent_first, parent_stayed=content.parent_stayed,
+            kind=call.kind,
+            spoke_to_parent_first=content.spoke_to_parent_first,
+            parent_stayed=content.parent_stayed,
             notes=content.notes,
         ),
         "__all__": policy.attendance_problem(outcomes=content.attendance, invited_ids=pupils_by_id),
@@ -115,8 +119,12 @@ def log_problems(*, call, content: LogInput, now, pupils) -> dict[str, str]:
 
 def _snapshot(log, pupils_by_id) -> list[dict]:
     return [
-        {"pupil_id": row.pupil_id, "name": pupils_by_id[row.pupil_id].full_name, "outcome": row.outcome,
-         "joined_at": row.joined_at.isoformat() if row.joined_at else None}
+        {
+            "pupil_id": row.pupil_id,
+            "name": pupils_by_id[row.pupil_id].full_name,
+            "outcome": row.outcome,
+            "joined_at": row.joined_at.isoformat() if row.joined_at else None,
+        }
         for row in log.pupils.order_by("pupil__last_name", "pupil__first_name")
     ]
 
@@ -125,8 +133,13 @@ def _add_version(log, *, written_by, now, reason, pupils_by_id) -> SessionLogVer
     """GOV-3: the log's content as it now stands, kept whole as a new row."""
     content = {name: getattr(log, name) for name in LogInput.__dataclass_fields__ if name != "attendance"}
     return SessionLogVersion.objects.create(
-        log=log, number=log.version, attendance=_snapshot(log, pupils_by_id), written_by=written_by,
-        written_at=now, reason=reason, **content,
+        log=log,
+        number=log.version,
+        attendance=_snapshot(log, pupils_by_id),
+        written_by=written_by,
+        written_at=now,
+        reason=reason,
+        **content,
     )
 
 
@@ -171,9 +184,11 @@ def correct_session_log(*, log, corrected_by, now, content: LogInput, reason: st
     """GOV-3: the author corrects the log within the school's window; the earlier version stays."""
     log = SessionLog.objects.select_for_update().select_related("call").get(pk=log.pk)
     window = SchoolSettings.load().log_correction_window_hours
-    _check(policy.may_correct(
-        user_id=corrected_by.pk, author_id=log.author_id, written_at=log.written_at, now=now, window_hours=window
-    ))
+    _check(
+        policy.may_correct(
+            user_id=corrected_by.pk, author_id=log.author_id, written_at=log.written_at, now=now, window_hours=window
+        )
+    )
     if not reason.strip():
         raise LogRefused({"reason": "Say what you corrected and why."})
     rows = {row.pupil_id: row for row in log.pupils.select_related("pupil")}
@@ -219,7 +234,9 @@ def _heads() -> list[User]:
 
 def _tell(user, kind, call, dedupe_key, deadline_hours) -> None:
     context = {
-        "call": call, "name": user.get_full_name() or user.email, "log_url": portal_url("sessionlogs:call_log", call.pk),
+        "call": call,
+        "name": user.get_full_name() or user.email,
+        "log_url": portal_url("sessionlogs:call_log", call.pk),
         "deadline_hours": deadline_hours,
     }
     notify(to=user.email, kind=kind, context=context, dedupe_key=dedupe_key, user=user)
@@ -229,8 +246,9 @@ def _tell(user, kind, call, dedupe_key, deadline_hours) -> None:
 def chase_missing_log(*, call, now, deadline_hours: int) -> policy.Chase:
     """LOG-4 for one call: remind the host once; past the deadline, tell the headteacher once."""
     chase, _ = MissingLogChase.objects.select_for_update().get_or_create(call=call)
-    stage = policy.missing_log_chase(status=call.status, ends_at=call.ends_at, has_log=_has_log(call), now=now,
-                                     deadline_hours=deadline_hours)
+    stage = policy.missing_log_chase(
+        status=call.status, ends_at=call.ends_at, has_log=_has_log(call), now=now, deadline_hours=deadline_hours
+    )
     if stage is policy.Chase.NOT_DUE:
         return stage
     if chase.host_reminded_at is None:
@@ -248,8 +266,7 @@ def chase_missing_logs(*, now) -> int:
     """LOG-4: the beat sweep. Calls already reported to the head are skipped, so it stays cheap."""
     deadline_hours = SchoolSettings.load().session_log_deadline_hours
     calls = (
-        selectors.calls_missing_log(now).exclude(log_chase__head_told_at__isnull=False)
-        .select_related("host").order_by("ends_at")
+        selectors.calls_missing_log(now).exclude(log_chase__head_told_at__isnull=False).select_related("host").order_by("ends_at")
     )
     return sum(chase_missing_log(call=call, now=now, deadline_hours=deadline_hours) is not policy.Chase.NOT_DUE for call in calls)
 
@@ -257,16 +274,21 @@ def chase_missing_logs(*, now) -> int:
 # --- welfare contacts (LOG-5, CALL-1) ----------------------------------------------------------------
 
 
-def welfare_problems(*, pupil, recorded_by, now, guardian, method, contacted_at, duration_minutes, staff, number_used,
-                     safeguarding_follow_up) -> dict[str, str]:
+def welfare_problems(
+    *, pupil, recorded_by, now, guardian, method, contacted_at, duration_minutes, staff, number_used, safeguarding_follow_up
+) -> dict[str, str]:
     found = {
         "number_used": policy.welfare_number_problem(method=method, number_used=number_used),
         "contacted_at": policy.welfare_time_problem(contacted_at=contacted_at, duration_minutes=duration_minutes, now=now)
         or policy.welfare_hours_problem(
-            contacted_at=contacted_at, duration_minutes=duration_minutes, calendar=school_calendar(),
-            safeguarding_follow_up=safeguarding_follow_up, by_dsl_team=is_dsl_team(recorded_by),
+            contacted_at=contacted_at,
+            duration_minutes=duration_minutes,
+            calendar=school_calendar(),
+            safeguarding_follow_up=safeguarding_follow_up,
+            by_dsl_team=is_dsl_team(recorded_by),
         ),
-        "guardian": None if guardian is None or guardian.guardianships.filter(pupil=pupil).exists()
+        "guardian": None
+        if guardian is None or guardian.guardianships.filter(pupil=pupil).exists()
         else "Choose one of this pupil's parents or carers.",
         "staff": None if is_staff_member(staff) else "Choose the member of staff who made the contact.",
     }
@@ -275,24 +297,50 @@ def welfare_problems(*, pupil, recorded_by, now, guardian, method, contacted_at,
 
 @transaction.atomic
 def record_welfare_contact(
-    *, pupil, recorded_by, now, method, contacted_at, duration_minutes, outcome, staff=None, guardian: Guardian | None = None,
-    number_used="", safeguarding_follow_up=False,
+    *,
+    pupil,
+    recorded_by,
+    now,
+    method,
+    contacted_at,
+    duration_minutes,
+    outcome,
+    staff=None,
+    guardian: Guardian | None = None,
+    number_used="",
+    safeguarding_follow_up=False,
 ) -> WelfareContact:
     """LOG-5: log a phone call or home visit. CALL-1: refused outside school hours unless the
     DSL team marks it as a safeguarding follow-up."""
     staff = staff or recorded_by
     problems = welfare_problems(
-        pupil=pupil, recorded_by=recorded_by, now=now, guardian=guardian, method=method, contacted_at=contacted_at,
-        duration_minutes=duration_minutes, staff=staff, number_used=number_used, safeguarding_follow_up=safeguarding_follow_up,
+        pupil=pupil,
+        recorded_by=recorded_by,
+        now=now,
+        guardian=guardian,
+        method=method,
+        contacted_at=contacted_at,
+        duration_minutes=duration_minutes,
+        staff=staff,
+        number_used=number_used,
+        safeguarding_follow_up=safeguarding_follow_up,
     )
     if not outcome.strip():
         problems["outcome"] = "Write the outcome of the contact."
     if problems:
         raise LogRefused(problems)
     return WelfareContact.objects.create(
-        pupil=pupil, guardian=guardian, method=method, contacted_at=contacted_at, duration_minutes=duration_minutes,
-        staff=staff, number_used=number_used, outcome=outcome.strip(), safeguarding_follow_up=safeguarding_follow_up,
-        recorded_by=recorded_by, recorded_at=now,
+        pupil=pupil,
+        guardian=guardian,
+        method=method,
+        contacted_at=contacted_at,
+        duration_minutes=duration_minutes,
+        staff=staff,
+        number_used=number_used,
+        outcome=outcome.strip(),
+        safeguarding_follow_up=safeguarding_follow_up,
+        recorded_by=recorded_by,
+        recorded_at=now,
     )
 
 

@@ -36,7 +36,8 @@ def index(request):
         "to_write": selectors.logs_to_write_for(request.user, now).select_related("host").order_by("ends_at")[:SHOWN],
         "overdue": (
             selectors.missing_past_deadline(now, deadline_hours).select_related("host").order_by("ends_at")[:SHOWN]
-            if is_leadership(request.user) else None
+            if is_leadership(request.user)
+            else None
         ),
         "recent": permissions.logs_visible_to(request.user).select_related("call", "author").order_by("-started_at")[:20],
         "deadline_hours": deadline_hours,
@@ -122,9 +123,13 @@ def call_log(request, call_id):
             messages.success(request, "Session log saved. The call is marked as held.")
             return redirect("sessionlogs:call_log", call_id=call.pk)
     context = {
-        "call": call, "form": form, "pupils": pupils, "refusal": decision.reason if may_write else "",
+        "call": call,
+        "form": form,
+        "pupils": pupils,
+        "refusal": decision.reason if may_write else "",
         "call_page": permissions.may_open_call_page(request.user, call),
-        "concern_url": _concern_url(call, None, [p.pk for p in pupils]), "concerns": _linked_concerns(request.user, call),
+        "concern_url": _concern_url(call, None, [p.pk for p in pupils]),
+        "concerns": _linked_concerns(request.user, call),
     }
     return render(request, "sessionlogs/write.html", context)
 
@@ -134,7 +139,10 @@ def _show_log(request, call, log):
     window = SchoolSettings.load().log_correction_window_hours
     attendance = list(log.pupils.select_related("pupil"))
     context = {
-        "call": call, "log": log, "attendance": attendance, "call_page": permissions.may_open_call_page(request.user, call),
+        "call": call,
+        "log": log,
+        "attendance": attendance,
+        "call_page": permissions.may_open_call_page(request.user, call),
         "checklist": [(item.label, item.key in log.checklist_items) for item in REQUIRED],
         "versions": log.versions.select_related("written_by").order_by("-number"),
         "annotations": log.annotations.select_related("written_by"),
@@ -142,9 +150,11 @@ def _show_log(request, call, log):
             user_id=request.user.pk, author_id=log.author_id, written_at=log.written_at, now=now, window_hours=window
         ).allowed,
         "correct_until": policy.correction_closes_at(written_at=log.written_at, window_hours=window),
-        "annotate_form": AnnotationForm() if policy.may_annotate(
+        "annotate_form": AnnotationForm()
+        if policy.may_annotate(
             is_head=permissions.is_head(request.user), written_at=log.written_at, now=now, window_hours=window
-        ).allowed else None,
+        ).allowed
+        else None,
         "concern_url": _concern_url(call, log, [row.pupil_id for row in attendance if row.outcome == "admitted"]),
         "concerns": _linked_concerns(request.user, call),
     }
@@ -210,7 +220,9 @@ def pupil_history(request, pupil_id):
     entitled to the pupil). The CSV holds the whole history."""
     pupil = permissions.get_pupil_for_staff(request.user, pupil_id)
     page, entries = selectors.contact_history_page(
-        pupil, timezone.now(), requested_page(request),
+        pupil,
+        timezone.now(),
+        requested_page(request),
         include_follow_ups=permissions.sees_safeguarding_follow_ups(request.user),
     )
     context = {
@@ -229,8 +241,16 @@ def pupil_history_csv(request, pupil_id):
     pupil = permissions.get_pupil_for_staff(request.user, pupil_id)
     header = ["Date", "Time (UK)", "Kind", "What", "Staff", "Outcome", "Length (minutes)", "Details"]
     rows = (
-        [timezone.localtime(e.at).strftime("%d/%m/%Y"), timezone.localtime(e.at).strftime("%H:%M"), e.kind, e.title, e.staff,
-         e.outcome, "" if e.minutes is None else e.minutes, e.details]
+        [
+            timezone.localtime(e.at).strftime("%d/%m/%Y"),
+            timezone.localtime(e.at).strftime("%H:%M"),
+            e.kind,
+            e.title,
+            e.staff,
+            e.outcome,
+            "" if e.minutes is None else e.minutes,
+            e.details,
+        ]
         for e in selectors.contact_history(
             pupil, timezone.now(), include_follow_ups=permissions.sees_safeguarding_follow_ups(request.user)
         )

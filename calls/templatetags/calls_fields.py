@@ -36,7 +36,8 @@ def options(bound_field):
     """The <option> elements of a select, the bound value selected."""
     chosen = _chosen(bound_field)
     return format_html_join(
-        "", '<option value="{}"{}>{}</option>',
+        "",
+        '<option value="{}"{}>{}</option>',
         ((value, " selected" if str(value) in chosen else "", label) for value, label in _choices(bound_field.field)),
     )
 
@@ -50,8 +51,10 @@ def checkboxes(bound_field, css_class="form-check"):
         for i, (value, label) in enumerate(_choices(bound_field.field))
     )
     return format_html_join(
-        "", '<div class="{}"><input type="checkbox" name="{}" value="{}" class="form-check-input" id="{}"{}>'
-        '<label class="form-check-label" for="{}">{}</label></div>', rows,
+        "",
+        '<div class="{}"><input type="checkbox" name="{}" value="{}" class="form-check-input" id="{}"{}>'
+        '<label class="form-check-label" for="{}">{}</label></div>',
+        rows,
     )
 
 

@@ -263,8 +263,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 PERMISSIONS_POLICY = {
     feature: []
     for feature in (
-        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
-        "microphone", "payment", "usb",
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
     )
 }
 X_FRAME_OPTIONS = "DENY"

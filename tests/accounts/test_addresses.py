@@ -64,9 +64,7 @@ def test_a_parent_cannot_add_another_guardians_address(client, parent_a, other_f
 
 
 @pytest.mark.parametrize("action", ["action_add", "action_primary", "action_send", "action_remove"])
-def test_nobody_can_put_the_heads_address_on_their_account_nor_mail_the_head_from_the_page(
-    client, parent_a, head, action
-):
+def test_nobody_can_put_the_heads_address_on_their_account_nor_mail_the_head_from_the_page(client, parent_a, head, action):
     sign_in(client, parent_a)
 
     response = client.post(reverse("account_email"), {action: "", "email": head.email})
@@ -131,13 +129,30 @@ def test_a_password_reset_goes_only_to_the_accounts_own_address_and_is_filed_und
 def join_email_for_other_family(school_week, other_family, teacher, dsl, office):
     """The other family's join email, written to the school's address for them (no account)."""
     pupil, guardian = other_family
-    give_consent(pupil=pupil, guardian=guardian, scope=Scope.VIDEO_CALLS, decided_by=office,
-                 now=NOW - dt.timedelta(days=1), method=Method.PHONE)
+    give_consent(
+        pupil=pupil,
+        guardian=guardian,
+        scope=Scope.VIDEO_CALLS,
+        decided_by=office,
+        now=NOW - dt.timedelta(days=1),
+        method=Method.PHONE,
+    )
     calls_services.book_call(
-        booked_by=teacher, now=TUESDAY_10 - dt.timedelta(hours=2), kind=CallKind.GROUP, title="Year 5 reading",
-        activity="Reading aloud.", platform=Platform.MICROSOFT_TEAMS, starts_at=TUESDAY_10, duration_minutes=30,
-        host=teacher, second_staff=dsl, single_staff_reason="", record=False, pupil_ids=[pupil.pk],
-        meeting_url="https://teams.example.test/meet/xyz", passcode="pass",
+        booked_by=teacher,
+        now=TUESDAY_10 - dt.timedelta(hours=2),
+        kind=CallKind.GROUP,
+        title="Year 5 reading",
+        activity="Reading aloud.",
+        platform=Platform.MICROSOFT_TEAMS,
+        starts_at=TUESDAY_10,
+        duration_minutes=30,
+        host=teacher,
+        second_staff=dsl,
+        single_staff_reason="",
+        record=False,
+        pupil_ids=[pupil.pk],
+        meeting_url="https://teams.example.test/meet/xyz",
+        passcode="pass",
     )
     return OutboxMessage.objects.get(kind="call-join", recipient_email=OTHER_GUARDIAN)
 
@@ -161,10 +176,12 @@ def test_an_account_holding_another_familys_address_cannot_read_their_join_email
 def test_a_familys_data_download_holds_only_mail_written_for_their_account(parent_a, guardian_a, child_a):
     from oversight.familydata import messages_to
 
-    OutboxMessage.objects.create(kind="k", recipient_email=guardian_a.email, recipient_user=parent_a, subject="Theirs",
-                                 body_text="b", dedupe_key="theirs")
-    OutboxMessage.objects.create(kind="k", recipient_email=guardian_a.email.upper(), subject="Address only",
-                                 body_text="b", dedupe_key="address-only")
+    OutboxMessage.objects.create(
+        kind="k", recipient_email=guardian_a.email, recipient_user=parent_a, subject="Theirs", body_text="b", dedupe_key="theirs"
+    )
+    OutboxMessage.objects.create(
+        kind="k", recipient_email=guardian_a.email.upper(), subject="Address only", body_text="b", dedupe_key="address-only"
+    )
 
     section = messages_to(parent_a, guardian_a)
 
@@ -182,8 +199,7 @@ def guardians_file(*rows):
 
 
 def import_file(client, kind, data):
-    preview = client.post(reverse("school:import"), {"kind": kind, "file": SimpleUploadedFile("export.csv", data)},
-                          follow=True)
+    preview = client.post(reverse("school:import"), {"kind": kind, "file": SimpleUploadedFile("export.csv", data)}, follow=True)
     done = client.post(reverse("school:import_confirm"), {"digest": preview.context["digest"]})
     return preview, done
 
@@ -215,10 +231,14 @@ def test_a_parent_who_took_an_address_first_neither_gains_the_child_nor_blocks_t
     client.force_login(office)
     import_file(client, "pupils", PUPILS)
 
-    _, done = import_file(client, "guardians", guardians_file(
-        "G-REAL,Rita,Real,real-guardian@example.test,P-NEW,Mother,yes",
-        "G-NEXT,Ned,Next,ned@example.test,P-NEW,Father,yes",
-    ))
+    _, done = import_file(
+        client,
+        "guardians",
+        guardians_file(
+            "G-REAL,Rita,Real,real-guardian@example.test,P-NEW,Mother,yes",
+            "G-NEXT,Ned,Next,ned@example.test,P-NEW,Father,yes",
+        ),
+    )
 
     assert done.status_code == 200
     assert "Nothing was imported" not in done.content.decode()
@@ -233,10 +253,18 @@ def test_a_parent_who_took_an_address_first_neither_gains_the_child_nor_blocks_t
 def test_the_office_cannot_create_a_second_account_for_an_address_already_in_use(client, office, child_a, teacher):
     client.force_login(office)
 
-    response = client.post(reverse("school:guardian_create") + f"?pupil={child_a.pk}", {
-        "first_name": "Tess", "last_name": "Twice", "email": teacher.email.upper(), "phone": "",
-        "pupil": child_a.pk, "relationship": "Mother", "parental_responsibility": "on",
-    })
+    response = client.post(
+        reverse("school:guardian_create") + f"?pupil={child_a.pk}",
+        {
+            "first_name": "Tess",
+            "last_name": "Twice",
+            "email": teacher.email.upper(),
+            "phone": "",
+            "pupil": child_a.pk,
+            "relationship": "Mother",
+            "parental_responsibility": "on",
+        },
+    )
 
     assert "There is already an account with this email address." in response.content.decode()
     assert not Guardian.objects.filter(user=teacher).exists()

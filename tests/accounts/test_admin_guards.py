@@ -56,15 +56,23 @@ def test_a_superuser_cannot_take_over_the_sign_in_of_a_protected_account(client,
         reverse("admin:auth_user_password_change", args=[person.pk]),
         {"password1": "taken-over-password-1", "password2": "taken-over-password-1", "usable_password": "true"},
     )
-    email = client.post(reverse("admin:accounts_user_change", args=[person.pk]),
-                        _change_user_data(person, email="attacker@example.test", **{"staff_roles-TOTAL_FORMS": "0"}))
+    email = client.post(
+        reverse("admin:accounts_user_change", args=[person.pk]),
+        _change_user_data(person, email="attacker@example.test", **{"staff_roles-TOTAL_FORMS": "0"}),
+    )
     mfa = client.post(reverse("admin:mfa_authenticator_delete", args=[person.authenticator_set.get().pk]), {"post": "yes"})
-    address_change = client.post(reverse("admin:account_emailaddress_change", args=[address.pk]),
-                                 {"user": person.pk, "email": "attacker@example.test", "verified": "on", "primary": "on"})
+    address_change = client.post(
+        reverse("admin:account_emailaddress_change", args=[address.pk]),
+        {"user": person.pk, "email": "attacker@example.test", "verified": "on", "primary": "on"},
+    )
     address_add = client.get(reverse("admin:account_emailaddress_add"))
 
     assert [password.status_code, email.status_code, mfa.status_code, address_change.status_code, address_add.status_code] == [
-        403, 403, 403, 403, 403
+        403,
+        403,
+        403,
+        403,
+        403,
     ]
     person.refresh_from_db()
     assert person.email.endswith("@example.test")

@@ -328,7 +328,9 @@ def test_the_head_creating_a_new_dsl_is_told_to_the_team(client, head, dsl, djan
     nia = User.objects.get(email="nia@example.test")
     assert _roles(nia) == {Role.DEPUTY_DSL}
     assert {m.recipient_email for m in OutboxMessage.objects.filter(kind="dsl-team-changed")} == {
-        head.email, dsl.email, nia.email,
+        head.email,
+        dsl.email,
+        nia.email,
     }
 
 

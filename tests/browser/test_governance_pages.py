@@ -17,8 +17,13 @@ def test_policy_review_audit_and_family_data_pages_are_accessible(portal, settin
 
     portal.goto("/policy/")
     portal.sign_in("head@demo.egps.test", DEMO_PASSWORD)
-    for path in ("/governance/policy/", "/governance/policy/new/", "/governance/audit/", "/governance/leavers/",
-                 "/governance/retention/"):
+    for path in (
+        "/governance/policy/",
+        "/governance/policy/new/",
+        "/governance/audit/",
+        "/governance/leavers/",
+        "/governance/retention/",
+    ):
         portal.goto(path)
     portal.sign_out()
 

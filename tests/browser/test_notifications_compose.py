@@ -39,8 +39,13 @@ def test_office_sees_a_failed_email_and_sends_it_again(portal, office):
     from notifications.models import OutboxMessage, OutboxState
 
     row = OutboxMessage.objects.create(
-        kind="staff-message", recipient_email="old@example.test", subject="Reading books", body_text="b",
-        dedupe_key="bounce", state=OutboxState.FAILED, last_error="old@example.test refused: 550 Mailbox does not exist",
+        kind="staff-message",
+        recipient_email="old@example.test",
+        subject="Reading books",
+        body_text="b",
+        dedupe_key="bounce",
+        state=OutboxState.FAILED,
+        last_error="old@example.test refused: 550 Mailbox does not exist",
     )
     portal.sign_in(office.email, PASSWORD)
     assert "1 email could not be delivered" in portal.page.content()

@@ -26,9 +26,17 @@ def a_call_with(pupil) -> Call:
     teacher1 = User.objects.get(email="teacher1@demo.egps.test")
     starts_at = timezone.now() + dt.timedelta(days=2)
     call = Call.objects.create(
-        kind=CallKind.GROUP, title="Year 3 phonics", activity="Phonics games.", platform=Platform.MICROSOFT_TEAMS,
-        starts_at=starts_at, duration_minutes=30, ends_at=starts_at + dt.timedelta(minutes=30), host=teacher1,
-        second_staff=User.objects.get(email="dsl@demo.egps.test"), status=CallStatus.SCHEDULED, booked_by=teacher1,
+        kind=CallKind.GROUP,
+        title="Year 3 phonics",
+        activity="Phonics games.",
+        platform=Platform.MICROSOFT_TEAMS,
+        starts_at=starts_at,
+        duration_minutes=30,
+        ends_at=starts_at + dt.timedelta(minutes=30),
+        host=teacher1,
+        second_staff=User.objects.get(email="dsl@demo.egps.test"),
+        status=CallStatus.SCHEDULED,
+        booked_by=teacher1,
         booked_at=timezone.now(),
     )
     CallInvitation.objects.create(call=call, pupil=pupil, invited_at=timezone.now())

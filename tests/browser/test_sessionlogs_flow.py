@@ -30,9 +30,18 @@ def _book(title, starts_at):
     teacher1, teacher3 = (User.objects.get(email=demo_email(name)) for name in ("teacher1", "teacher3"))
     year3 = SchoolClass.objects.get(name="Year 3")
     return call_services.book_call(
-        booked_by=teacher1, now=WEDNESDAY_8AM, kind=CallKind.GROUP, title=title, activity="Phonics games together.",
-        platform=Platform.MICROSOFT_TEAMS, starts_at=starts_at, duration_minutes=30, host=teacher1, second_staff=teacher3,
-        school_class=year3, pupil_ids=year3.pupils.on_roll().values_list("pk", flat=True),
+        booked_by=teacher1,
+        now=WEDNESDAY_8AM,
+        kind=CallKind.GROUP,
+        title=title,
+        activity="Phonics games together.",
+        platform=Platform.MICROSOFT_TEAMS,
+        starts_at=starts_at,
+        duration_minutes=30,
+        host=teacher1,
+        second_staff=teacher3,
+        school_class=year3,
+        pupil_ids=year3.pupils.on_roll().values_list("pk", flat=True),
     )
 
 

@@ -45,9 +45,20 @@ def book(teacher, dsl):
 
     def _book(**changes):
         facts = dict(
-            booked_by=teacher, now=NOW, kind=CallKind.GROUP, title="Year 3 maths", activity="Counting games together.",
-            platform=Platform.MICROSOFT_TEAMS, starts_at=TUESDAY_10, duration_minutes=30, host=teacher, second_staff=dsl,
-            single_staff_reason="", record=False, pupil_ids=[], meeting_url="https://teams.example.test/meet/abc",
+            booked_by=teacher,
+            now=NOW,
+            kind=CallKind.GROUP,
+            title="Year 3 maths",
+            activity="Counting games together.",
+            platform=Platform.MICROSOFT_TEAMS,
+            starts_at=TUESDAY_10,
+            duration_minutes=30,
+            host=teacher,
+            second_staff=dsl,
+            single_staff_reason="",
+            record=False,
+            pupil_ids=[],
+            meeting_url="https://teams.example.test/meet/abc",
             passcode="s3cret-pass",
         )
         return services.book_call(**{**facts, **changes})

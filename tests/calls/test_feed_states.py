@@ -145,13 +145,25 @@ def test_the_event_uid_names_the_portals_own_host(book, consented, child_a, pare
 
 # Every status change the services make, and whether it moves the call (raises the version).
 STEPS = {
-    CallStatus.AWAITING_PARENT: [(CallStatus.AWAITING_APPROVAL, 0), (CallStatus.DRAFT, 0), (CallStatus.CANCELLED, 0),
-                                 (CallStatus.AWAITING_PARENT, 1)],
-    CallStatus.AWAITING_APPROVAL: [(CallStatus.SCHEDULED, 0), (CallStatus.DRAFT, 0), (CallStatus.CANCELLED, 0),
-                                   (CallStatus.AWAITING_PARENT, 1)],
+    CallStatus.AWAITING_PARENT: [
+        (CallStatus.AWAITING_APPROVAL, 0),
+        (CallStatus.DRAFT, 0),
+        (CallStatus.CANCELLED, 0),
+        (CallStatus.AWAITING_PARENT, 1),
+    ],
+    CallStatus.AWAITING_APPROVAL: [
+        (CallStatus.SCHEDULED, 0),
+        (CallStatus.DRAFT, 0),
+        (CallStatus.CANCELLED, 0),
+        (CallStatus.AWAITING_PARENT, 1),
+    ],
     CallStatus.DRAFT: [(CallStatus.AWAITING_PARENT, 1), (CallStatus.CANCELLED, 0)],
-    CallStatus.SCHEDULED: [(CallStatus.HELD, 0), (CallStatus.CANCELLED, 0), (CallStatus.AWAITING_PARENT, 1),
-                           (CallStatus.SCHEDULED, 1)],
+    CallStatus.SCHEDULED: [
+        (CallStatus.HELD, 0),
+        (CallStatus.CANCELLED, 0),
+        (CallStatus.AWAITING_PARENT, 1),
+        (CallStatus.SCHEDULED, 1),
+    ],
 }
 
 

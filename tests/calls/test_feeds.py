@@ -38,8 +38,14 @@ def test_long_lines_fold_at_75_octets_without_splitting_a_character(value):
 
 def _call(teacher, starts_at, *, title="Maths", activity="Counting"):
     return Call.objects.create(
-        title=title, activity=activity, starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=30),
-        host=teacher, booked_by=teacher, booked_at=NOW, status="scheduled",
+        title=title,
+        activity=activity,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=30),
+        host=teacher,
+        booked_by=teacher,
+        booked_at=NOW,
+        status="scheduled",
     )
 
 
@@ -100,8 +106,13 @@ def test_the_database_refuses_a_call_longer_than_the_policy_allows(teacher):
 
 def test_a_call_still_going_on_counts_as_not_ended(teacher):
     running = Call.objects.create(
-        title="Long", activity="x", starts_at=NOW - MAX_DURATION + dt.timedelta(minutes=1), ends_at=NOW + dt.timedelta(minutes=1),
-        host=teacher, booked_by=teacher, booked_at=NOW,
+        title="Long",
+        activity="x",
+        starts_at=NOW - MAX_DURATION + dt.timedelta(minutes=1),
+        ends_at=NOW + dt.timedelta(minutes=1),
+        host=teacher,
+        booked_by=teacher,
+        booked_at=NOW,
     )
     _call(teacher, NOW - dt.timedelta(hours=1))  # ended at 07:30
 

@@ -62,8 +62,14 @@ def paper_family(school_week, class_a, office):
     pupil = PupilFactory(first_name="Nia", last_name="Noaccount", school_class=class_a)
     guardian = GuardianFactory(user=None, email="no-account@example.test")
     GuardianshipFactory(guardian=guardian, pupil=pupil)
-    give_consent(pupil=pupil, guardian=guardian, scope=Scope.VIDEO_CALLS, decided_by=office,
-                 now=NOW - dt.timedelta(days=1), method=Method.PHONE)
+    give_consent(
+        pupil=pupil,
+        guardian=guardian,
+        scope=Scope.VIDEO_CALLS,
+        decided_by=office,
+        now=NOW - dt.timedelta(days=1),
+        method=Method.PHONE,
+    )
     return pupil, guardian
 
 
@@ -247,7 +253,6 @@ def test_a_misused_link_mail_reads_cleanly_for_the_host(token, parent_b, teacher
     assert parsed["To"] == teacher.email
     assert "Someone else tried to use a family's join link" in parsed["Subject"]
     assert str(parent_b) in message.body_text
-
 
 
 # --- the family on a new device: the call's staff send a new link to the school's address -------------

@@ -57,9 +57,7 @@ def test_school_hours_are_judged_on_the_london_clock(start, allowed):
 @pytest.mark.policy("CALL-1")
 def test_a_booking_straddling_the_october_clock_change_is_refused():
     # 00:30 UTC to 01:30 UTC on Sunday 25 October 2026: 01:30 BST to 01:30 GMT.
-    problem = policy.school_hours_problem(
-        starts_at=utc(2026, 10, 25, 0, 30), ends_at=utc(2026, 10, 25, 1, 30), calendar=CALENDAR
-    )
+    problem = policy.school_hours_problem(starts_at=utc(2026, 10, 25, 0, 30), ends_at=utc(2026, 10, 25, 1, 30), calendar=CALENDAR)
 
     assert problem == "Sunday is not a school day. Calls happen only within normal school hours."
 
@@ -231,8 +229,14 @@ START = utc(2026, 11, 3, 10, 0)
 
 def refusal(**changes):
     facts = dict(
-        now=START, starts_at=START, window_minutes=15, kind=CallKind.GROUP, status=CallStatus.SCHEDULED,
-        consent_in_force=True, still_invited=True, link_revoked=False,
+        now=START,
+        starts_at=START,
+        window_minutes=15,
+        kind=CallKind.GROUP,
+        status=CallStatus.SCHEDULED,
+        consent_in_force=True,
+        still_invited=True,
+        link_revoked=False,
     )
     return policy.join_refusal(**{**facts, **changes})
 

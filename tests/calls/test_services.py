@@ -159,8 +159,14 @@ def test_each_family_is_told_what_when_where_and_with_whom(book, consented, chil
 
     assert sorted(m.recipient_email for m in notices) == sorted([guardian_a.email, guardian_b.email])
     body = notices[0].body_text
-    for fact in ("Year 3 maths", "Tuesday 10 November 2026, 10:00 to 10:30 (UK time)", "Microsoft Teams",
-                 "Counting games together.", "Tara Teacher and Sarah Lead", "Childline"):
+    for fact in (
+        "Year 3 maths",
+        "Tuesday 10 November 2026, 10:00 to 10:30 (UK time)",
+        "Microsoft Teams",
+        "Counting games together.",
+        "Tara Teacher and Sarah Lead",
+        "Childline",
+    ):
         assert fact in body
     assert "teams.example.test" not in body
     assert "s3cret-pass" not in body
@@ -405,8 +411,13 @@ def test_withdrawal_removes_the_pupil_revokes_links_and_tells_the_host(book, con
     call = book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk, child_b.pk])
     token = join_token(outbox("call-join", to=guardian_a.email)[0])
 
-    withdraw_consent(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=guardian_a.user,
-                     now=TUESDAY_10 - dt.timedelta(hours=1))
+    withdraw_consent(
+        pupil=child_a,
+        guardian=guardian_a,
+        scope=Scope.VIDEO_CALLS,
+        decided_by=guardian_a.user,
+        now=TUESDAY_10 - dt.timedelta(hours=1),
+    )
 
     invitation = CallInvitation.objects.get(call=call, pupil=child_a)
     assert invitation.removed_at is not None
@@ -456,8 +467,13 @@ def test_moving_a_group_call_tells_every_family_and_replaces_join_links(book, co
     call = book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk])
     old_token = join_token(outbox("call-join")[0])
 
-    services.change_call_time(call=call, changed_by=teacher, now=TUESDAY_10 - dt.timedelta(hours=2),
-                              starts_at=TUESDAY_10 + dt.timedelta(hours=1), duration_minutes=45)
+    services.change_call_time(
+        call=call,
+        changed_by=teacher,
+        now=TUESDAY_10 - dt.timedelta(hours=2),
+        starts_at=TUESDAY_10 + dt.timedelta(hours=1),
+        duration_minutes=45,
+    )
 
     assert [m.recipient_email for m in outbox("call-changed")] == [guardian_a.email]
     assert "11:00 to 11:45" in outbox("call-changed")[0].body_text

@@ -64,9 +64,20 @@ def test_the_booking_form_shows_at_once_who_has_no_consent(as_user, teacher, sch
 
 def booking_post(**changes):
     data = {
-        "kind": "group", "title": "Maths", "activity": "Counting", "platform": "teams", "date": "2026-11-10",
-        "start_time": "10:00", "duration_minutes": "30", "host": "", "second_staff": "", "single_staff_reason": "",
-        "school_class": "", "pupils": [], "meeting_url": "https://teams.example.test/x", "passcode": "",
+        "kind": "group",
+        "title": "Maths",
+        "activity": "Counting",
+        "platform": "teams",
+        "date": "2026-11-10",
+        "start_time": "10:00",
+        "duration_minutes": "30",
+        "host": "",
+        "second_staff": "",
+        "single_staff_reason": "",
+        "school_class": "",
+        "pupils": [],
+        "meeting_url": "https://teams.example.test/x",
+        "passcode": "",
     }
     return {**data, **changes}
 
@@ -147,9 +158,18 @@ def test_the_call_page_shows_checklist_contacts_script_and_concern_link(as_user,
 def test_the_call_page_lists_every_required_platform_setting(as_user, group_call, teacher):
     page = as_user(teacher).get(reverse("calls:detail", args=[group_call.pk])).content.decode()
 
-    for words in ("Waiting room", "muted on entry", "one at a time, camera on", "locked 5 minutes after",
-                  "Private messaging", "Screen sharing for staff only", "File transfer off", "renaming locked",
-                  "Recording off", "school account"):
+    for words in (
+        "Waiting room",
+        "muted on entry",
+        "one at a time, camera on",
+        "locked 5 minutes after",
+        "Private messaging",
+        "Screen sharing for staff only",
+        "File transfer off",
+        "renaming locked",
+        "Recording off",
+        "school account",
+    ):
         assert words in page
 
 
@@ -178,8 +198,13 @@ def test_withdrawing_consent_removes_the_pupil_from_the_hosts_call_page(as_user,
     url = reverse("calls:detail", args=[group_call.pk])
     before = as_user(teacher).get(url)
 
-    withdraw_consent(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=guardian_a.user,
-                     now=TUESDAY_10 - dt.timedelta(hours=1))
+    withdraw_consent(
+        pupil=child_a,
+        guardian=guardian_a,
+        scope=Scope.VIDEO_CALLS,
+        decided_by=guardian_a.user,
+        now=TUESDAY_10 - dt.timedelta(hours=1),
+    )
     after = as_user(teacher).get(url)
 
     assert [i.pupil for i in before.context["invited"]] == [child_a]
@@ -189,10 +214,14 @@ def test_withdrawing_consent_removes_the_pupil_from_the_hosts_call_page(as_user,
 
 def test_change_time_and_cancel_pages(as_user, group_call, teacher, teacher_b, guardian_a):
     client = as_user(teacher)
-    moved = client.post(reverse("calls:change_time", args=[group_call.pk]),
-                        {"date": "2026-11-10", "start_time": "11:00", "duration_minutes": "30"})
-    refused = client.post(reverse("calls:change_time", args=[group_call.pk]),
-                          {"date": "2026-11-14", "start_time": "11:00", "duration_minutes": "30"})
+    moved = client.post(
+        reverse("calls:change_time", args=[group_call.pk]),
+        {"date": "2026-11-10", "start_time": "11:00", "duration_minutes": "30"},
+    )
+    refused = client.post(
+        reverse("calls:change_time", args=[group_call.pk]),
+        {"date": "2026-11-14", "start_time": "11:00", "duration_minutes": "30"},
+    )
     cancelled = client.post(reverse("calls:cancel", args=[group_call.pk]), {"reason": "Teacher unwell"})
 
     assert moved.status_code == 302
@@ -204,8 +233,9 @@ def test_change_time_and_cancel_pages(as_user, group_call, teacher, teacher_b, g
 
 
 def test_meeting_details_are_saved_by_the_calls_staff(as_user, group_call, teacher):
-    as_user(teacher).post(reverse("calls:meeting_details", args=[group_call.pk]),
-                          {"meeting_url": "https://meet.example.test/new", "passcode": "9"})
+    as_user(teacher).post(
+        reverse("calls:meeting_details", args=[group_call.pk]), {"meeting_url": "https://meet.example.test/new", "passcode": "9"}
+    )
 
     group_call.refresh_from_db()
     assert group_call.meeting_url == "https://meet.example.test/new"
@@ -324,8 +354,13 @@ def test_the_join_link_refuses_five_minutes_after_the_start(client, token):
 
 @pytest.mark.policy("CON-1")
 def test_the_join_link_refuses_after_consent_is_withdrawn(client, token, child_a, guardian_a):
-    withdraw_consent(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=guardian_a.user,
-                     now=TUESDAY_10 - dt.timedelta(hours=1))
+    withdraw_consent(
+        pupil=child_a,
+        guardian=guardian_a,
+        scope=Scope.VIDEO_CALLS,
+        decided_by=guardian_a.user,
+        now=TUESDAY_10 - dt.timedelta(hours=1),
+    )
 
     with time_machine.travel(TUESDAY_10, tick=False):
         response = open_link(client, token)
@@ -340,8 +375,14 @@ def test_consent_is_checked_at_the_moment_of_joining(client, token, child_a, gua
     from consent.models import ConsentDecision
     from consent.services import refresh_current_consent
 
-    ConsentDecision.objects.create(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decision="withdrawn",
-                                   decided_at=TUESDAY_10 - dt.timedelta(hours=1), entered_by=guardian_a.user)
+    ConsentDecision.objects.create(
+        pupil=child_a,
+        guardian=guardian_a,
+        scope=Scope.VIDEO_CALLS,
+        decision="withdrawn",
+        decided_at=TUESDAY_10 - dt.timedelta(hours=1),
+        entered_by=guardian_a.user,
+    )
     refresh_current_consent([child_a.pk])  # recorded as withdraw_consent records it, but no handler ran
 
     with time_machine.travel(TUESDAY_10, tick=False):
@@ -357,8 +398,13 @@ def test_the_join_link_refuses_a_one_to_one_not_yet_approved(client, scheduled_o
     token = join_token(outbox("call-join")[0])
     # Moving the time voids the approval; even a link for the new time would wait for approval.
     with time_machine.travel(TUESDAY_10 - dt.timedelta(hours=1), tick=False):
-        services.change_call_time(call=scheduled_one_to_one, changed_by=teacher, now=TUESDAY_10 - dt.timedelta(hours=1),
-                                  starts_at=TUESDAY_10 + dt.timedelta(hours=2), duration_minutes=30)
+        services.change_call_time(
+            call=scheduled_one_to_one,
+            changed_by=teacher,
+            now=TUESDAY_10 - dt.timedelta(hours=1),
+            starts_at=TUESDAY_10 + dt.timedelta(hours=2),
+            duration_minutes=30,
+        )
     link = scheduled_one_to_one.join_links.get()
     link.revoked_at = None  # pretend the link survived the change, to prove the status check itself
     link.save()
@@ -374,8 +420,9 @@ def test_the_join_link_refuses_a_one_to_one_not_yet_approved(client, scheduled_o
 
 def test_staff_see_their_calls_and_the_head_sees_all(as_user, book, consented, child_a, child_b, teacher, teacher_b, ddsl, head):
     mine = book(pupil_ids=[child_a.pk])
-    theirs = book(pupil_ids=[child_b.pk], host=teacher_b, second_staff=None, single_staff_reason="Short lesson",
-                  booked_by=teacher_b)
+    theirs = book(
+        pupil_ids=[child_b.pk], host=teacher_b, second_staff=None, single_staff_reason="Short lesson", booked_by=teacher_b
+    )
 
     assert list(as_user(teacher).get(reverse("calls:list")).context["page"].object_list) == [mine]
     assert set(as_user(head).get(reverse("calls:list")).context["page"].object_list) == {mine, theirs}
@@ -389,8 +436,16 @@ def make_calls(n, *, host, second, pupil, status=CallStatus.SCHEDULED, kind=Call
     for i in range(n):
         start = TUESDAY_10 + dt.timedelta(days=i, minutes=i)
         call = Call.objects.create(
-            kind=kind, title=f"Call {i}", activity="Things", starts_at=start, ends_at=start + dt.timedelta(minutes=30),
-            host=host, second_staff=second, status=status, booked_by=host, booked_at=NOW,
+            kind=kind,
+            title=f"Call {i}",
+            activity="Things",
+            starts_at=start,
+            ends_at=start + dt.timedelta(minutes=30),
+            host=host,
+            second_staff=second,
+            status=status,
+            booked_by=host,
+            booked_at=NOW,
         )
         CallInvitation.objects.create(call=call, pupil=pupil, invited_at=NOW)
 

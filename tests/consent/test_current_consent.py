@@ -163,5 +163,9 @@ def test_dashboard_counts_agree_with_each_pupils_state(class_a, class_b, now):
     counts = selectors.video_state_counts(everyone)
 
     assert counts == Counter((class_id, state) for _pk, class_id, state in selectors.video_states(everyone))
-    assert counts == {(class_a.pk, "given"): 1, (class_a.pk, "never_answered"): 2, (class_b.pk, "withdrawn"): 1,
-                      (class_b.pk, "never_answered"): 1}
+    assert counts == {
+        (class_a.pk, "given"): 1,
+        (class_a.pk, "never_answered"): 2,
+        (class_b.pk, "withdrawn"): 1,
+        (class_b.pk, "never_answered"): 1,
+    }

@@ -21,8 +21,13 @@ pytestmark = pytest.mark.django_db
 def _row(n, **fields):
     fields.setdefault("next_attempt_at", fields.pop("due_at", None))
     return OutboxMessage.objects.create(
-        kind="join-example", recipient_email=f"parent{n}@example.test", subject=f"Notice {n}", body_text="Hello",
-        body_html="<p>Hello</p>", dedupe_key=f"row:{n}", **fields,
+        kind="join-example",
+        recipient_email=f"parent{n}@example.test",
+        subject=f"Notice {n}",
+        body_text="Hello",
+        body_html="<p>Hello</p>",
+        dedupe_key=f"row:{n}",
+        **fields,
     )
 
 
@@ -253,8 +258,15 @@ def test_a_refused_copy_does_not_stop_the_message_but_a_refused_recipient_does(s
     ],
 )
 def test_the_bytes_are_exactly_what_django_would_build(monkeypatch, subject, to, cc, html):
-    row = OutboxMessage(pk=41, kind="join-example", recipient_email=to, cc=cc, subject=subject,
-                        body_text="Hello --===============\nÀ bientôt", body_html=html)
+    row = OutboxMessage(
+        pk=41,
+        kind="join-example",
+        recipient_email=to,
+        cc=cc,
+        subject=subject,
+        body_text="Hello --===============\nÀ bientôt",
+        body_html=html,
+    )
     monkeypatch.setattr("django.core.mail.message.formatdate", lambda **kwargs: "Mon, 07 Dec 2026 09:00:00 -0000")
     monkeypatch.setattr(delivery, "_boundary", lambda *texts: "===============fixed-boundary==")
     expected = delivery.as_email(row).message()

@@ -38,8 +38,10 @@ def test_signed_out_visitors_see_no_messages(client):
     assert not messages_sent_to(AnonymousUser()).exists()
 
 
-@pytest.mark.parametrize(("fixture", "allowed"), [("head", True), ("office", True), ("deputy", False), ("dsl", False),
-                                                  ("teacher", False), ("parent_a", False)])
+@pytest.mark.parametrize(
+    ("fixture", "allowed"),
+    [("head", True), ("office", True), ("deputy", False), ("dsl", False), ("teacher", False), ("parent_a", False)],
+)
 def test_only_head_and_office_see_the_outbox(request, fixture, allowed):
     user = request.getfixturevalue(fixture)
     failed = _row("f", "x@example.test", state=OutboxState.FAILED)

@@ -80,8 +80,13 @@ def test_only_5xx_replies_are_permanent(codes, permanent):
 
 @pytest.mark.parametrize(
     ("attempts", "wait"),
-    [(1, dt.timedelta(minutes=1)), (2, dt.timedelta(minutes=2)), (4, dt.timedelta(minutes=8)), (7, dt.timedelta(hours=1)),
-     (500, dt.timedelta(hours=1))],
+    [
+        (1, dt.timedelta(minutes=1)),
+        (2, dt.timedelta(minutes=2)),
+        (4, dt.timedelta(minutes=8)),
+        (7, dt.timedelta(hours=1)),
+        (500, dt.timedelta(hours=1)),
+    ],
 )
 def test_retries_back_off_doubling_up_to_an_hour(attempts, wait):
     assert policy.next_attempt_at(attempts=attempts, now=NOW, first_wait=dt.timedelta(minutes=1)) == NOW + wait

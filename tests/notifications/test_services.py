@@ -93,8 +93,13 @@ def test_a_broker_outage_never_fails_the_request(django_capture_on_commit_callba
 
 def _notices(n, prefix="mass", **extra):
     return [
-        services.Notice(to=f"family{i}@example.test", kind="join-example", context={"link": f"https://meet.example/{i}"},
-                        dedupe_key=f"{prefix}:{i}", **extra)
+        services.Notice(
+            to=f"family{i}@example.test",
+            kind="join-example",
+            context={"link": f"https://meet.example/{i}"},
+            dedupe_key=f"{prefix}:{i}",
+            **extra,
+        )
         for i in range(n)
     ]
 
@@ -187,8 +192,14 @@ def test_a_mailing_is_published_after_commit_one_task_per_batch(django_capture_o
 
 @pytest.mark.policy("COM-4")
 def test_join_details_go_privately_to_each_parent_never_to_the_pupil_or_another_family(
-    django_capture_on_commit_callbacks, child_a, guardian_a, second_guardian_a, step_parent_a, guardian_without_email_a,
-    child_b, guardian_b,
+    django_capture_on_commit_callbacks,
+    child_a,
+    guardian_a,
+    second_guardian_a,
+    step_parent_a,
+    guardian_without_email_a,
+    child_b,
+    guardian_b,
 ):
     """child_a has two parents with parental responsibility and a personal email of her own;
     a step-parent without parental responsibility; a carer with no address; and child_b's
@@ -242,8 +253,15 @@ def test_a_guardian_of_two_children_gets_one_message_per_child_notice(django_cap
 
 def _failed_row(**fields):
     return OutboxMessage.objects.create(
-        kind="join-example", recipient_email="parent@example.test", subject="s", body_text="b", dedupe_key="failed:1",
-        state=OutboxState.FAILED, attempts=10, last_error="550 no such mailbox", **fields,
+        kind="join-example",
+        recipient_email="parent@example.test",
+        subject="s",
+        body_text="b",
+        dedupe_key="failed:1",
+        state=OutboxState.FAILED,
+        attempts=10,
+        last_error="550 no such mailbox",
+        **fields,
     )
 
 

@@ -139,8 +139,12 @@ def _notify_many(n: int, prefix: str) -> list[OutboxMessage]:
     """n notifications written in one transaction, as a service notifying a whole class would."""
     with transaction.atomic():
         return [
-            notify(to=f"family{i}@example.test", kind="join-example", context={"link": f"https://meet.example/{i}"},
-                   dedupe_key=f"{prefix}:{i}")
+            notify(
+                to=f"family{i}@example.test",
+                kind="join-example",
+                context={"link": f"https://meet.example/{i}"},
+                dedupe_key=f"{prefix}:{i}",
+            )
             for i in range(n)
         ]
 

@@ -138,7 +138,7 @@ def test_every_red_number_links_to_the_list_behind_it(client, head, teacher, dsl
     listed = client.get(reverse("governance:overview_list", args=["single-staff"]), {"term": autumn.pk, "week": week.isoformat()})
     whole_term = client.get(reverse("governance:overview_list", args=["single-staff"]), {"term": autumn.pk})
 
-    assert f"single-staff/?term={autumn.pk}\"".encode() in summary.content  # the term's total, linked
+    assert f'single-staff/?term={autumn.pk}"'.encode() in summary.content  # the term's total, linked
     assert f"section/single-staff/?term={autumn.pk}".encode() in summary.content
     assert f"single-staff/?term={autumn.pk}&amp;week={week.isoformat()}".encode() in section.content
     assert listed.status_code == 200

@@ -215,7 +215,8 @@ def test_a_safeguarding_follow_up_is_kept_as_a_safeguarding_record_not_as_a_welf
     services.run_retention(now=NOW, by=None)
 
     assert {(c.record_type, c.pk) for c in candidates} == {
-        ("welfare_contacts", made["ordinary"].pk), ("safeguarding_follow_ups", made["adult"].pk),
+        ("welfare_contacts", made["ordinary"].pk),
+        ("safeguarding_follow_ups", made["adult"].pk),
     }
     assert all("6161" not in c.description for c in candidates)
     assert all(str(adult) not in c.description for c in candidates)

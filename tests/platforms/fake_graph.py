@@ -38,20 +38,51 @@ ENUMS = {
     "allowedLobbyAdmitters": {"organizerAndCoOrganizersAndPresenters", "organizerAndCoOrganizers", "unknownFutureValue"},
 }
 BOOLEANS = {
-    "allowAttendeeToEnableCamera", "allowAttendeeToEnableMic", "allowBreakoutRooms", "allowCopyingAndSharingMeetingContent",
-    "allowParticipantsToChangeName", "allowPowerPointSharing", "allowRecording", "allowTeamworkReactions",
-    "allowTranscription", "allowWhiteboard", "isEntryExitAnnounced", "recordAutomatically",
+    "allowAttendeeToEnableCamera",
+    "allowAttendeeToEnableMic",
+    "allowBreakoutRooms",
+    "allowCopyingAndSharingMeetingContent",
+    "allowParticipantsToChangeName",
+    "allowPowerPointSharing",
+    "allowRecording",
+    "allowTeamworkReactions",
+    "allowTranscription",
+    "allowWhiteboard",
+    "isEntryExitAnnounced",
+    "recordAutomatically",
 }
-OTHER_UPDATABLE = {"startDateTime", "endDateTime", "subject", "participants", "lobbyBypassSettings", "chatRestrictions",
-                   "allowLiveShare", "shareMeetingChatHistoryDefault", "watermarkProtection", "@odata.type"}
-LOBBY_SCOPES = {"organizer", "organization", "organizationAndFederated", "everyone", "invited",
-                "organizationExcludingGuests", "unknownFutureValue"}
+OTHER_UPDATABLE = {
+    "startDateTime",
+    "endDateTime",
+    "subject",
+    "participants",
+    "lobbyBypassSettings",
+    "chatRestrictions",
+    "allowLiveShare",
+    "shareMeetingChatHistoryDefault",
+    "watermarkProtection",
+    "@odata.type",
+}
+LOBBY_SCOPES = {
+    "organizer",
+    "organization",
+    "organizationAndFederated",
+    "everyone",
+    "invited",
+    "organizationExcludingGuests",
+    "unknownFutureValue",
+}
 
 
 def _error(status, code, message, headers=None):
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    body = {"error": {"code": code, "message": message, "innerError": {
-        "date": now, "request-id": str(uuid.uuid4()), "client-request-id": str(uuid.uuid4())}}}
+    body = {
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {"date": now, "request-id": str(uuid.uuid4()), "client-request-id": str(uuid.uuid4())},
+        }
+    }
     return Response(json.dumps(body), status=status, headers=headers or {}, content_type="application/json")
 
 
@@ -114,7 +145,7 @@ class FakeGraph:
             if status == 429:
                 return _error(429, "TooManyRequests", "Too many requests.", headers)
             return _error(status, "ServiceUnavailable", "Service unavailable.", headers)
-        return self.route(request, request.path[len("/v1.0/"):].strip("/").split("/"), body)
+        return self.route(request, request.path[len("/v1.0/") :].strip("/").split("/"), body)
 
     def token(self, request):
         self.token_requests += 1
@@ -176,16 +207,26 @@ class FakeGraph:
                 return _json(self.public(meeting), 200)
         meeting_id = "MSo" + secrets.token_urlsafe(30)
         self.meetings[meeting_id] = {
-            "_user": user, "@odata.type": "#microsoft.graph.onlineMeeting", "id": meeting_id,
-            "externalId": body["externalId"], "subject": body.get("subject"),
-            "startDateTime": body.get("startDateTime"), "endDateTime": body.get("endDateTime"),
+            "_user": user,
+            "@odata.type": "#microsoft.graph.onlineMeeting",
+            "id": meeting_id,
+            "externalId": body["externalId"],
+            "subject": body.get("subject"),
+            "startDateTime": body.get("startDateTime"),
+            "endDateTime": body.get("endDateTime"),
             "creationDateTime": dt.datetime.now(dt.UTC).isoformat(),
             "joinWebUrl": f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{secrets.token_hex(8)}%40thread.v2/0",
             "joinMeetingIdSettings": {"joinMeetingId": "1234567890", "isPasscodeRequired": False},
             # Tenant defaults (what an unpatched meeting would have).
-            "allowedPresenters": "everyone", "allowMeetingChat": "enabled", "allowParticipantsToChangeName": True,
-            "allowAttendeeToEnableCamera": True, "allowAttendeeToEnableMic": True, "recordAutomatically": False,
-            "allowRecording": True, "allowTranscription": True, "isEntryExitAnnounced": False,
+            "allowedPresenters": "everyone",
+            "allowMeetingChat": "enabled",
+            "allowParticipantsToChangeName": True,
+            "allowAttendeeToEnableCamera": True,
+            "allowAttendeeToEnableMic": True,
+            "recordAutomatically": False,
+            "allowRecording": True,
+            "allowTranscription": True,
+            "isEntryExitAnnounced": False,
             "lobbyBypassSettings": {"scope": "organization", "isDialInBypassEnabled": False},
         }
         return _json(self.public(self.meetings[meeting_id]), 201)

@@ -42,13 +42,21 @@ ENUMS = {
 }
 # SpaceConfig's shape: a field is an enum (None) or a nested message (a dict of its fields).
 CONFIG = {
-    "accessType": None, "entryPointAccess": None, "moderation": None,
-    "moderationRestrictions": {"chatRestriction": None, "reactionRestriction": None, "presentRestriction": None,
-                               "defaultJoinAsViewerType": None},
+    "accessType": None,
+    "entryPointAccess": None,
+    "moderation": None,
+    "moderationRestrictions": {
+        "chatRestriction": None,
+        "reactionRestriction": None,
+        "presentRestriction": None,
+        "defaultJoinAsViewerType": None,
+    },
     "attendanceReportGenerationType": None,
-    "artifactConfig": {"recordingConfig": {"autoRecordingGeneration": None},
-                       "transcriptionConfig": {"autoTranscriptionGeneration": None},
-                       "smartNotesConfig": {"autoSmartNotesGeneration": None}},
+    "artifactConfig": {
+        "recordingConfig": {"autoRecordingGeneration": None},
+        "transcriptionConfig": {"autoTranscriptionGeneration": None},
+        "smartNotesConfig": {"autoSmartNotesGeneration": None},
+    },
 }
 
 
@@ -68,7 +76,7 @@ def normalise(value, shape, path):
     out = {}
     for name, item in value.items():
         if name not in shape:
-            raise ValueError(f'Invalid JSON payload received. Unknown name "{name}" at \'{path}\': Cannot find field.')
+            raise ValueError(f"Invalid JSON payload received. Unknown name \"{name}\" at '{path}': Cannot find field.")
         if shape[name] is None:
             names = ENUMS[name]
             if isinstance(item, int) and not isinstance(item, bool) and 0 <= item < len(names):
@@ -130,8 +138,13 @@ class FakeMeet:
         if claims.get("iss") != self.client_email or SCOPE_CREATED not in claims.get("scope", "").split():
             return _json({"error": "invalid_grant", "error_description": "Invalid issuer or scope."}, 400)
         if claims.get("sub") not in self.hosts:
-            return _json({"error": "unauthorized_client",
-                          "error_description": "Client is unauthorized to retrieve access tokens using this method."}, 401)
+            return _json(
+                {
+                    "error": "unauthorized_client",
+                    "error_description": "Client is unauthorized to retrieve access tokens using this method.",
+                },
+                401,
+            )
         token = "ya29." + secrets.token_urlsafe(24)
         self.tokens[token] = claims["sub"]
         return _json({"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
@@ -158,7 +171,7 @@ class FakeMeet:
         if path == "/v2/spaces" and request.method == "POST":
             return self.create(body or {})
         if path.startswith("/v2/spaces/"):
-            name, _, action = path[len("/v2/"):].partition(":")
+            name, _, action = path[len("/v2/") :].partition(":")
             space = self.spaces.get(name)
             if space is None:
                 return _error(404, "NOT_FOUND", "Requested entity was not found.")
@@ -179,7 +192,7 @@ class FakeMeet:
             found = [r for name, rows in self.records.items() for r, _ in rows if f'"{name}"' in wanted]
             return _json({"conferenceRecords": found})
         if path.startswith("/v2/conferenceRecords/") and path.endswith("/participants"):
-            record_name = path[len("/v2/"):-len("/participants")]
+            record_name = path[len("/v2/") : -len("/participants")]
             for rows in self.records.values():
                 for record, people in rows:
                     if record["name"] == record_name:
@@ -198,14 +211,22 @@ class FakeMeet:
         code = "-".join(secrets.token_hex(2)[:3] for _ in range(3))
         name = f"spaces/{secrets.token_urlsafe(9)}"
         defaults = {"accessType": "TRUSTED", "entryPointAccess": "ALL", "moderation": "OFF"}
-        self.spaces[name] = {"name": name, "meetingUri": f"https://meet.google.com/{code}", "meetingCode": code,
-                             "config": {**defaults, **config}}
+        self.spaces[name] = {
+            "name": name,
+            "meetingUri": f"https://meet.google.com/{code}",
+            "meetingCode": code,
+            "config": {**defaults, **config},
+        }
         return _json(self.spaces[name])
 
     def add_conference(self, space_name, *, start, end, people):
-        record = {"name": f"conferenceRecords/{secrets.token_hex(6)}", "startTime": start, "endTime": end,
-                  "expireTime": (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                  "space": space_name}
+        record = {
+            "name": f"conferenceRecords/{secrets.token_hex(6)}",
+            "startTime": start,
+            "endTime": end,
+            "expireTime": (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "space": space_name,
+        }
         participants = [{**p, "name": f"{record['name']}/participants/{i}"} for i, p in enumerate(people)]
         self.records.setdefault(space_name, []).append((record, participants))
         return record

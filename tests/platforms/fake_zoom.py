@@ -31,24 +31,68 @@ CLIENT_SECRET = "zoom-client-secret-0123"  # noqa: S105 (a test credential)
 
 # meetingCreate request body, from the API reference (top level and `settings`).
 CREATE_FIELDS = {
-    "agenda": str, "default_password": bool, "duration": int, "password": str, "pre_schedule": bool,
-    "recurrence": dict, "schedule_for": str, "settings": dict, "start_time": str, "template_id": str,
-    "timezone": str, "topic": str, "tracking_fields": list, "type": int,
+    "agenda": str,
+    "default_password": bool,
+    "duration": int,
+    "password": str,
+    "pre_schedule": bool,
+    "recurrence": dict,
+    "schedule_for": str,
+    "settings": dict,
+    "start_time": str,
+    "template_id": str,
+    "timezone": str,
+    "topic": str,
+    "tracking_fields": list,
+    "type": int,
 }
 SETTINGS_FIELDS = {
-    "additional_data_center_regions": list, "allow_multiple_devices": bool, "alternative_hosts": str,
-    "alternative_hosts_email_notification": bool, "approval_type": int, "approved_or_denied_countries_or_regions": dict,
-    "audio": str, "audio_conference_info": str, "authentication_domains": str, "authentication_exception": list,
-    "authentication_option": str, "auto_recording": str, "auto_start_meeting_summary": bool,
-    "breakout_room": dict, "calendar_type": int, "close_registration": bool, "cn_meeting": bool,
-    "contact_email": str, "contact_name": str, "continuous_meeting_chat": dict, "email_notification": bool,
-    "encryption_type": str, "focus_mode": bool, "global_dial_in_countries": list, "host_save_video_order": bool,
-    "host_video": bool, "in_meeting": bool, "internal_meeting": bool, "jbh_time": int, "join_before_host": bool,
-    "language_interpretation": dict, "meeting_authentication": bool, "meeting_invitees": list,
-    "mute_upon_entry": bool, "participant_focused_meeting": bool, "participant_video": bool,
-    "private_meeting": bool, "push_change_to_calendar": bool, "registrants_confirmation_email": bool,
-    "registrants_email_notification": bool, "registration_type": int, "resources": list, "show_share_button": bool,
-    "use_pmi": bool, "waiting_room": bool, "watermark": bool,
+    "additional_data_center_regions": list,
+    "allow_multiple_devices": bool,
+    "alternative_hosts": str,
+    "alternative_hosts_email_notification": bool,
+    "approval_type": int,
+    "approved_or_denied_countries_or_regions": dict,
+    "audio": str,
+    "audio_conference_info": str,
+    "authentication_domains": str,
+    "authentication_exception": list,
+    "authentication_option": str,
+    "auto_recording": str,
+    "auto_start_meeting_summary": bool,
+    "breakout_room": dict,
+    "calendar_type": int,
+    "close_registration": bool,
+    "cn_meeting": bool,
+    "contact_email": str,
+    "contact_name": str,
+    "continuous_meeting_chat": dict,
+    "email_notification": bool,
+    "encryption_type": str,
+    "focus_mode": bool,
+    "global_dial_in_countries": list,
+    "host_save_video_order": bool,
+    "host_video": bool,
+    "in_meeting": bool,
+    "internal_meeting": bool,
+    "jbh_time": int,
+    "join_before_host": bool,
+    "language_interpretation": dict,
+    "meeting_authentication": bool,
+    "meeting_invitees": list,
+    "mute_upon_entry": bool,
+    "participant_focused_meeting": bool,
+    "participant_video": bool,
+    "private_meeting": bool,
+    "push_change_to_calendar": bool,
+    "registrants_confirmation_email": bool,
+    "registrants_email_notification": bool,
+    "registration_type": int,
+    "resources": list,
+    "show_share_button": bool,
+    "use_pmi": bool,
+    "waiting_room": bool,
+    "watermark": bool,
 }
 ENUMS = {"auto_recording": {"local", "cloud", "none"}, "approval_type": {0, 1, 2}}
 
@@ -63,9 +107,19 @@ def _error(code, message, status):
 
 class FakeZoom:
     def __init__(self):
-        self.users = {"teacher@example.test": {"id": "u-host-1", "in_meeting": {
-            "private_chat": False, "file_transfer": False, "who_can_share_screen": "host", "chat": True,
-            "screen_sharing": True, "waiting_room": True}}}
+        self.users = {
+            "teacher@example.test": {
+                "id": "u-host-1",
+                "in_meeting": {
+                    "private_chat": False,
+                    "file_transfer": False,
+                    "who_can_share_screen": "host",
+                    "chat": True,
+                    "screen_sharing": True,
+                    "waiting_room": True,
+                },
+            }
+        }
         self.meetings = {}  # id -> meeting object as GET /meetings/{id} returns it
         self.participants = {}  # id -> [participant]
         self.requests = []  # (method, path, json body or None)
@@ -122,10 +176,13 @@ class FakeZoom:
         if self.failures:
             status, headers = self.failures.pop(0)
             if status == 429:
-                return _json({"code": 429, "message": "You have exceeded the daily rate limit of (100) for "
-                              "Create meeting API requests."}, 429, headers)
+                return _json(
+                    {"code": 429, "message": "You have exceeded the daily rate limit of (100) for Create meeting API requests."},
+                    429,
+                    headers,
+                )
             return _error(status, "Internal Error", status)
-        parts = request.path[len("/v2/"):].strip("/").split("/")
+        parts = request.path[len("/v2/") :].strip("/").split("/")
         return self.route(request, parts, body)
 
     def token(self, request):
@@ -137,8 +194,14 @@ class FakeZoom:
             return _json({"reason": "Invalid client_id or client_secret", "error": "invalid_client"}, 400)
         token = secrets.token_urlsafe(24)
         self.tokens.add(token)
-        return _json({"access_token": token, "token_type": "bearer", "expires_in": 3599,
-                      "scope": "meeting:write:meeting:admin meeting:read:meeting:admin"})
+        return _json(
+            {
+                "access_token": token,
+                "token_type": "bearer",
+                "expires_in": 3599,
+                "scope": "meeting:write:meeting:admin meeting:read:meeting:admin",
+            }
+        )
 
     def route(self, request, parts, body):
         method = request.method
@@ -180,8 +243,9 @@ class FakeZoom:
             if parts[1] not in self.participants:
                 return _error(3001, f"Meeting does not exist: {parts[1]}.", 404)
             people = self.participants[parts[1]]
-            return _json({"page_count": 1, "page_size": 300, "total_records": len(people), "next_page_token": "",
-                          "participants": people})
+            return _json(
+                {"page_count": 1, "page_size": 300, "total_records": len(people), "next_page_token": "", "participants": people}
+            )
         return _error(404, "Not found", 404)
 
     def create(self, email, user, body):
@@ -190,18 +254,36 @@ class FakeZoom:
             return _error(300, problem, 400)
         self._next_id += 1
         meeting_id = str(self._next_id)
-        settings = {"host_video": False, "participant_video": True, "join_before_host": False, "mute_upon_entry": False,
-                    "approval_type": 2, "auto_recording": "none", "waiting_room": False,
-                    "meeting_authentication": False, "private_meeting": False, **body.get("settings", {})}
+        settings = {
+            "host_video": False,
+            "participant_video": True,
+            "join_before_host": False,
+            "mute_upon_entry": False,
+            "approval_type": 2,
+            "auto_recording": "none",
+            "waiting_room": False,
+            "meeting_authentication": False,
+            "private_meeting": False,
+            **body.get("settings", {}),
+        }
         self.meetings[meeting_id] = {
-            "uuid": base64.b64encode(secrets.token_bytes(16)).decode(), "id": int(meeting_id), "host_id": user["id"],
-            "host_email": email, "topic": body.get("topic", "Zoom meeting"), "type": body.get("type", 2),
-            "status": "waiting", "start_time": body.get("start_time"), "duration": body.get("duration", 60),
-            "timezone": body.get("timezone", "UTC"), "agenda": body.get("agenda", ""),
+            "uuid": base64.b64encode(secrets.token_bytes(16)).decode(),
+            "id": int(meeting_id),
+            "host_id": user["id"],
+            "host_email": email,
+            "topic": body.get("topic", "Zoom meeting"),
+            "type": body.get("type", 2),
+            "status": "waiting",
+            "start_time": body.get("start_time"),
+            "duration": body.get("duration", 60),
+            "timezone": body.get("timezone", "UTC"),
+            "agenda": body.get("agenda", ""),
             "created_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "start_url": f"https://zoom.us/s/{meeting_id}?zak=secret-host-key",
             "join_url": f"https://zoom.us/j/{meeting_id}?pwd={secrets.token_urlsafe(12)}",
-            "password": secrets.token_hex(4), "pre_schedule": False, "settings": settings,
+            "password": secrets.token_hex(4),
+            "pre_schedule": False,
+            "settings": settings,
         }
         if self.lose_next_create:
             self.lose_next_create = False
@@ -225,6 +307,28 @@ class FakeZoom:
 
     def list_meetings(self, email, request):
         mine = [m for m in self.meetings.values() if m["host_email"] == email and m["status"] != "finished"]
-        return _json({"page_size": 300, "total_records": len(mine), "next_page_token": "", "meetings": [
-            {k: m[k] for k in ("uuid", "id", "host_id", "topic", "type", "start_time", "duration", "timezone",
-                               "created_at", "join_url")} for m in mine]})
+        return _json(
+            {
+                "page_size": 300,
+                "total_records": len(mine),
+                "next_page_token": "",
+                "meetings": [
+                    {
+                        k: m[k]
+                        for k in (
+                            "uuid",
+                            "id",
+                            "host_id",
+                            "topic",
+                            "type",
+                            "start_time",
+                            "duration",
+                            "timezone",
+                            "created_at",
+                            "join_url",
+                        )
+                    }
+                    for m in mine
+                ],
+            }
+        )

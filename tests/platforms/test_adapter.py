@@ -64,9 +64,14 @@ def test_create_disables_private_chat_downloads_and_snapshots(fake_bbb, adapter,
     _, sent = _created(fake_bbb, adapter, spec, start)
 
     disabled = sent["disabledFeatures"].split(",")
-    for feature in ("privateChat", "downloadPresentationWithAnnotations", "downloadPresentationOriginalFile",
-                    "downloadPresentationConvertedToPdf", "snapshotOfCurrentSlide",
-                    "importPresentationWithAnnotationsFromBreakoutRooms"):
+    for feature in (
+        "privateChat",
+        "downloadPresentationWithAnnotations",
+        "downloadPresentationOriginalFile",
+        "downloadPresentationConvertedToPdf",
+        "snapshotOfCurrentSlide",
+        "importPresentationWithAnnotationsFromBreakoutRooms",
+    ):
         assert feature in disabled
 
 
@@ -220,8 +225,9 @@ def test_end_meeting_ends_it(fake_bbb, adapter, spec, start):
 
 def test_running_meetings_are_only_this_portals(fake_bbb, adapter, spec, start):
     adapter.create_meeting(spec, now=start)
-    other = signed_query("create", {"name": "Other school", "meetingID": "other-1", "meta_egps-portal": "https://elsewhere"},
-                         SECRET, "sha1")
+    other = signed_query(
+        "create", {"name": "Other school", "meetingID": "other-1", "meta_egps-portal": "https://elsewhere"}, SECRET, "sha1"
+    )
     urllib.request.urlopen(f"{fake_bbb.api_url}/create?{other}").read()
 
     assert [info.meeting_id for info in adapter.running_meetings()] == [spec.meeting_id]
@@ -268,8 +274,9 @@ def test_no_drift_before_the_meeting_exists(fake_bbb, adapter, spec):
 def test_drift_flags_a_meeting_someone_created_with_other_settings(fake_bbb, adapter, spec, start):
     # Someone created the meeting first, recording and without the policy (create is idempotent,
     # so the portal's own create then returns this meeting unchanged).
-    rogue = signed_query("create", {"name": spec.name, "meetingID": spec.meeting_id, "record": "true", "muteOnStart": "false"},
-                         SECRET, "sha256")
+    rogue = signed_query(
+        "create", {"name": spec.name, "meetingID": spec.meeting_id, "record": "true", "muteOnStart": "false"}, SECRET, "sha256"
+    )
     urllib.request.urlopen(f"{fake_bbb.api_url}/create?{rogue}").read()
     adapter.create_meeting(spec, now=start)
 

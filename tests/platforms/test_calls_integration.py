@@ -49,9 +49,19 @@ def start():
 def book(teacher, dsl, school_week):
     def _book(**changes):
         facts = dict(
-            booked_by=teacher, now=BOOKED_AT, kind=CallKind.GROUP, title="Year 3 phonics", activity="Sounds and letters.",
-            platform=Platform.BIGBLUEBUTTON, starts_at=TUESDAY_10, duration_minutes=30, host=teacher, second_staff=dsl,
-            record=False, pupil_ids=[], meeting_url=FALLBACK_LINK,
+            booked_by=teacher,
+            now=BOOKED_AT,
+            kind=CallKind.GROUP,
+            title="Year 3 phonics",
+            activity="Sounds and letters.",
+            platform=Platform.BIGBLUEBUTTON,
+            starts_at=TUESDAY_10,
+            duration_minutes=30,
+            host=teacher,
+            second_staff=dsl,
+            record=False,
+            pupil_ids=[],
+            meeting_url=FALLBACK_LINK,
         )
         return services.book_call(**{**facts, **changes})
 

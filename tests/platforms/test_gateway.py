@@ -72,8 +72,10 @@ def test_switching_to_bigbluebutton_is_settings_only(bbb_settings, fake_bbb, man
     assert fake_bbb.calls()[0] == "create"
 
 
-@pytest.mark.parametrize(("platform", "expected"), [("bigbluebutton", BigBlueButtonAdapter), ("teams", ManualAdapter),
-                                                    ("zoom", ManualAdapter), (None, BigBlueButtonAdapter)])
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [("bigbluebutton", BigBlueButtonAdapter), ("teams", ManualAdapter), ("zoom", ManualAdapter), (None, BigBlueButtonAdapter)],
+)
 def test_a_call_on_another_platform_keeps_the_checklist(bbb_settings, platform, expected):
     assert isinstance(get_adapter(platform), expected)
 
@@ -95,8 +97,12 @@ def test_bad_platform_settings_fail_at_start_up(env, message):
     code = "import django; django.setup()"
 
     result = subprocess.run(
-        [sys.executable, "-c", code], env={**clean, **env, "DJANGO_SETTINGS_MODULE": "egps_portal.settings.test"},
-        capture_output=True, text=True, check=False, timeout=60,
+        [sys.executable, "-c", code],
+        env={**clean, **env, "DJANGO_SETTINGS_MODULE": "egps_portal.settings.test"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
 
     assert result.returncode != 0
@@ -172,9 +178,16 @@ def test_meeting_ids_are_unique_per_school_and_plain(settings):
 
 
 def _call(**overrides):
-    values = {"pk": 12, "title": "Year 3 phonics", "kind": "group", "platform": "bigbluebutton", "record": False,
-              "meeting_url": "", "starts_at": dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC),
-              "ends_at": dt.datetime(2026, 11, 30, 10, 30, tzinfo=dt.UTC)}
+    values = {
+        "pk": 12,
+        "title": "Year 3 phonics",
+        "kind": "group",
+        "platform": "bigbluebutton",
+        "record": False,
+        "meeting_url": "",
+        "starts_at": dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC),
+        "ends_at": dt.datetime(2026, 11, 30, 10, 30, tzinfo=dt.UTC),
+    }
     return SimpleNamespace(**{**values, **overrides})
 
 
@@ -213,8 +226,10 @@ def test_pupil_and_staff_links_for_a_call(bbb_settings, fake_bbb, teacher, head,
 
 def test_a_manual_call_hands_out_the_hosts_link(settings):
     link = pupil_link_for_call(
-        _call(platform="teams", meeting_url="https://teams.example/x"), SimpleNamespace(pk=3, full_name="Ben Brown"),
-        recording_consented_by_all=False, now=dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC),
+        _call(platform="teams", meeting_url="https://teams.example/x"),
+        SimpleNamespace(pk=3, full_name="Ben Brown"),
+        recording_consented_by_all=False,
+        now=dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC),
     )
 
     assert link.url == "https://teams.example/x"

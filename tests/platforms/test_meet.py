@@ -37,10 +37,10 @@ def _platforms_urls():
 @pytest.fixture(scope="module")
 def key_pair():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     return private, public
 
 
@@ -51,10 +51,19 @@ def google(settings, tmp_path, key_pair):
     private, public = key_pair
     server = fake_meet.FakeMeet(client_email=CLIENT_EMAIL, public_pem=public).start()
     account = tmp_path / "service-account.json"
-    account.write_text(json.dumps({
-        "type": "service_account", "project_id": "egps-school", "private_key_id": "k1", "private_key": private,
-        "client_email": CLIENT_EMAIL, "client_id": "1234567890", "token_uri": f"{server.base}/token",
-    }))
+    account.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "egps-school",
+                "private_key_id": "k1",
+                "private_key": private,
+                "client_email": CLIENT_EMAIL,
+                "client_id": "1234567890",
+                "token_uri": f"{server.base}/token",
+            }
+        )
+    )
     settings.PORTAL_MEET_SERVICE_ACCOUNT_FILE = str(account)
     settings.PORTAL_MEET_DELEGATED_USER = "teacher@example.test"
     settings.PORTAL_MEET_API_ENDPOINT = server.base
@@ -75,9 +84,18 @@ def google(settings, tmp_path, key_pair):
 def book(teacher, dsl, school_week, django_capture_on_commit_callbacks):
     def _book(**changes):
         facts = dict(
-            booked_by=teacher, now=BOOKED_AT, kind=CallKind.GROUP, title="Year 3 phonics", activity="Sounds and letters.",
-            platform=Platform.GOOGLE_MEET, starts_at=TUESDAY_10, duration_minutes=30, host=teacher, second_staff=dsl,
-            record=False, pupil_ids=[],
+            booked_by=teacher,
+            now=BOOKED_AT,
+            kind=CallKind.GROUP,
+            title="Year 3 phonics",
+            activity="Sounds and letters.",
+            platform=Platform.GOOGLE_MEET,
+            starts_at=TUESDAY_10,
+            duration_minutes=30,
+            host=teacher,
+            second_staff=dsl,
+            record=False,
+            pupil_ids=[],
         )
         with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
             return services.book_call(**{**facts, **changes})
@@ -131,8 +149,9 @@ def test_a_429_then_success_makes_exactly_one_space(google, book, child_a, guard
 
     waits = []
     real_retry = tasks.create_hosted_meeting.retry
-    monkeypatch.setattr(tasks.create_hosted_meeting, "retry",
-                        lambda *a, **k: (waits.append(k.get("countdown")), real_retry(*a, **k))[1])
+    monkeypatch.setattr(
+        tasks.create_hosted_meeting, "retry", lambda *a, **k: (waits.append(k.get("countdown")), real_retry(*a, **k))[1]
+    )
     google.throttle(retry_after="5")
     consent(child_a, guardian_a)
     call = book(pupil_ids=[child_a.pk])
@@ -155,7 +174,8 @@ def test_a_changed_setting_is_drift_and_children_wait(google, group_call, guardi
 
     assert {(d.setting, d.expected, d.actual) for d in drifts} == {
         ("config.accessType", "RESTRICTED", "OPEN"),
-        ("config.moderationRestrictions.chatRestriction", "HOSTS_ONLY", "NO_RESTRICTION")}
+        ("config.moderationRestrictions.chatRestriction", "HOSTS_ONLY", "NO_RESTRICTION"),
+    }
     assert outcome.allowed is False
     assert outcome.reason == SETTINGS_NEED_CHECKING
 
@@ -173,12 +193,23 @@ def test_the_family_is_handed_the_meet_address_by_the_portal_gateway(google, gro
 @pytest.mark.policy("LOG-1")
 def test_conference_participants_fill_the_session_log_prefill(google, group_call):
     row = row_for(group_call)
-    google.add_conference(row.external_id, start="2026-11-10T09:58:00Z", end="2026-11-10T10:31:00Z", people=[
-        {"signedinUser": {"user": "users/1001", "displayName": "Tara Teacher"},
-         "earliestStartTime": "2026-11-10T09:58:00Z", "latestEndTime": "2026-11-10T10:31:00Z"},
-        {"anonymousUser": {"displayName": "Amelia Adams"},
-         "earliestStartTime": "2026-11-10T10:01:00Z", "latestEndTime": "2026-11-10T10:29:00Z"},
-    ])
+    google.add_conference(
+        row.external_id,
+        start="2026-11-10T09:58:00Z",
+        end="2026-11-10T10:31:00Z",
+        people=[
+            {
+                "signedinUser": {"user": "users/1001", "displayName": "Tara Teacher"},
+                "earliestStartTime": "2026-11-10T09:58:00Z",
+                "latestEndTime": "2026-11-10T10:31:00Z",
+            },
+            {
+                "anonymousUser": {"displayName": "Amelia Adams"},
+                "earliestStartTime": "2026-11-10T10:01:00Z",
+                "latestEndTime": "2026-11-10T10:29:00Z",
+            },
+        ],
+    )
 
     hosted.read_attendance(row.meeting_id, now=TUESDAY_10 + dt.timedelta(hours=1))
 
@@ -221,13 +252,15 @@ def test_platform_check_meet(google):
 
 
 @pytest.mark.policy("CALL-5")
-def test_moving_the_call_keeps_the_same_space_and_reapplies_the_policy(google, group_call, teacher,
-                                                                       django_capture_on_commit_callbacks):
+def test_moving_the_call_keeps_the_same_space_and_reapplies_the_policy(
+    google, group_call, teacher, django_capture_on_commit_callbacks
+):
     row = row_for(group_call)
     google.spaces[row.external_id]["config"]["accessType"] = "OPEN"  # changed by hand meanwhile
     with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
-        services.change_call_time(call=group_call, changed_by=teacher, now=BOOKED_AT,
-                                  starts_at=TUESDAY_10 + dt.timedelta(hours=1), duration_minutes=45)
+        services.change_call_time(
+            call=group_call, changed_by=teacher, now=BOOKED_AT, starts_at=TUESDAY_10 + dt.timedelta(hours=1), duration_minutes=45
+        )
 
     assert len(google.spaces) == 1
     assert google.spaces[row.external_id]["config"]["accessType"] == "RESTRICTED"

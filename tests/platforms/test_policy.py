@@ -43,8 +43,14 @@ def test_every_meeting_carries_the_policy_settings(name, value):
 @pytest.mark.policy("CALL-6")
 @pytest.mark.parametrize(
     "feature",
-    ["privateChat", "downloadPresentationWithAnnotations", "downloadPresentationOriginalFile",
-     "downloadPresentationConvertedToPdf", "snapshotOfCurrentSlide", "importPresentationWithAnnotationsFromBreakoutRooms"],
+    [
+        "privateChat",
+        "downloadPresentationWithAnnotations",
+        "downloadPresentationOriginalFile",
+        "downloadPresentationConvertedToPdf",
+        "snapshotOfCurrentSlide",
+        "importPresentationWithAnnotationsFromBreakoutRooms",
+    ],
 )
 def test_private_chat_and_file_transfer_are_disabled_features(feature):
     sent = meeting_policy_settings(record=False, webcams_only_for_moderator=True)["disabledFeatures"].split(",")

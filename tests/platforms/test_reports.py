@@ -56,7 +56,10 @@ def test_the_end_callback_writes_a_meeting_report(client, bbb_settings, fake_bbb
     assert report.staff_user_ids() == [1, 2]
     assert report.pupils_without_video() == [8]
     assert {a["user_id"]: a["has_video"] for a in report.attendees} == {
-        "staff-1": True, "staff-2": False, "pupil-7": True, "pupil-8": False,
+        "staff-1": True,
+        "staff-2": False,
+        "pupil-7": True,
+        "pupil-8": False,
     }
 
 

@@ -58,9 +58,18 @@ def graph(settings):
 def book(teacher, dsl, school_week, django_capture_on_commit_callbacks):
     def _book(**changes):
         facts = dict(
-            booked_by=teacher, now=BOOKED_AT, kind=CallKind.GROUP, title="Year 3 phonics", activity="Sounds and letters.",
-            platform=Platform.MICROSOFT_TEAMS, starts_at=TUESDAY_10, duration_minutes=30, host=teacher, second_staff=dsl,
-            record=False, pupil_ids=[],
+            booked_by=teacher,
+            now=BOOKED_AT,
+            kind=CallKind.GROUP,
+            title="Year 3 phonics",
+            activity="Sounds and letters.",
+            platform=Platform.MICROSOFT_TEAMS,
+            starts_at=TUESDAY_10,
+            duration_minutes=30,
+            host=teacher,
+            second_staff=dsl,
+            record=False,
+            pupil_ids=[],
         )
         with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
             return services.book_call(**{**facts, **changes})
@@ -123,8 +132,9 @@ def test_a_misspelt_property_is_refused_by_the_fake_as_by_graph(graph):
 
     token = get_adapter(TEAMS).credential.get_token().token
     url = f"{graph.base}/v1.0/users/teacher@example.test/onlineMeetings/createOrGet"
-    answer = requests.post(url, json={"externalId": "x", "lobbyBypassSetings": {}}, timeout=5,
-                           headers={"Authorization": f"Bearer {token}"})
+    answer = requests.post(
+        url, json={"externalId": "x", "lobbyBypassSetings": {}}, timeout=5, headers={"Authorization": f"Bearer {token}"}
+    )
     assert answer.status_code == 400
     assert "lobbyBypassSetings" in answer.json()["error"]["message"]
 
@@ -135,8 +145,9 @@ def test_a_429_then_success_makes_exactly_one_meeting(graph, book, child_a, guar
 
     waits = []
     real_retry = tasks.create_hosted_meeting.retry
-    monkeypatch.setattr(tasks.create_hosted_meeting, "retry",
-                        lambda *a, **k: (waits.append(k.get("countdown")), real_retry(*a, **k))[1])
+    monkeypatch.setattr(
+        tasks.create_hosted_meeting, "retry", lambda *a, **k: (waits.append(k.get("countdown")), real_retry(*a, **k))[1]
+    )
     graph.throttle(retry_after="4")
     consent(child_a, guardian_a)
     call = book(pupil_ids=[child_a.pk])
@@ -170,7 +181,9 @@ def test_a_changed_setting_is_drift_and_children_wait(graph, group_call, guardia
     outcome = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
 
     assert {(d.setting, d.expected, d.actual) for d in drifts} == {
-        ("allowMeetingChat", "disabled", "enabled"), ("lobbyBypassSettings.scope", "organizer", "everyone")}
+        ("allowMeetingChat", "disabled", "enabled"),
+        ("lobbyBypassSettings.scope", "organizer", "everyone"),
+    }
     assert outcome.allowed is False
     assert outcome.reason == SETTINGS_NEED_CHECKING
 
@@ -189,19 +202,46 @@ def test_the_family_is_handed_the_teams_address_by_the_portal_gateway(graph, gro
 @pytest.mark.policy("LOG-1")
 def test_attendance_reports_fill_the_session_log_prefill(graph, group_call):
     row = row_for(group_call)
-    graph.reports[row.external_id] = [({
-        "id": "rep-1", "totalParticipantCount": 2,
-        "meetingStartDateTime": "2026-11-10T09:58:00Z", "meetingEndDateTime": "2026-11-10T10:31:00Z",
-    }, [
-        {"id": "r1", "emailAddress": "teacher@example.test", "totalAttendanceInSeconds": 1980, "role": "Organizer",
-         "identity": {"id": "aad-1", "displayName": "Tara Teacher", "tenantId": fake_graph.TENANT},
-         "attendanceIntervals": [{"joinDateTime": "2026-11-10T09:58:00Z", "leaveDateTime": "2026-11-10T10:31:00Z",
-                                  "durationInSeconds": 1980}]},
-        {"id": "r2", "emailAddress": "", "totalAttendanceInSeconds": 1680, "role": "Attendee",
-         "identity": {"id": "", "displayName": "Amelia Adams"},
-         "attendanceIntervals": [{"joinDateTime": "2026-11-10T10:01:00Z", "leaveDateTime": "2026-11-10T10:29:00Z",
-                                  "durationInSeconds": 1680}]},
-    ])]
+    graph.reports[row.external_id] = [
+        (
+            {
+                "id": "rep-1",
+                "totalParticipantCount": 2,
+                "meetingStartDateTime": "2026-11-10T09:58:00Z",
+                "meetingEndDateTime": "2026-11-10T10:31:00Z",
+            },
+            [
+                {
+                    "id": "r1",
+                    "emailAddress": "teacher@example.test",
+                    "totalAttendanceInSeconds": 1980,
+                    "role": "Organizer",
+                    "identity": {"id": "aad-1", "displayName": "Tara Teacher", "tenantId": fake_graph.TENANT},
+                    "attendanceIntervals": [
+                        {
+                            "joinDateTime": "2026-11-10T09:58:00Z",
+                            "leaveDateTime": "2026-11-10T10:31:00Z",
+                            "durationInSeconds": 1980,
+                        }
+                    ],
+                },
+                {
+                    "id": "r2",
+                    "emailAddress": "",
+                    "totalAttendanceInSeconds": 1680,
+                    "role": "Attendee",
+                    "identity": {"id": "", "displayName": "Amelia Adams"},
+                    "attendanceIntervals": [
+                        {
+                            "joinDateTime": "2026-11-10T10:01:00Z",
+                            "leaveDateTime": "2026-11-10T10:29:00Z",
+                            "durationInSeconds": 1680,
+                        }
+                    ],
+                },
+            ],
+        )
+    ]
 
     hosted.read_attendance(row.meeting_id, now=TUESDAY_10 + dt.timedelta(hours=1))
 
@@ -251,8 +291,9 @@ def test_platform_check_teams(graph, settings):
 def test_moving_the_call_moves_the_same_teams_meeting(graph, group_call, teacher, django_capture_on_commit_callbacks):
     row = row_for(group_call)
     with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
-        services.change_call_time(call=group_call, changed_by=teacher, now=BOOKED_AT,
-                                  starts_at=TUESDAY_10 + dt.timedelta(hours=1), duration_minutes=45)
+        services.change_call_time(
+            call=group_call, changed_by=teacher, now=BOOKED_AT, starts_at=TUESDAY_10 + dt.timedelta(hours=1), duration_minutes=45
+        )
 
     meeting = graph.meetings[row.external_id]
     assert len(graph.meetings) == 1

@@ -59,9 +59,18 @@ def zoom(settings):
 def book(teacher, dsl, school_week, django_capture_on_commit_callbacks):
     def _book(**changes):
         facts = dict(
-            booked_by=teacher, now=BOOKED_AT, kind=CallKind.GROUP, title="Year 3 phonics", activity="Sounds and letters.",
-            platform=Platform.ZOOM, starts_at=TUESDAY_10, duration_minutes=30, host=teacher, second_staff=dsl,
-            record=False, pupil_ids=[],
+            booked_by=teacher,
+            now=BOOKED_AT,
+            kind=CallKind.GROUP,
+            title="Year 3 phonics",
+            activity="Sounds and letters.",
+            platform=Platform.ZOOM,
+            starts_at=TUESDAY_10,
+            duration_minutes=30,
+            host=teacher,
+            second_staff=dsl,
+            record=False,
+            pupil_ids=[],
         )
         with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
             return services.book_call(**{**facts, **changes})
@@ -134,11 +143,17 @@ def test_authentication_is_required_when_the_school_says_so(zoom, settings, grou
 def test_a_misspelt_field_is_refused_by_the_fake_as_by_zoom(zoom, teacher):
     adapter = get_adapter(ZOOM)
     with pytest.raises(PlatformError, match=r"HTTP 400.*Invalid field: waiting_rooom"):
-        adapter._call("POST", f"/users/{teacher.email}/meetings",
-                      json={"topic": "x", "type": 2, "start_time": "2026-11-10T10:00:00Z", "settings": {"waiting_rooom": True}})
+        adapter._call(
+            "POST",
+            f"/users/{teacher.email}/meetings",
+            json={"topic": "x", "type": 2, "start_time": "2026-11-10T10:00:00Z", "settings": {"waiting_rooom": True}},
+        )
     with pytest.raises(PlatformError, match=r"Invalid value for auto_recording"):
-        adapter._call("POST", f"/users/{teacher.email}/meetings",
-                      json={"topic": "x", "type": 2, "start_time": "2026-11-10T10:00:00Z", "settings": {"auto_recording": "off"}})
+        adapter._call(
+            "POST",
+            f"/users/{teacher.email}/meetings",
+            json={"topic": "x", "type": 2, "start_time": "2026-11-10T10:00:00Z", "settings": {"auto_recording": "off"}},
+        )
     assert zoom.meetings == {}
 
 
@@ -234,7 +249,9 @@ def test_a_changed_setting_is_drift_and_children_wait(zoom, group_call, guardian
     outcome = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
 
     assert {(d.setting, d.expected, d.actual) for d in drifts} == {
-        ("waiting_room", "on", "off"), ("Private chat between participants", "off", "on")}
+        ("waiting_room", "on", "off"),
+        ("Private chat between participants", "off", "on"),
+    }
     assert row_for(group_call).drift[0]["setting"] == "waiting_room"
     assert outcome.allowed is False
     assert outcome.reason == SETTINGS_NEED_CHECKING
@@ -248,10 +265,26 @@ def test_no_drift_when_zoom_matches_the_policy(zoom, group_call):
 def test_attendance_fills_the_session_log_prefill(zoom, group_call, child_a, teacher):
     row = row_for(group_call)
     zoom.participants[row.external_id] = [
-        {"id": "p1", "user_id": "16778240", "name": "Tara Teacher", "user_email": "teacher@example.test",
-         "join_time": "2026-11-10T09:58:00Z", "leave_time": "2026-11-10T10:31:00Z", "duration": 1980, "status": "in_meeting"},
-        {"id": "p2", "user_id": "16779264", "name": "Amelia Adams", "user_email": "",
-         "join_time": "2026-11-10T10:01:00Z", "leave_time": "2026-11-10T10:29:00Z", "duration": 1680, "status": "in_meeting"},
+        {
+            "id": "p1",
+            "user_id": "16778240",
+            "name": "Tara Teacher",
+            "user_email": "teacher@example.test",
+            "join_time": "2026-11-10T09:58:00Z",
+            "leave_time": "2026-11-10T10:31:00Z",
+            "duration": 1980,
+            "status": "in_meeting",
+        },
+        {
+            "id": "p2",
+            "user_id": "16779264",
+            "name": "Amelia Adams",
+            "user_email": "",
+            "join_time": "2026-11-10T10:01:00Z",
+            "leave_time": "2026-11-10T10:29:00Z",
+            "duration": 1680,
+            "status": "in_meeting",
+        },
     ]
 
     hosted.read_attendance(row.meeting_id, now=TUESDAY_10 + dt.timedelta(hours=1))
@@ -388,8 +421,9 @@ def test_the_call_page_lists_only_what_zoom_cannot_enforce_for_the_host(client, 
 def test_moving_the_call_moves_the_same_zoom_meeting(zoom, group_call, teacher, django_capture_on_commit_callbacks):
     row = row_for(group_call)
     with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
-        services.change_call_time(call=group_call, changed_by=teacher, now=BOOKED_AT,
-                                  starts_at=TUESDAY_10 + dt.timedelta(hours=1), duration_minutes=45)
+        services.change_call_time(
+            call=group_call, changed_by=teacher, now=BOOKED_AT, starts_at=TUESDAY_10 + dt.timedelta(hours=1), duration_minutes=45
+        )
 
     meeting = zoom.meetings[row.external_id]
     assert len(zoom.meetings) == 1

@@ -12,13 +12,33 @@ LONDON = ZoneInfo("Europe/London")
 TUESDAY_10AM = dt.datetime(2026, 11, 10, 10, 0, tzinfo=LONDON)
 
 
-def make_call(*, host, pupils=(), second_staff=None, kind=CallKind.GROUP, starts_at=TUESDAY_10AM, minutes=30,
-              status=CallStatus.SCHEDULED, record=False, title="Year 3 phonics") -> Call:
+def make_call(
+    *,
+    host,
+    pupils=(),
+    second_staff=None,
+    kind=CallKind.GROUP,
+    starts_at=TUESDAY_10AM,
+    minutes=30,
+    status=CallStatus.SCHEDULED,
+    record=False,
+    title="Year 3 phonics",
+) -> Call:
     call = Call.objects.create(
-        kind=kind, title=title, activity="Phonics practice", platform=Platform.MICROSOFT_TEAMS, starts_at=starts_at,
-        duration_minutes=minutes, ends_at=starts_at + dt.timedelta(minutes=minutes), host=host, second_staff=second_staff,
-        single_staff_reason="" if second_staff else "Only one adult free", record=record, status=status,
-        booked_by=host, booked_at=starts_at - dt.timedelta(days=2),
+        kind=kind,
+        title=title,
+        activity="Phonics practice",
+        platform=Platform.MICROSOFT_TEAMS,
+        starts_at=starts_at,
+        duration_minutes=minutes,
+        ends_at=starts_at + dt.timedelta(minutes=minutes),
+        host=host,
+        second_staff=second_staff,
+        single_staff_reason="" if second_staff else "Only one adult free",
+        record=record,
+        status=status,
+        booked_by=host,
+        booked_at=starts_at - dt.timedelta(days=2),
     )
     for pupil in pupils:
         CallInvitation.objects.create(call=call, pupil=pupil, invited_at=call.booked_at)

@@ -69,8 +69,12 @@ def test_a_call_the_platform_marked_held_can_still_be_logged(teacher, child_a, l
 def test_a_pupil_removed_before_the_call_is_not_asked_about(group_call, teacher, child_a, child_a2, log_input, after_call):
     _remove(group_call, child_a2, "Consent withdrawn")
 
-    log = services.write_session_log(call=group_call, written_by=teacher, now=after_call,
-                                     content=log_input(group_call, attendance={child_a.pk: Attendance.ADMITTED}))
+    log = services.write_session_log(
+        call=group_call,
+        written_by=teacher,
+        now=after_call,
+        content=log_input(group_call, attendance={child_a.pk: Attendance.ADMITTED}),
+    )
 
     assert list(log.pupils.values_list("pupil_id", flat=True)) == [child_a.pk]
 
@@ -84,8 +88,9 @@ def test_correct_and_annotate_are_404_while_there_is_no_log(client, group_call, 
 
 
 @pytest.mark.policy("GOV-3")
-def test_the_head_cannot_annotate_while_the_author_may_still_correct(client, group_call, teacher, head, log_input, at,
-                                                                     after_call):
+def test_the_head_cannot_annotate_while_the_author_may_still_correct(
+    client, group_call, teacher, head, log_input, at, after_call
+):
     log = services.write_session_log(call=group_call, written_by=teacher, now=after_call, content=log_input(group_call))
     at(after_call + dt.timedelta(hours=1))
     client.force_login(head)
@@ -138,8 +143,15 @@ def test_the_head_sees_overdue_logs_on_the_index(client, group_call, head, at):
 def test_the_dsl_logs_an_evening_follow_up_through_the_page(client, school_week, child_a, dsl, at):
     at(TUESDAY_10AM + dt.timedelta(hours=10))
     client.force_login(dsl)
-    data = {"method": ContactMethod.HOME_VISIT, "contacted_on": "2026-11-10", "contacted_time": "18:00", "duration_minutes": 20,
-            "staff": dsl.pk, "outcome": "Visited with the deputy DSL; family safe.", "safeguarding_follow_up": "on"}
+    data = {
+        "method": ContactMethod.HOME_VISIT,
+        "contacted_on": "2026-11-10",
+        "contacted_time": "18:00",
+        "duration_minutes": 20,
+        "staff": dsl.pk,
+        "outcome": "Visited with the deputy DSL; family safe.",
+        "safeguarding_follow_up": "on",
+    }
 
     response = client.post(reverse("sessionlogs:new_welfare_contact", args=[child_a.pk]), data)
 
@@ -158,8 +170,14 @@ def test_the_history_says_when_a_call_has_no_log_yet_and_when_a_pupil_was_remove
 def test_a_welfare_contact_by_someone_not_on_the_staff_is_refused(school_week, child_a, teacher, guardian_a):
     with pytest.raises(services.LogRefused) as refused:
         services.record_welfare_contact(
-            pupil=child_a, recorded_by=teacher, now=TUESDAY_10AM + dt.timedelta(hours=1), method=ContactMethod.HOME_VISIT,
-            contacted_at=TUESDAY_10AM, duration_minutes=10, outcome="x", staff=guardian_a.user,
+            pupil=child_a,
+            recorded_by=teacher,
+            now=TUESDAY_10AM + dt.timedelta(hours=1),
+            method=ContactMethod.HOME_VISIT,
+            contacted_at=TUESDAY_10AM,
+            duration_minutes=10,
+            outcome="x",
+            staff=guardian_a.user,
         )
 
     assert "staff" in refused.value.problems

@@ -64,8 +64,9 @@ def test_session_times_give_a_length_on_one_day_and_not_in_the_future(started_at
 
 @pytest.mark.policy("LOG-1")
 def test_a_session_longer_than_four_hours_is_a_typing_slip():
-    found = policy.session_times_problem(started_at=START - dt.timedelta(hours=1), ended_at=START + dt.timedelta(hours=4),
-                                         now=START + dt.timedelta(hours=5))
+    found = policy.session_times_problem(
+        started_at=START - dt.timedelta(hours=1), ended_at=START + dt.timedelta(hours=4), now=START + dt.timedelta(hours=5)
+    )
 
     assert "4 hours" in found
 
@@ -75,8 +76,9 @@ def test_session_times_across_the_october_clock_change_are_judged_on_the_wall_cl
     # 25 October 2026: clocks go back at 02:00 BST. A session 00:30-01:30 UTC is one London day.
     started_at = dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC)
 
-    found = policy.session_times_problem(started_at=started_at, ended_at=started_at + dt.timedelta(hours=1),
-                                         now=started_at + dt.timedelta(hours=3))
+    found = policy.session_times_problem(
+        started_at=started_at, ended_at=started_at + dt.timedelta(hours=1), now=started_at + dt.timedelta(hours=3)
+    )
 
     assert found is None
 
@@ -121,8 +123,9 @@ def test_prefill_admits_who_the_gateway_let_through_and_refuses_late_arrivals():
 def test_prefill_uses_the_platform_report_for_camera_and_presence():
     joins = [policy.JoinRecord(pupil_id=1, at=START, allowed=True), policy.JoinRecord(pupil_id=1, at=START, allowed=True)]
 
-    guess = policy.prefill_attendance(invited_ids=[1, 2, 3], joins=joins, starts_at=START, seen_with_video=[3],
-                                      seen_without_video=[1])
+    guess = policy.prefill_attendance(
+        invited_ids=[1, 2, 3], joins=joins, starts_at=START, seen_with_video=[3], seen_without_video=[1]
+    )
 
     assert guess[1] == (Attendance.REFUSED_NO_CAMERA, START)
     assert guess[2] == (Attendance.ABSENT, None)
@@ -220,8 +223,9 @@ def test_the_unacceptable_use_list_carries_every_example_from_the_policy():
     [(1, 0, True), (1, 47.9, True), (1, 48, False), (1, 100, False), (2, 1, False)],
 )
 def test_only_the_author_corrects_and_only_within_the_window(user_id, hours_after, allowed):
-    decision = policy.may_correct(user_id=user_id, author_id=1, written_at=END, now=END + dt.timedelta(hours=hours_after),
-                                  window_hours=48)
+    decision = policy.may_correct(
+        user_id=user_id, author_id=1, written_at=END, now=END + dt.timedelta(hours=hours_after), window_hours=48
+    )
 
     assert decision.allowed is allowed
 
@@ -282,8 +286,10 @@ def test_a_phone_call_says_it_came_from_a_school_or_withheld_number(method, numb
     [(START, 10, True), (START + dt.timedelta(hours=1), 10, False), (START, 0, False)],
 )
 def test_a_welfare_contact_is_logged_after_it_happens(contacted_at, minutes, ok):
-    assert (policy.welfare_time_problem(contacted_at=contacted_at, duration_minutes=minutes, now=START + dt.timedelta(minutes=30))
-            is None) is ok
+    assert (
+        policy.welfare_time_problem(contacted_at=contacted_at, duration_minutes=minutes, now=START + dt.timedelta(minutes=30))
+        is None
+    ) is ok
 
 
 @pytest.mark.policy("CALL-1")
@@ -303,8 +309,9 @@ def test_a_welfare_contact_is_logged_after_it_happens(contacted_at, minutes, ok)
     ],
 )
 def test_welfare_contacts_keep_to_school_hours_unless_a_dsl_safeguarding_follow_up(contacted_at, minutes, follow_up, dsl, ok):
-    found = policy.welfare_hours_problem(contacted_at=contacted_at, duration_minutes=minutes, calendar=CALENDAR,
-                                         safeguarding_follow_up=follow_up, by_dsl_team=dsl)
+    found = policy.welfare_hours_problem(
+        contacted_at=contacted_at, duration_minutes=minutes, calendar=CALENDAR, safeguarding_follow_up=follow_up, by_dsl_team=dsl
+    )
 
     assert (found is None) is ok
 
@@ -315,7 +322,8 @@ def test_welfare_hours_are_the_wall_clock_in_summer_time():
     summer = dt.datetime(2027, 5, 4, 8, 0, tzinfo=dt.UTC)
     calendar = CALENDAR | {"terms": [(dt.date(2027, 4, 12), dt.date(2027, 7, 21))]}
 
-    found = policy.welfare_hours_problem(contacted_at=summer, duration_minutes=10, calendar=calendar,
-                                         safeguarding_follow_up=False, by_dsl_team=False)
+    found = policy.welfare_hours_problem(
+        contacted_at=summer, duration_minutes=10, calendar=calendar, safeguarding_follow_up=False, by_dsl_team=False
+    )
 
     assert found is None

@@ -25,11 +25,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.policy("LOG-1")
-def test_writing_a_log_records_times_staff_and_pupils_and_marks_the_call_held(group_call, teacher, child_a, child_a2,
-                                                                                log_input, after_call):
+def test_writing_a_log_records_times_staff_and_pupils_and_marks_the_call_held(
+    group_call, teacher, child_a, child_a2, log_input, after_call
+):
     started = TUESDAY_10AM + dt.timedelta(minutes=2)
-    content = log_input(group_call, started_at=started, ended_at=started + dt.timedelta(minutes=25),
-                        attendance={child_a.pk: Attendance.ADMITTED, child_a2.pk: Attendance.REFUSED_LATE})
+    content = log_input(
+        group_call,
+        started_at=started,
+        ended_at=started + dt.timedelta(minutes=25),
+        attendance={child_a.pk: Attendance.ADMITTED, child_a2.pk: Attendance.REFUSED_LATE},
+    )
 
     log = services.write_session_log(call=group_call, written_by=teacher, now=after_call, content=content)
 
@@ -37,7 +42,8 @@ def test_writing_a_log_records_times_staff_and_pupils_and_marks_the_call_held(gr
     assert group_call.status == CallStatus.HELD
     assert (log.started_at, log.length_minutes, log.second_staff_present) == (started, 25, True)
     assert dict(log.pupils.values_list("pupil_id", "outcome")) == {
-        child_a.pk: Attendance.ADMITTED, child_a2.pk: Attendance.REFUSED_LATE
+        child_a.pk: Attendance.ADMITTED,
+        child_a2.pk: Attendance.REFUSED_LATE,
     }
 
 
@@ -81,8 +87,12 @@ def test_a_teacher_who_was_not_on_the_call_cannot_write_its_log(group_call, teac
 @pytest.mark.policy("LOG-2")
 def test_a_one_to_one_log_needs_the_parent_spoken_to_first_and_staying(one_to_one, teacher, log_input, after_call):
     with pytest.raises(services.LogRefused) as refused:
-        services.write_session_log(call=one_to_one, written_by=teacher, now=after_call,
-                                   content=log_input(one_to_one, spoke_to_parent_first=None, parent_stayed=None))
+        services.write_session_log(
+            call=one_to_one,
+            written_by=teacher,
+            now=after_call,
+            content=log_input(one_to_one, spoke_to_parent_first=None, parent_stayed=None),
+        )
 
     assert "spoke_to_parent_first" in refused.value.problems
 
@@ -95,23 +105,32 @@ def test_a_session_is_logged_as_recorded_only_with_every_admitted_pupils_permiss
     teacher, dsl, child_a, child_a2, guardian_a, log_input, after_call
 ):
     call = make_call(host=teacher, second_staff=dsl, pupils=[child_a, child_a2], record=True)
-    consent_services.give_consent(pupil=child_a, guardian=guardian_a, scope=Scope.RECORDING, decided_by=guardian_a.user,
-                                  now=TUESDAY_10AM - dt.timedelta(days=3))
+    consent_services.give_consent(
+        pupil=child_a,
+        guardian=guardian_a,
+        scope=Scope.RECORDING,
+        decided_by=guardian_a.user,
+        now=TUESDAY_10AM - dt.timedelta(days=3),
+    )
 
     with pytest.raises(services.LogRefused) as refused:
         services.write_session_log(call=call, written_by=teacher, now=after_call, content=log_input(call, recorded=True))
     assert child_a2.full_name in refused.value.problems["recorded"]
 
     only_a = {child_a.pk: Attendance.ADMITTED, child_a2.pk: Attendance.ABSENT}
-    log = services.write_session_log(call=call, written_by=teacher, now=after_call,
-                                     content=log_input(call, recorded=True, attendance=only_a))
+    log = services.write_session_log(
+        call=call, written_by=teacher, now=after_call, content=log_input(call, recorded=True, attendance=only_a)
+    )
     assert log.recorded is True
 
 
 @pytest.mark.policy("LOG-3")
 def test_unacceptable_use_seen_is_recorded(group_call, teacher, log_input, after_call):
-    content = log_input(group_call, unacceptable_use=[UnacceptableUse.LANGUAGE, UnacceptableUse.OTHER],
-                        unacceptable_use_details="Swearing in the chat; shared a link to a game")
+    content = log_input(
+        group_call,
+        unacceptable_use=[UnacceptableUse.LANGUAGE, UnacceptableUse.OTHER],
+        unacceptable_use_details="Swearing in the chat; shared a link to a game",
+    )
 
     log = services.write_session_log(call=group_call, written_by=teacher, now=after_call, content=content)
 
@@ -126,8 +145,11 @@ def test_unacceptable_use_seen_is_recorded(group_call, teacher, log_input, after
 def test_a_correction_is_a_new_version_and_the_first_is_kept(group_call, teacher, child_a, child_a2, log_input, after_call):
     log = services.write_session_log(call=group_call, written_by=teacher, now=after_call, content=log_input(group_call))
     later = after_call + dt.timedelta(hours=2)
-    fixed = log_input(group_call, ended_at=group_call.ends_at - dt.timedelta(minutes=10),
-                      attendance={child_a.pk: Attendance.ADMITTED, child_a2.pk: Attendance.ABSENT})
+    fixed = log_input(
+        group_call,
+        ended_at=group_call.ends_at - dt.timedelta(minutes=10),
+        attendance={child_a.pk: Attendance.ADMITTED, child_a2.pk: Attendance.ABSENT},
+    )
 
     services.correct_session_log(log=log, corrected_by=teacher, now=later, content=fixed, reason="Zac never joined")
 
@@ -141,8 +163,9 @@ def test_a_correction_is_a_new_version_and_the_first_is_kept(group_call, teacher
 
 
 @pytest.mark.policy("GOV-3")
-def test_after_the_window_the_author_cannot_correct_and_the_head_adds_a_note(group_call, teacher, head, deputy, log_input,
-                                                                             after_call):
+def test_after_the_window_the_author_cannot_correct_and_the_head_adds_a_note(
+    group_call, teacher, head, deputy, log_input, after_call
+):
     log = services.write_session_log(call=group_call, written_by=teacher, now=after_call, content=log_input(group_call))
     too_late = after_call + dt.timedelta(hours=SchoolSettings.load().log_correction_window_hours)
 
@@ -167,8 +190,9 @@ def test_someone_else_cannot_correct_a_log(group_call, teacher, dsl, log_input, 
 @pytest.mark.policy("GOV-3")
 def test_logs_and_corrections_are_audit_logged(group_call, teacher, log_input, after_call):
     log = services.write_session_log(call=group_call, written_by=teacher, now=after_call, content=log_input(group_call))
-    services.correct_session_log(log=log, corrected_by=teacher, now=after_call, content=log_input(group_call, notes="Good"),
-                                 reason="Added a note")
+    services.correct_session_log(
+        log=log, corrected_by=teacher, now=after_call, content=log_input(group_call, notes="Good"), reason="Added a note"
+    )
 
     entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(SessionLog), object_pk=str(log.pk))
     assert entries.count() == 2
@@ -234,8 +258,14 @@ def test_the_beat_task_runs_the_sweep(group_call, teacher, time_machine):
 def welfare(teacher, child_a, guardian_a):
     def _record(**changes):
         values = {
-            "pupil": child_a, "recorded_by": teacher, "now": TUESDAY_10AM + dt.timedelta(hours=1), "method": ContactMethod.PHONE,
-            "contacted_at": TUESDAY_10AM, "duration_minutes": 10, "guardian": guardian_a, "number_used": NumberUsed.SCHOOL,
+            "pupil": child_a,
+            "recorded_by": teacher,
+            "now": TUESDAY_10AM + dt.timedelta(hours=1),
+            "method": ContactMethod.PHONE,
+            "contacted_at": TUESDAY_10AM,
+            "duration_minutes": 10,
+            "guardian": guardian_a,
+            "number_used": NumberUsed.SCHOOL,
             "outcome": "All well; reading every day.",
         }
         return services.record_welfare_contact(**(values | changes))
@@ -250,7 +280,10 @@ def test_a_welfare_phone_call_is_logged_with_method_time_staff_and_number(school
     stored = WelfareContact.objects.get()
     assert stored == contact
     assert (stored.method, stored.staff, stored.number_used, stored.duration_minutes) == (
-        ContactMethod.PHONE, teacher, NumberUsed.SCHOOL, 10
+        ContactMethod.PHONE,
+        teacher,
+        NumberUsed.SCHOOL,
+        10,
     )
     assert LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(WelfareContact)).count() == 1
 
@@ -317,9 +350,14 @@ def test_a_new_log_is_prefilled_from_the_platforms_meeting_report(group_call, ch
 
     started = TUESDAY_10AM + dt.timedelta(minutes=3)
     MeetingReport.objects.create(
-        meeting_id="egps-call-x", call_ref=str(group_call.pk), started_at=started, ended_at=started + dt.timedelta(minutes=24),
-        attendees=[{"user_id": f"pupil-{child_a.pk}", "full_name": child_a.full_name, "role": "VIEWER", "has_video": True},
-                   {"user_id": f"pupil-{child_a2.pk}", "full_name": child_a2.full_name, "role": "VIEWER", "has_video": False}],
+        meeting_id="egps-call-x",
+        call_ref=str(group_call.pk),
+        started_at=started,
+        ended_at=started + dt.timedelta(minutes=24),
+        attendees=[
+            {"user_id": f"pupil-{child_a.pk}", "full_name": child_a.full_name, "role": "VIEWER", "has_video": True},
+            {"user_id": f"pupil-{child_a2.pk}", "full_name": child_a2.full_name, "role": "VIEWER", "has_video": False},
+        ],
     )
 
     prefill = selectors.prefill_for(group_call, selectors.invited_pupils(group_call))

@@ -32,8 +32,9 @@ def _log_post(call, **changes):
 
 
 @pytest.mark.policy("LOG-1")
-def test_the_log_form_is_prefilled_from_the_join_gateway(client, group_call, teacher, child_a, child_a2, guardian_a, at,
-                                                        after_call):
+def test_the_log_form_is_prefilled_from_the_join_gateway(
+    client, group_call, teacher, child_a, child_a2, guardian_a, at, after_call
+):
     join(group_call, child_a, guardian_a, at=TUESDAY_10AM - dt.timedelta(minutes=2))
     at(after_call)
     client.force_login(teacher)
@@ -66,8 +67,9 @@ def test_a_refused_log_shows_the_problem_next_to_the_field_and_saves_nothing(cli
     at(after_call)
     client.force_login(teacher)
 
-    response = client.post(reverse("sessionlogs:call_log", args=[group_call.pk]),
-                           _log_post(group_call, second_staff_present="no"))
+    response = client.post(
+        reverse("sessionlogs:call_log", args=[group_call.pk]), _log_post(group_call, second_staff_present="no")
+    )
 
     assert response.status_code == 200
     assert "why the second member of staff" in response.context["form"].errors["second_staff_present"][0]
@@ -160,8 +162,16 @@ def test_the_index_lists_my_logs_to_write(client, group_call, teacher, at, after
 def test_staff_log_a_welfare_phone_call_through_the_page(client, school_week, child_a, guardian_a, teacher, at):
     at(TUESDAY_10AM + dt.timedelta(hours=1))
     client.force_login(teacher)
-    data = {"method": ContactMethod.PHONE, "guardian": guardian_a.pk, "contacted_on": "2026-11-10", "contacted_time": "10:00",
-            "duration_minutes": 10, "number_used": NumberUsed.WITHHELD, "staff": teacher.pk, "outcome": "All well"}
+    data = {
+        "method": ContactMethod.PHONE,
+        "guardian": guardian_a.pk,
+        "contacted_on": "2026-11-10",
+        "contacted_time": "10:00",
+        "duration_minutes": 10,
+        "number_used": NumberUsed.WITHHELD,
+        "staff": teacher.pk,
+        "outcome": "All well",
+    }
 
     response = client.post(reverse("sessionlogs:new_welfare_contact", args=[child_a.pk]), data)
 
@@ -173,8 +183,15 @@ def test_staff_log_a_welfare_phone_call_through_the_page(client, school_week, ch
 def test_an_evening_phone_call_is_refused_with_the_reason_on_the_page(client, school_week, child_a, teacher, at):
     at(TUESDAY_10AM + dt.timedelta(hours=10))
     client.force_login(teacher)
-    data = {"method": ContactMethod.PHONE, "contacted_on": "2026-11-10", "contacted_time": "18:00", "duration_minutes": 10,
-            "number_used": NumberUsed.SCHOOL, "staff": teacher.pk, "outcome": "All well"}
+    data = {
+        "method": ContactMethod.PHONE,
+        "contacted_on": "2026-11-10",
+        "contacted_time": "18:00",
+        "duration_minutes": 10,
+        "number_used": NumberUsed.SCHOOL,
+        "staff": teacher.pk,
+        "outcome": "All well",
+    }
 
     response = client.post(reverse("sessionlogs:new_welfare_contact", args=[child_a.pk]), data)
 
@@ -198,12 +215,18 @@ def test_pupil_pages_are_404_for_parents_and_teachers_of_other_classes(client, c
             assert client.get(reverse(f"sessionlogs:{name}", args=[child_a.pk])).status_code == 404, name
 
 
-def test_the_history_lists_calls_and_welfare_contacts_newest_first(client, school_week, group_call, teacher, child_a,
-                                                                    guardian_a, log_input, after_call, at):
+def test_the_history_lists_calls_and_welfare_contacts_newest_first(
+    client, school_week, group_call, teacher, child_a, guardian_a, log_input, after_call, at
+):
     services.write_session_log(call=group_call, written_by=teacher, now=after_call, content=log_input(group_call))
     services.record_welfare_contact(
-        pupil=child_a, recorded_by=teacher, now=after_call, method=ContactMethod.HOME_VISIT, outcome="Dropped off a reading book",
-        contacted_at=TUESDAY_10AM - dt.timedelta(days=1), duration_minutes=15,
+        pupil=child_a,
+        recorded_by=teacher,
+        now=after_call,
+        method=ContactMethod.HOME_VISIT,
+        outcome="Dropped off a reading book",
+        contacted_at=TUESDAY_10AM - dt.timedelta(days=1),
+        duration_minutes=15,
     )
     at(after_call)
     client.force_login(teacher)
@@ -211,14 +234,21 @@ def test_the_history_lists_calls_and_welfare_contacts_newest_first(client, schoo
     entries = client.get(reverse("sessionlogs:pupil_history", args=[child_a.pk])).context["entries"]
 
     assert [(e.kind, e.outcome) for e in entries] == [
-        ("Video call (group lesson)", "Admitted"), ("Home visit", "Dropped off a reading book")
+        ("Video call (group lesson)", "Admitted"),
+        ("Home visit", "Dropped off a reading book"),
     ]
 
 
 def test_the_history_csv_neutralises_formula_cells(client, school_week, child_a, teacher, after_call, at):
     services.record_welfare_contact(
-        pupil=child_a, recorded_by=teacher, now=after_call, method=ContactMethod.PHONE, number_used=NumberUsed.SCHOOL,
-        outcome="=HYPERLINK(\"http://evil.test\")", contacted_at=TUESDAY_10AM, duration_minutes=5,
+        pupil=child_a,
+        recorded_by=teacher,
+        now=after_call,
+        method=ContactMethod.PHONE,
+        number_used=NumberUsed.SCHOOL,
+        outcome='=HYPERLINK("http://evil.test")',
+        contacted_at=TUESDAY_10AM,
+        duration_minutes=5,
     )
     at(after_call)
     client.force_login(teacher)
@@ -240,8 +270,9 @@ def test_staff_note_a_contact_preference(client, child_a, teacher):
 
 
 @pytest.mark.policy("GOV-3")
-def test_someone_other_than_the_author_is_not_offered_the_correction_form(client, group_call, teacher, dsl, log_input, at,
-                                                                          after_call):
+def test_someone_other_than_the_author_is_not_offered_the_correction_form(
+    client, group_call, teacher, dsl, log_input, at, after_call
+):
     services.write_session_log(call=group_call, written_by=teacher, now=after_call, content=log_input(group_call))
     at(after_call)
     client.force_login(dsl)
@@ -252,14 +283,20 @@ def test_someone_other_than_the_author_is_not_offered_the_correction_form(client
     assert response.url == reverse("sessionlogs:call_log", args=[group_call.pk])
 
 
-def test_the_history_is_paginated_newest_first_and_the_csv_keeps_it_whole(client, school_week, child_a, teacher,
-                                                                          after_call, at, settings):
+def test_the_history_is_paginated_newest_first_and_the_csv_keeps_it_whole(
+    client, school_week, child_a, teacher, after_call, at, settings
+):
     from sessionlogs import selectors
 
     for day in range(3):
         services.record_welfare_contact(
-            pupil=child_a, recorded_by=teacher, now=after_call, method=ContactMethod.HOME_VISIT, outcome=f"Visit {day}",
-            contacted_at=TUESDAY_10AM - dt.timedelta(days=7 * day), duration_minutes=15,
+            pupil=child_a,
+            recorded_by=teacher,
+            now=after_call,
+            method=ContactMethod.HOME_VISIT,
+            outcome=f"Visit {day}",
+            contacted_at=TUESDAY_10AM - dt.timedelta(days=7 * day),
+            duration_minutes=15,
         )
     at(after_call)
     client.force_login(teacher)

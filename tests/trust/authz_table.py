@@ -298,6 +298,7 @@ TABLE = {
     "admin:*": [_SUPERUSER_ONLY],
 }
 
+
 def rows_for(name: str) -> list[dict]:
     """The table's rows for a URL name: its own entry, else the first matching pattern; [] if none."""
     if name in TABLE:

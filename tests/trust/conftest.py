@@ -133,8 +133,13 @@ def _one_to_one(people, child_a, guardian_a, child_b, guardian_b):
     from notifications.models import OutboxMessage
 
     for pupil, guardian in ((child_a, guardian_a), (child_b, guardian_b)):
-        give_consent(pupil=pupil, guardian=guardian, scope=Scope.VIDEO_CALLS, decided_by=guardian.user,
-                     now=BOOKED_AT - dt.timedelta(days=1))
+        give_consent(
+            pupil=pupil,
+            guardian=guardian,
+            scope=Scope.VIDEO_CALLS,
+            decided_by=guardian.user,
+            now=BOOKED_AT - dt.timedelta(days=1),
+        )
     teacher = people["teacher"]
     call = calls.book_call(
         booked_by=teacher, now=BOOKED_AT, kind=CallKind.ONE_TO_ONE, title="Reading one-to-one", activity="Reading together.",
@@ -176,8 +181,12 @@ def _session_log(call, people):
 
     pupil_ids = list(call.invitations.values_list("pupil_id", flat=True))
     content = LogInput(
-        started_at=call.starts_at, ended_at=call.ends_at, attendance={pk: Attendance.ADMITTED for pk in pupil_ids},
-        second_staff_present=True, spoke_to_parent_first=True, parent_stayed=True,
+        started_at=call.starts_at,
+        ended_at=call.ends_at,
+        attendance={pk: Attendance.ADMITTED for pk in pupil_ids},
+        second_staff_present=True,
+        spoke_to_parent_first=True,
+        parent_stayed=True,
     )
     written_at = call.ends_at + dt.timedelta(minutes=30)
     return write_session_log(call=call, written_by=people["teacher"], now=written_at, content=content)

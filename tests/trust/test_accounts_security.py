@@ -276,7 +276,10 @@ def dead_cache(settings):
 
     def down():
         settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0"}
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+            }
         }
         from django.core.cache import cache
 

@@ -362,4 +362,3 @@ def test_every_path_converter_in_use_has_hostile_values():
     assert used <= set(PATH_VALUES), used - set(PATH_VALUES)
     assert used <= set(LISTED), used - set(LISTED)
     assert len(_path_fuzzable()) >= 50
-

@@ -71,8 +71,16 @@ DATETIME = st.one_of(st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M")),
 # itself has its own test, which turns red once the form is fixed.
 FITS_64_BITS = st.one_of(st.integers(-(2**63), 2**63 - 1).map(str), st.sampled_from(NUMBERS[:5]), TEXT)
 IDS = FITS_64_BITS if connection.vendor == "sqlite" else INT
-STRATEGY = {"text": TEXT, "int": INT, "date": DATE, "time": TIME, "datetime": DATETIME, "choice": TEXT, "ids": IDS,
-            "id64": FITS_64_BITS}
+STRATEGY = {
+    "text": TEXT,
+    "int": INT,
+    "date": DATE,
+    "time": TIME,
+    "datetime": DATETIME,
+    "choice": TEXT,
+    "ids": IDS,
+    "id64": FITS_64_BITS,
+}
 
 EXAMPLES = settings(
     max_examples=20,

@@ -87,7 +87,12 @@ def _signed_in_clients(head, deputy) -> list[Client]:
 
 @pytest.mark.policy("CALL-4")
 def test_fifty_concurrent_http_approvals_give_one_approval_one_audit_entry_one_set_of_emails(
-    one_to_one, guardian_a, parent_a, head, deputy, child_a  # noqa: F811 - the calls fixture
+    one_to_one,  # noqa: F811 - the calls fixture
+    guardian_a,
+    parent_a,
+    head,
+    deputy,
+    child_a,
 ):
     call_services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
     # Two hours before the call: inside the join-email lead time, so approving also sends the family's join link.
@@ -115,9 +120,7 @@ def test_fifty_concurrent_http_approvals_give_one_approval_one_audit_entry_one_s
     assert one_to_one.status == CallStatus.SCHEDULED
     approvals = CallApproval.objects.filter(call=one_to_one)
     assert approvals.count() == 1
-    created = LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(CallApproval), action=LogEntry.Action.CREATE
-    )
+    created = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(CallApproval), action=LogEntry.Action.CREATE)
     assert list(created.values_list("object_pk", flat=True)) == [str(approvals.get().pk)]
     _assert_one_set_of_approval_emails(one_to_one, child_a, pressed_at)
 
@@ -187,7 +190,7 @@ def _race_round(pupil, guardians) -> list[Pressed]:
 @pytest.mark.policy("CON-5")
 @pytest.mark.policy("CON-2")
 def test_give_and_withdraw_racing_end_in_the_last_decision(school_week, child_a, guardian_a):
-    """"Last" precisely: the decision in force is the committed decision ranking highest by
+    """ "Last" precisely: the decision in force is the committed decision ranking highest by
     (decided_at, pk), decided_at being read when the request arrives (CON-5's order). This is the
     last committed decision in the sense a family can observe: whenever one request started after
     another's had committed (its confirmation shown), the later one ranks higher and wins. Requests
@@ -287,8 +290,13 @@ def test_no_join_link_opens_after_a_withdrawal_commits(book, consented, child_a,
         assert not call_services.open_join_link(token=token, now=inside_window, holder=family_holder(token)).allowed
         _assert_join_page_refuses(token, inside_window, parent_a)
         # Consent again for the next round (a later decision, so it is the one in force).
-        give_consent(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=parent_a,
-                     now=starts_at + dt.timedelta(minutes=1))
+        give_consent(
+            pupil=child_a,
+            guardian=guardian_a,
+            scope=Scope.VIDEO_CALLS,
+            decided_by=parent_a,
+            now=starts_at + dt.timedelta(minutes=1),
+        )
 
 
 def _assert_join_page_refuses(token, at, parent):

@@ -96,7 +96,11 @@ def _pending(kind) -> list[OutboxMessage]:
 
 
 def test_a_consent_decision_is_accepted_and_its_email_waits_while_redis_is_down(
-    redis_down, client, parent_a, child_a, consented  # noqa: F811
+    redis_down,
+    client,
+    parent_a,
+    child_a,
+    consented,  # noqa: F811
 ):
     client.force_login(parent_a)
     with redis_down():
@@ -110,15 +114,30 @@ def test_a_consent_decision_is_accepted_and_its_email_waits_while_redis_is_down(
 
 def _booking_form(teacher, dsl, child_a) -> dict:
     return {
-        "kind": CallKind.ONE_TO_ONE, "title": "Reading one-to-one", "activity": "Reading together.",
-        "platform": Platform.MICROSOFT_TEAMS, "date": TUESDAY_10.date().isoformat(), "start_time": "10:00",
-        "duration_minutes": 30, "host": teacher.pk, "second_staff": dsl.pk, "single_staff_reason": "",
-        "pupils": [child_a.pk], "meeting_url": "https://teams.example.test/meet/abc", "passcode": "s3cret-pass",
+        "kind": CallKind.ONE_TO_ONE,
+        "title": "Reading one-to-one",
+        "activity": "Reading together.",
+        "platform": Platform.MICROSOFT_TEAMS,
+        "date": TUESDAY_10.date().isoformat(),
+        "start_time": "10:00",
+        "duration_minutes": 30,
+        "host": teacher.pk,
+        "second_staff": dsl.pk,
+        "single_staff_reason": "",
+        "pupils": [child_a.pk],
+        "meeting_url": "https://teams.example.test/meet/abc",
+        "passcode": "s3cret-pass",
     }
 
 
 def test_a_booking_is_accepted_and_its_emails_wait_while_redis_is_down(
-    request, redis_down, client, teacher, dsl, child_a, consented  # noqa: F811
+    request,
+    redis_down,
+    client,
+    teacher,
+    dsl,
+    child_a,
+    consented,  # noqa: F811
 ):
     client.force_login(teacher)
     with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False), redis_down():

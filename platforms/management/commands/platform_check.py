@@ -42,8 +42,11 @@ class Command(BaseCommand):
         adapter = hosted_adapter(key)
         start = timezone.now().replace(microsecond=0, second=0) + dt.timedelta(days=7)
         spec = MeetingSpec(
-            meeting_id=f"egps-platform-check-{uuid.uuid4().hex[:8]}", name="EGPS Portal platform check",
-            starts_at=start, ends_at=start + dt.timedelta(minutes=30), host_email=host,
+            meeting_id=f"egps-platform-check-{uuid.uuid4().hex[:8]}",
+            name="EGPS Portal platform check",
+            starts_at=start,
+            ends_at=start + dt.timedelta(minutes=30),
+            host_email=host,
         )
         ok = True
         try:

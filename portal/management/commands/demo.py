@@ -30,7 +30,7 @@ def base_url_for(addrport: str) -> str:
     """The address runserver will answer on, as a browser would type it."""
     addr, _, port = addrport.rpartition(":") if ":" in addrport else ("", "", addrport)
     addr = addr.strip("[]") or "127.0.0.1"
-    if addr in ("0.0.0.0", "::"):  # noqa: S104 - naming runserver's "every interface", not binding to it
+    if addr in ("0.0.0.0", "::"):  # noqa: S104  # nosec B104 - naming runserver's "every interface", not binding to it
         addr = "localhost"
     return f"http://{addr}:{port or 8000}"
 

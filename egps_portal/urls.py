@@ -8,8 +8,9 @@ from oversight import urls as oversight_urls
 from portal import account_views
 from portal import views as portal_views
 
-# The Django admin signs in through allauth, so its login is rate-limited and MFA-aware.
-admin.site.login = secure_admin_login(admin.site.login)
+# The Django admin signs in through allauth, so its login is rate-limited and MFA-aware, and
+# Django's own password form is never reached (portal.views.admin_login).
+admin.site.login = portal_views.admin_login(secure_admin_login(admin.site.login))
 admin.site.site_header = "EGPS Portal administration"
 
 urlpatterns = [

@@ -1,7 +1,9 @@
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -49,3 +51,19 @@ def _broker_status() -> str:
         return "ok"
     except redis.RedisError:
         return "unavailable"
+
+
+def admin_login(login_view):
+    """The Django admin's login, never as a password form: allauth's secure_admin_login sends a
+    signed-out visitor to the portal's own sign-in (rate-limited, MFA-aware), but hands a signed-in
+    member of staff straight to Django's login view, whose POST would sign them in as whoever's
+    password they type, without that account's second factor (issue 16). A POST from a signed-in
+    user therefore goes back to the admin index, unread; a GET is Django's own redirect there."""
+
+    @wraps(login_view)
+    def view(request, *args, **kwargs):
+        if request.method == "POST" and request.user.is_authenticated:
+            return redirect("admin:index")
+        return login_view(request, *args, **kwargs)
+
+    return view

@@ -127,3 +127,25 @@ def test_a_parent_without_admin_access_is_still_not_asked_for_mfa(client, settin
     client.force_login(parent_a)
 
     assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.policy("GOV-2")
+def test_a_signed_in_member_of_staff_cannot_become_another_admin_through_the_admin_login(client, settings, teacher, superuser):
+    # Django's own admin login form would sign in whoever's password is typed, skipping that
+    # account's second factor; a signed-in user's POST there must never reach it.
+    settings.PORTAL_ENFORCE_STAFF_MFA = True
+    teacher.is_staff = True
+    teacher.save()
+    Authenticator.objects.create(user=teacher, type=Authenticator.Type.TOTP, data={"secret": "t"})
+    Authenticator.objects.create(user=superuser, type=Authenticator.Type.TOTP, data={"secret": "s"})
+    superuser.set_password("the-superusers-own-password")
+    superuser.save()
+    client.force_login(teacher)
+
+    response = client.post(
+        reverse("admin:login"), {"username": superuser.email, "password": "the-superusers-own-password", "next": "/django-admin/"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+    assert client.session["_auth_user_id"] == str(teacher.pk)

@@ -33,6 +33,7 @@ from safeguarding.models import Concern, ConcernEntry
 from school.models import Pupil, SchoolClass
 from sessionlogs.choices import Attendance
 from sessionlogs.models import SessionLog
+from toolkit.dates import when
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -257,7 +258,7 @@ def test_dsl_acknowledges_at_the_top_and_records_an_action_with_its_time(portal,
     entry = ConcernEntry.objects.get(concern=concern, kind="action")
     assert (entry.action, entry.recorded_by.email) == ("phone_call", demo_email("dsl"))
     assert entry.happened_at == happened
-    assert f"happened {happened:%-d %B %Y, %H:%M}" in page.get_by_test_id("chronology").inner_text()
+    assert f"happened {when(happened)}" in page.get_by_test_id("chronology").inner_text()  # toolkit.dates
 
 
 BAD_PUPILS_CSV = (

@@ -11,7 +11,7 @@ from . import policy
 from .choices import ActionKind, ConcernKind, Outcome
 from .selectors import State
 
-DATETIME_INPUT = DateTimeLocalInput()
+DATETIME_INPUT = DateTimeLocalInput(attrs={"class": "form-control"})
 
 
 class PupilChoiceField(SafeModelMultipleChoiceField):

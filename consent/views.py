@@ -3,6 +3,7 @@ requests, question queue). Each view: load through permissions -> form -> one se
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -109,8 +110,13 @@ def change(request, pupil_id, scope, action):
         except services.ConsentError as error:
             form.add_error(None, str(error))
         else:
-            # Issue 19: after consent is given again, offer to undo what the withdrawal did.
-            offer = _regiven_offer(child, scope) if action == "give" else None
+            # Issue 19: after consent is given again, offer to undo what the withdrawal did. The
+            # decision is already committed: if the database goes away now, the family still gets
+            # the answer that it was saved, not an error for a change that happened.
+            try:
+                offer = _regiven_offer(child, scope) if action == "give" else None
+            except DatabaseError:
+                offer = None
             return redirect(offer or "consent:family")
     return render(request, "consent/change.html", _change_context(child, scope, action, form))
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from school.models import Guardianship, SchoolSettings
 from school.permissions import children_of, guardian_of
+from toolkit import summaries
 
 from . import permissions, services
 from .choices import CallStatus
@@ -33,10 +34,14 @@ def family(request):
         .select_related("host", "second_staff")
         .order_by("starts_at", "pk")
     )
-    page = page_of(request, calls, 20)
-    children = {c.pk: c for c in children_of(request.user)}
-    rows = _family_rows(page.object_list, children)
-    return render(request, "calls/family.html", {"page": page, "rows": rows, "settings_row": SchoolSettings.load()})
+
+    def context():
+        page = page_of(request, calls, 20)
+        children = {c.pk: c for c in children_of(request.user)}
+        rows = _family_rows(page.object_list, children)
+        return {"page": page, "rows": rows, "settings_row": SchoolSettings.load()}
+
+    return summaries.render(request, "calls/family.html", context, name="family calls")
 
 
 def _family_rows(calls, children):

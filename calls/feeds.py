@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import StaffRole
 from notifications.models import message_id_domain
 from school.permissions import children_of
+from toolkit import summaries
 from toolkit.urls import portal_url
 
 from . import ics, services
@@ -141,7 +142,9 @@ def feed(request, token):
     )
     if found is None:
         raise Http404
-    response = HttpResponse(build_calendar(found.user, timezone.now()), content_type="text/calendar; charset=utf-8")
+    # Calendar apps poll the feed; it is built once per data version and minute (toolkit/summaries.py).
+    body = summaries.cached_bytes(request, "calendar feed", lambda: build_calendar(found.user, timezone.now()))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     return response
 

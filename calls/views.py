@@ -14,6 +14,7 @@ from accounts.choices import LEADERSHIP
 from accounts.permissions import is_leadership, role_required, staff_required
 from school.models import SchoolSettings
 from school.permissions import classes_visible_to, pupils_visible_to
+from toolkit import summaries
 from toolkit.registry import call_sections_for
 
 from . import gateway, permissions, services
@@ -82,8 +83,13 @@ def call_list(request):
             calls = calls.not_ended(now)
     else:
         calls = calls.not_ended(now)
-    page = _page(request, _with_list_columns(calls).only(*LIST_COLUMNS).order_by("starts_at", "pk"))
-    return render(request, "calls/list.html", {"page": page, "form": form, "everyone": is_leadership(request.user)})
+    rows = _with_list_columns(calls).only(*LIST_COLUMNS).order_by("starts_at", "pk")
+    return summaries.render(
+        request,
+        "calls/list.html",
+        lambda: {"page": _page(request, rows), "form": form, "everyone": is_leadership(request.user)},
+        name="call list",
+    )
 
 
 @role_required(*LEADERSHIP)
@@ -102,10 +108,14 @@ def approvals(request, failed=None):
         )
         .order_by("starts_at")
     )
-    page = _page(request, queue, APPROVALS_PAGE_SIZE)
-    for call in page.object_list:
-        call.decision_form = failed if failed and failed.call_id == call.pk else DecisionForm(auto_id=f"call-{call.pk}-%s")
-    return render(request, "calls/approvals.html", {"page": page, "form": failed})
+
+    def context():
+        page = _page(request, queue, APPROVALS_PAGE_SIZE)
+        for call in page.object_list:
+            call.decision_form = failed if failed and failed.call_id == call.pk else DecisionForm(auto_id=f"call-{call.pk}-%s")
+        return {"page": page, "form": failed}
+
+    return summaries.render(request, "calls/approvals.html", context, name="approvals")
 
 
 @require_POST
@@ -134,13 +144,19 @@ def decide(request, call_id):
 @staff_required
 def book(request):
     """Any member of staff books a group lesson or a one-to-one."""
-    form = BookingForm(
-        request.POST or None,
-        initial={"host": request.user},
-        pupils=pupils_visible_to(request.user),
-        classes=classes_visible_to(request.user),
-    )
-    if request.method == "POST" and form.is_valid():
+
+    def booking_form():
+        return BookingForm(
+            request.POST or None,
+            initial={"host": request.user},
+            pupils=pupils_visible_to(request.user),
+            classes=classes_visible_to(request.user),
+        )
+
+    if request.method != "POST":  # the empty form is drawn once per data version (toolkit/summaries.py)
+        return summaries.render(request, "calls/book.html", lambda: _booking_context(booking_form()), name="booking form")
+    form = booking_form()
+    if form.is_valid():
         data = form.cleaned_data
         try:
             call = services.book_call(
@@ -170,8 +186,11 @@ def book(request):
             note = f" {left_out} pupil{'s' if left_out != 1 else ''} left out: no consent for video calls." if left_out else ""
             messages.success(request, f"“{call.title}” is booked: {call.get_status_display().lower()}.{note}")
             return redirect("calls:detail", call_id=call.pk)
-    notice = SchoolSettings.load().min_booking_notice_hours
-    return render(request, "calls/book.html", {"form": form, "min_notice_hours": notice})
+    return render(request, "calls/book.html", _booking_context(form))
+
+
+def _booking_context(form) -> dict:
+    return {"form": form, "min_notice_hours": SchoolSettings.load().min_booking_notice_hours}
 
 
 # Rules about the start answer next to the date field; the rest next to their own field.
@@ -219,16 +238,7 @@ def _platform_context(request, call, now) -> dict:
     applied = gateway.platform_applies_settings(call)
     if not applied:
         return {"applied_by_platform": False, "may_start": False, "drift": []}
-    live = (
-        host_start_refusal(
-            now=now,
-            starts_at=call.starts_at,
-            ends_at=call.ends_at,
-            window_minutes=SchoolSettings.load().join_window_minutes,
-            status=call.status,
-        )
-        is None
-    )
+    live = _meeting_may_be_live(call, now)
     return {
         "applied_by_platform": True,
         # Teams, Meet, Zoom: whether the meeting exists yet (the host and the head see a failure).
@@ -240,38 +250,50 @@ def _platform_context(request, call, now) -> dict:
     }
 
 
+def _meeting_may_be_live(call, now) -> bool:
+    """From the join window before the start to the booked end (the host may start it then)."""
+    window = SchoolSettings.load().join_window_minutes
+    refusal = host_start_refusal(
+        now=now, starts_at=call.starts_at, ends_at=call.ends_at, window_minutes=window, status=call.status
+    )
+    return refusal is None
+
+
 @staff_required
 def detail(request, call_id):
     """CALL-6, CALL-7: the staff page for one call."""
     call = permissions.get_call_for_staff(request.user, call_id)
+    # While the meeting can be live, the page reads its settings back from the platform (drift):
+    # that is not in the database, so the page is drawn afresh each time then.
+    live = gateway.platform_applies_settings(call) and _meeting_may_be_live(call, timezone.now())
+    return summaries.render(request, "calls/detail.html", lambda: _detail_context(request, call), name="call", fresh=live)
+
+
+def _detail_context(request, call) -> dict:
     invitations = call.invitations.select_related("pupil").order_by("pupil__last_name", "pupil__first_name")
     active = [i for i in invitations if i.removed_at is None]
     platform = _platform_context(request, call, timezone.now())
-    return render(
-        request,
-        "calls/detail.html",
-        {
-            "call": call,
-            # LOG-1: once a call has started its staff are pointed at the session log (sessionlogs adds it).
-            "sections": call_sections_for(request, call, timezone.now()),
-            "invited": active,
-            "removed": [i for i in invitations if i.removed_at is not None],
-            "checklist": _checklist(call, platform["applied_by_platform"]),
-            **platform,
-            "may_tick": permissions.may_tick_checklist(request.user, call),
-            "may_manage": permissions.may_manage(request.user, call),
-            "show_meeting": permissions.may_see_meeting_details(request.user, call),
-            "single_staffed": is_single_staffed(kind=call.kind, second_staff_id=call.second_staff_id),
-            "dsl_contacts": dsl_contacts(),
-            "concern_url": raise_concern_url(call, [i.pupil_id for i in active]),
-            "agreements": call.agreements.select_related("guardian"),
-            "approvals": call.approvals.select_related("approver"),
-            "attempts": call.join_attempts.select_related("link__guardian", "link__pupil")[:50],
-            # Issue 16: links held by one browser, which the call's staff can replace for the family.
-            "held_links": call.join_links.active().exclude(held_by="").select_related("guardian", "pupil"),
-            "meeting_form": MeetingDetailsForm(initial={"meeting_url": call.meeting_url, "passcode": call.passcode}),
-        },
-    )
+    return {
+        "call": call,
+        # LOG-1: once a call has started its staff are pointed at the session log (sessionlogs adds it).
+        "sections": call_sections_for(request, call, timezone.now()),
+        "invited": active,
+        "removed": [i for i in invitations if i.removed_at is not None],
+        "checklist": _checklist(call, platform["applied_by_platform"]),
+        **platform,
+        "may_tick": permissions.may_tick_checklist(request.user, call),
+        "may_manage": permissions.may_manage(request.user, call),
+        "show_meeting": permissions.may_see_meeting_details(request.user, call),
+        "single_staffed": is_single_staffed(kind=call.kind, second_staff_id=call.second_staff_id),
+        "dsl_contacts": dsl_contacts(),
+        "concern_url": raise_concern_url(call, [i.pupil_id for i in active]),
+        "agreements": call.agreements.select_related("guardian"),
+        "approvals": call.approvals.select_related("approver"),
+        "attempts": call.join_attempts.select_related("link__guardian", "link__pupil")[:50],
+        # Issue 16: links held by one browser, which the call's staff can replace for the family.
+        "held_links": call.join_links.active().exclude(held_by="").select_related("guardian", "pupil"),
+        "meeting_form": MeetingDetailsForm(initial={"meeting_url": call.meeting_url, "passcode": call.passcode}),
+    }
 
 
 @never_cache

@@ -14,6 +14,7 @@ from accounts.permissions import has_any_role, role_required
 from accounts.reauth import recent_authentication_required
 from school.models import Guardian, Pupil
 from school.permissions import get_class_for
+from toolkit import summaries
 from toolkit.csv import csv_response
 
 from . import permissions, selectors, services
@@ -50,16 +51,18 @@ def _class_rows(school_class):
 def class_view(request, class_id):
     """CON-1 shown to staff: each pupil's consent, recording and acceptable use. Constant queries."""
     school_class = get_class_for(request.user, class_id)
-    rows = _class_rows(school_class)
-    summary = {state: sum(1 for r in rows if r.video_calls == state) for state in ConsentState.values}
-    context = {
-        "school_class": school_class,
-        "rows": rows,
-        "summary": summary,
-        "states": ConsentState,
-        "may_record": permissions.may_record_for_class(request.user, school_class),
-    }
-    return render(request, "consent/staff/class.html", context)
+
+    def context():
+        rows = _class_rows(school_class)
+        return {
+            "school_class": school_class,
+            "rows": rows,
+            "summary": {state: sum(1 for r in rows if r.video_calls == state) for state in ConsentState.values},
+            "states": ConsentState,
+            "may_record": permissions.may_record_for_class(request.user, school_class),
+        }
+
+    return summaries.render(request, "consent/staff/class.html", context, name="class consent")
 
 
 CSV_HEADER = ["Pupil", "MIS id", "Video calls", "Decided at", "Recording", "Acceptable use acknowledged"]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from governance.models import PolicyVersion
 from school.models import Guardianship, SchoolSettings
 from school.permissions import children_of, guardian_of
+from toolkit import summaries
 
 from . import events, permissions, selectors, services
 from .choices import Audience, Decision, Scope
@@ -33,6 +34,10 @@ def _guardian_or_404(user):
 def family(request):
     """CON-2, COM-3, COM-8: each child's consent, one button per scope, the guidance and where to get help."""
     guardian = _guardian_or_404(request.user)
+    return summaries.render(request, "consent/family.html", lambda: _family_context(request, guardian), name="family consent")
+
+
+def _family_context(request, guardian) -> dict:
     # CON-5: whether this guardian may decide for each child, read with the children.
     may_decide = Exists(Guardianship.objects.filter(pupil=OuterRef("pk"), guardian=guardian, parental_responsibility=True))
     children = list(
@@ -51,7 +56,7 @@ def family(request):
         "parents_acknowledged": parents_document is not None and (parents_document.pk, None) in acknowledged,
         "reporting_routes": SchoolSettings.load().reporting_routes,
     }
-    return render(request, "consent/family.html", context)
+    return context
 
 
 def _child_card(child, decisions, responsible, pupils_document, acknowledged) -> dict:

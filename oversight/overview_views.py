@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.permissions import role_required
 from accounts.reauth import recent_authentication_required
 from governance.policy import csv_safe
+from toolkit import summaries
 from toolkit.pagination import page_of, requested_page
 
 from . import overview, overview_lists
@@ -28,18 +29,26 @@ def overview_page(request):
     """The term at a glance: each section's totals, red numbers linked to their lists, and a link
     to each section's week-by-week (or class-by-class) chart and table."""
     term, terms = _term(request)
-    summaries = overview.build_summary(term, timezone.now())
+    return summaries.render(request, "governance/overview.html", lambda: _overview_context(request, term, terms), name="overview")
+
+
+def _overview_context(request, term, terms) -> dict:
     form = TermChoiceForm(initial={"term": str(term.pk)}, terms=terms)
     # The directory every number stands on: a sync from the MIS that has not succeeded for a day.
     from school import sync
 
-    context = {"term": term, "summaries": summaries, "form": form, "sync_stale": sync.is_stale(now=timezone.now())}
+    context = {
+        "term": term,
+        "summaries": overview.build_summary(term, timezone.now()),
+        "form": form,
+        "sync_stale": sync.is_stale(now=timezone.now()),
+    }
     if context["sync_stale"]:
         from accounts.permissions import is_directory_keeper
 
         context["sync_last_success"] = sync.last_success()
         context["sync_link"] = is_directory_keeper(request.user)  # the deputy sees the warning, not the office page
-    return render(request, "governance/overview.html", context)
+    return context
 
 
 @role_required(*OVERVIEW_ROLES)

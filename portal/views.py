@@ -3,10 +3,11 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from toolkit import summaries
 from toolkit.registry import panels_for, tasks_for
 
 
@@ -14,8 +15,13 @@ from toolkit.registry import panels_for, tasks_for
 def home(request):
     """Each person's dashboard: first what needs them now (the task list), then everything else."""
     now = timezone.now()
-    context = {"tasks": tasks_for(request, now), "panels": panels_for(request, now), "roles": request.user.role_labels()}
-    return render(request, "portal/home.html", context)
+    # Drawn once per data version and minute, then served as drawn (toolkit/summaries.py).
+    return summaries.render(
+        request,
+        "portal/home.html",
+        lambda: {"tasks": tasks_for(request, now), "panels": panels_for(request, now), "roles": request.user.role_labels()},
+        name="dashboard",
+    )
 
 
 @never_cache

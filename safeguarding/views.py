@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import staff_required
 from school.models import Pupil, SchoolSettings
+from toolkit import summaries
 from toolkit.forms import MAX_ID, IdField
 from toolkit.pagination import page_of
 from toolkit.registry import chronology_sections_for
@@ -125,6 +126,12 @@ DASHBOARD_PAGE_SIZE = 20
 @dsl_team_required
 def dashboard(request):
     """The DSL team's list: new, overdue, acknowledged and open concerns with their ages."""
+    # Drawn once per data version and minute, kept encrypted (toolkit/summaries.py). The concern
+    # page and a pupil's chronology are never kept: every reading of them is recorded (SG-3).
+    return summaries.render(request, "safeguarding/dashboard.html", lambda: _dashboard_context(request), name="dsl")
+
+
+def _dashboard_context(request) -> dict:
     now = timezone.now()
     ack_minutes = SchoolSettings.load().concern_ack_minutes
     counts = selectors.counts(now=now, ack_minutes=ack_minutes)
@@ -142,7 +149,7 @@ def dashboard(request):
     page = page_of(request, selectors.for_list(concerns), DASHBOARD_PAGE_SIZE)
     urls = {"concern": _url_with_id("safeguarding:concern"), "pupil": _url_with_id("safeguarding:chronology")}
     rows = [_row(c, now=now, ack_minutes=ack_minutes, urls=urls) for c in page]
-    return render(request, "safeguarding/dashboard.html", {"form": form, "rows": rows, "page": page, "counts": counts})
+    return {"form": form, "rows": rows, "page": page, "counts": counts}
 
 
 def _url_with_id(name):

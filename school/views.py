@@ -17,6 +17,7 @@ from accounts.choices import Role
 from accounts.models import StaffRole, User
 from accounts.permissions import is_directory_keeper, is_staff_member, staff_required
 from accounts.reauth import recent_authentication_required, recently_authenticated
+from toolkit import summaries
 from toolkit.csv import csv_response
 from toolkit.pagination import page_of
 from toolkit.registry import child_sections_for
@@ -427,17 +428,22 @@ def closure_remove(request, closure_id):
 @login_required
 def children(request):
     """A parent's own children (an empty list for anyone else)."""
-    return render(request, "school/children.html", {"children": children_of(request.user).select_related("school_class")})
+    children = children_of(request.user).select_related("school_class")
+    return summaries.render(request, "school/children.html", lambda: {"children": children}, name="children")
 
 
 @login_required
 def child(request, pupil_id):
     """One of the signed-in parent's children: class and guardians. Other apps add sections."""
     found = get_child_for_guardian(request.user, pupil_id)
-    # Names and relationships only: separated parents do not see each other's contact details.
-    links = found.guardianships.select_related("guardian").order_by("guardian__last_name", "guardian__first_name")
-    sections = child_sections_for(request, found, timezone.now(), audience="family")
-    return render(request, "school/child.html", {"child": found, "links": links, "sections": sections})
+
+    def context():
+        # Names and relationships only: separated parents do not see each other's contact details.
+        links = found.guardianships.select_related("guardian").order_by("guardian__last_name", "guardian__first_name")
+        sections = child_sections_for(request, found, timezone.now(), audience="family")
+        return {"child": found, "links": links, "sections": sections}
+
+    return summaries.render(request, "school/child.html", context, name="child")
 
 
 # --- Directory sync through Wonde (head and office) ------------------------------------

@@ -15,6 +15,7 @@ from accounts.reauth import recent_authentication_required
 from calls.platform_settings import REQUIRED
 from safeguarding.permissions import concerns_visible_to, receipts_of
 from school.models import SchoolSettings
+from toolkit import summaries
 from toolkit.csv import streamed_csv_response
 from toolkit.pagination import requested_page
 
@@ -30,9 +31,13 @@ SHOWN = 50
 @staff_only
 def index(request):
     """LOG-4: the logs I still have to write; for the head and deputy, every log past the deadline."""
+    return summaries.render(request, "sessionlogs/index.html", lambda: _index_context(request), name="session logs")
+
+
+def _index_context(request) -> dict:
     now = timezone.now()
     deadline_hours = SchoolSettings.load().session_log_deadline_hours
-    context = {
+    return {
         "to_write": selectors.logs_to_write_for(request.user, now).select_related("host").order_by("ends_at")[:SHOWN],
         "overdue": (
             selectors.missing_past_deadline(now, deadline_hours).select_related("host").order_by("ends_at")[:SHOWN]
@@ -42,7 +47,6 @@ def index(request):
         "recent": permissions.logs_visible_to(request.user).select_related("call", "author").order_by("-started_at")[:20],
         "deadline_hours": deadline_hours,
     }
-    return render(request, "sessionlogs/index.html", context)
 
 
 def _concern_url(call, log, pupil_ids) -> str:
@@ -219,19 +223,18 @@ def pupil_history(request, pupil_id):
     """A pupil's calls, session logs and welfare contacts, newest first, a page at a time (staff
     entitled to the pupil). The CSV holds the whole history."""
     pupil = permissions.get_pupil_for_staff(request.user, pupil_id)
-    page, entries = selectors.contact_history_page(
-        pupil,
-        timezone.now(),
-        requested_page(request),
-        include_follow_ups=permissions.sees_safeguarding_follow_ups(request.user),
-    )
-    context = {
-        "pupil": pupil,
-        "page": page,
-        "entries": entries,
-        "preference": ContactPreference.objects.filter(pupil=pupil).select_related("updated_by").first(),
-    }
-    return render(request, "sessionlogs/pupil_history.html", context)
+
+    def context():
+        page, entries = selectors.contact_history_page(
+            pupil,
+            timezone.now(),
+            requested_page(request),
+            include_follow_ups=permissions.sees_safeguarding_follow_ups(request.user),
+        )
+        preference = ContactPreference.objects.filter(pupil=pupil).select_related("updated_by").first()
+        return {"pupil": pupil, "page": page, "entries": entries, "preference": preference}
+
+    return summaries.render(request, "sessionlogs/pupil_history.html", context, name="contact history")
 
 
 @staff_only

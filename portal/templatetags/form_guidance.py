@@ -2,13 +2,17 @@
 
 from django import template
 from django.forms import BaseForm
+from django.utils.functional import LazyObject, empty
 
 register = template.Library()
 
 
 def _forms_in(value, depth=0):
     """Forms held directly in a context value, or one level down in a dict of forms
-    (pages with several forms pass them as e.g. ``forms.action``)."""
+    (pages with several forms pass them as e.g. ``forms.action``). A lazy value not yet worked
+    out is never a form, and asking would work it out (the menu, a cached page's panels)."""
+    if isinstance(value, LazyObject) and value._wrapped is empty:
+        return
     if isinstance(value, BaseForm):
         yield value
     elif isinstance(value, dict) and depth == 0:

@@ -17,9 +17,10 @@ and the admin's own log.
 Only PostgreSQL has the triggers; on SQLite (the embedded demo) `current()` is None and pages are
 built on every request, as before.
 
-A trigger bumps only once per transaction (a transaction-local setting remembers it): the row is
-then locked until that transaction commits, so writers queue one after another on it. A school's
-writes are short and few; docs/performance.md says what this costs.
+Every writing statement bumps it (not once per transaction: a test runs in one transaction, and
+each write in it must show). The row is then locked until that transaction commits, so writers
+queue one after another on it; a school's writes are short and few, and docs/performance.md says
+what this costs.
 """
 
 from django.apps import apps as django_apps
@@ -32,16 +33,12 @@ EXCLUDED_TABLES = {"django_session", "auditlog_logentry", "django_admin_log", "d
 _FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION toolkit_count_write() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF current_setting('toolkit.counted_in', true) = txid_current()::text THEN
-    RETURN NULL;
-  END IF;
   UPDATE toolkit_data_version SET number = number + 1 WHERE id = 1;
   IF NOT FOUND THEN
     -- The table was emptied (a test's flush): start from a number no earlier key used.
     INSERT INTO toolkit_data_version (id, number) VALUES (1, floor(random() * 1e15)::bigint)
       ON CONFLICT (id) DO UPDATE SET number = toolkit_data_version.number + 1;
   END IF;
-  PERFORM set_config('toolkit.counted_in', txid_current()::text, true);
   RETURN NULL;
 END $$;
 """

@@ -1,0 +1,238 @@
+"""Cached pages are never stale after a write (issue 22): write through a service, read again.
+
+Each story opens a page as the person who uses it, opens it again to prove the second answer came
+from the cache (no template was drawn: `response.context` is None), changes what the page counts
+through the service that changes it, and opens the page a third time: the change shows.
+
+The data version itself (toolkit/versions.py) is proven on PostgreSQL: every counted table has
+the trigger, every kind of write moves the number, sessions and the audit log do not.
+"""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+from django.test import override_settings
+
+from calls import services as calls_services
+from calls.choices import CallKind, Platform
+from consent.choices import Scope
+from consent.services import give_consent, withdraw_consent
+from safeguarding.choices import ConcernKind
+from safeguarding.services import raise_concern
+from school.models import Pupil
+from tests.calls.conftest import LONDON
+from toolkit import versions
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the data version lives in PostgreSQL triggers")
+
+NOW = dt.datetime(2026, 11, 9, 8, 0, tzinfo=LONDON)
+TUESDAY_10 = dt.datetime(2026, 11, 10, 10, 0, tzinfo=LONDON)
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _school_settings(db):
+    """The settings row a school always has (made on first use: a write, which would move the version)."""
+    from school.models import SchoolSettings
+
+    SchoolSettings.load()
+
+
+def drawn(client, path) -> str:
+    """The page, drawn now (not from the cache)."""
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.context is not None, f"{path} came from the cache where it had to be drawn"
+    return response.content.decode()
+
+
+def cached(client, path) -> str:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.context is None, f"{path} was drawn again with nothing changed: it is not cached"
+    return response.content.decode()
+
+
+def open_twice(client, path) -> str:
+    first = drawn(client, path)
+    assert cached(client, path) == first
+    return first
+
+
+def book(teacher, dsl, **changes):
+    facts = dict(
+        booked_by=teacher,
+        now=NOW,
+        kind=CallKind.GROUP,
+        title="Year 3 maths",
+        activity="Counting games together.",
+        platform=Platform.MICROSOFT_TEAMS,
+        starts_at=TUESDAY_10,
+        duration_minutes=30,
+        host=teacher,
+        second_staff=dsl,
+        single_staff_reason="",
+        record=False,
+        pupil_ids=[],
+        meeting_url="https://teams.example.test/meet/abc",
+        passcode="s3cret-pass",
+    )
+    return calls_services.book_call(**{**facts, **changes})
+
+
+# --- the data version -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_table_of_every_model_carries_the_trigger():
+    assert versions.tables_without_trigger() == []
+    assert "calls_call" in versions.counted_tables()
+    assert "django_session" not in versions.counted_tables()
+
+
+@pytest.mark.django_db
+def test_insert_update_delete_each_move_the_version(child_a, class_a):
+    steps = [
+        lambda: Pupil.objects.filter(pk=child_a.pk).update(first_name="Ada"),  # a bulk update, no signals
+        lambda: Pupil.objects.create(
+            first_name="New", last_name="Pupil", mis_id="NEW-2", school_class=class_a, date_of_birth=dt.date(2019, 1, 1)
+        ),
+        lambda: Pupil.objects.filter(mis_id="NEW-2").delete(),
+    ]
+    for step in steps:
+        before = versions.current()
+        with transaction.atomic():
+            step()
+        assert versions.current() > before
+
+
+@pytest.mark.django_db
+def test_sessions_and_the_audit_log_do_not_move_it(client, teacher):
+    client.force_login(teacher)
+    before = versions.current()
+    session = client.session
+    session["anything"] = 1
+    session.save()
+    assert versions.current() == before
+
+
+# --- write, then read ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_head_dashboard_counts_an_approval_as_soon_as_the_parent_agrees(
+    client, head, teacher, dsl, child_a, guardian_a, parent_a, school_week
+):
+    give_consent(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=parent_a, now=NOW)
+    call = book(teacher, dsl, kind=CallKind.ONE_TO_ONE, title="Reading one-to-one", pupil_ids=[child_a.pk])
+    client.force_login(head)
+    page = open_twice(client, "/")
+    assert 'data-testid="needs-you-approvals" data-count="0"' in page
+    calls_services.record_parent_agreement(call=call, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
+    assert 'data-testid="needs-you-approvals" data-count="1"' in drawn(client, "/")
+
+
+@pytest.mark.django_db
+def test_parent_pages_follow_a_withdrawal_at_once(client, teacher, dsl, child_a, guardian_a, parent_a, school_week):
+    give_consent(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=parent_a, now=NOW)
+    book(teacher, dsl, pupil_ids=[child_a.pk], title="Forest school")
+    client.force_login(parent_a)
+    assert "Forest school" in open_twice(client, "/calls/family/")
+    consent_page = open_twice(client, "/consent/")
+    withdraw_consent(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=parent_a, now=NOW)
+    assert "Forest school" not in drawn(client, "/calls/family/")
+    assert drawn(client, "/consent/") != consent_page
+
+
+@pytest.mark.django_db
+def test_staff_call_list_and_booking_form_show_a_new_call_and_a_new_pupil(
+    client, teacher, dsl, class_a, child_a, guardian_a, school_week
+):
+    give_consent(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=guardian_a.user, now=NOW)
+    client.force_login(teacher)
+    assert "Forest school" not in open_twice(client, "/calls/?past=on")
+    open_twice(client, "/calls/book/")
+    book(teacher, dsl, title="Forest school", pupil_ids=[child_a.pk])
+    assert "Forest school" in drawn(client, "/calls/?past=on")
+    Pupil.objects.create(
+        first_name="Newly", last_name="Arrived", mis_id="NEW-1", school_class=class_a, date_of_birth=dt.date(2019, 1, 1)
+    )
+    assert "Newly" in drawn(client, "/calls/book/")
+
+
+@pytest.mark.django_db
+def test_dsl_dashboard_shows_a_new_concern_at_once(client, dsl, teacher, child_a, school_week):
+    client.force_login(dsl)
+    open_twice(client, "/safeguarding/")
+    home = open_twice(client, "/")
+    raise_concern(
+        reported_by=teacher,
+        pupils=[child_a],
+        kind=ConcernKind.SEEN_OR_HEARD,
+        happened_at=NOW - dt.timedelta(hours=1),
+        what_happened="Seemed upset on the call.",
+        action_taken="Told the DSL.",
+        now=NOW,
+    )
+    assert child_a.first_name in drawn(client, "/safeguarding/")
+    assert drawn(client, "/") != home
+
+
+@pytest.mark.django_db
+def test_calendar_feed_follows_a_booking(client, teacher, dsl, child_a, guardian_a, school_week):
+    give_consent(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=guardian_a.user, now=NOW)
+    token = calls_services.issue_calendar_feed(user=teacher, now=NOW)
+    path = f"/calls/calendar/{token}.ics"
+    first = client.get(path).content
+    assert client.get(path).content == first
+    book(teacher, dsl, title="Forest school", pupil_ids=[child_a.pk])
+    assert b"Forest school" in client.get(path).content
+
+
+@pytest.mark.django_db
+def test_a_page_is_never_shared_between_two_sign_ins(client, teacher, teacher_b, school_week):
+    client.force_login(teacher)
+    open_twice(client, "/")
+    client.force_login(teacher_b)  # a new session: drawn for this person
+    assert teacher_b.email in drawn(client, "/")
+
+
+@pytest.mark.django_db
+def test_a_message_waiting_is_shown_not_a_cached_page(rf, teacher):
+    from django.contrib.messages import add_message, constants
+    from django.contrib.messages.storage.session import SessionStorage
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from toolkit import summaries
+
+    request = rf.get("/calls/")
+    request.user, request.session = teacher, SessionStore()
+    request.session.save()
+    request._messages = SessionStorage(request)
+    assert summaries.key_for(request, "call list") is not None
+    add_message(request, constants.SUCCESS, "Booked.")
+    assert summaries.key_for(request, "call list") is None  # base.html must show it: draw the page
+
+
+@pytest.mark.django_db
+def test_a_settings_change_in_a_test_draws_pages_again(client, teacher, school_week):
+    client.force_login(teacher)
+    open_twice(client, "/")
+    with override_settings(PORTAL_DEMO_MODE=True):
+        assert "Demo school" in drawn(client, "/")
+
+
+@pytest.mark.django_db
+def test_nothing_is_cached_for_a_post(client, teacher, school_week):
+    client.force_login(teacher)
+    open_twice(client, "/calls/book/")
+    response = client.post("/calls/book/", {"title": ""})
+    assert response.status_code == 200
+    assert response.context is not None

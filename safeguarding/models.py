@@ -119,6 +119,11 @@ class ConcernAccess(SafeguardingRecord):
     at = models.DateTimeField()
     purpose = models.CharField(max_length=20, choices=AccessPurpose.choices, default=AccessPurpose.OPENED)
 
+    # Every reading of a concern adds a row, so counting these writes would throw away every cached
+    # page in the school each time the DSL opens a concern. Only pages that are never cached show
+    # them (the concern page, the access log, the audit viewer): toolkit/versions.py.
+    changes_cached_pages = False
+
     class Meta:
         verbose_name = "concern access"
         ordering = ["-at", "-pk"]

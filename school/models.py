@@ -1,5 +1,6 @@
 """The school's directory: settings and calendar, classes, pupils and their guardians."""
 
+import copy
 import datetime as dt
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from toolkit import versions
 from toolkit.dates import day
 
 # (setting, least, most): a week of notice at most for join emails, two weeks for log deadlines and
@@ -25,6 +27,10 @@ SETTING_BOUNDS = (
 def _bounded(name) -> list:
     least, most = next((low, high) for setting, low, high in SETTING_BOUNDS if setting == name)
     return [MinValueValidator(least), MaxValueValidator(most)]
+
+
+# The settings as of the latest data version, in this process (SchoolSettings.load).
+_kept = versions.PerVersion(most=1)
 
 
 class SchoolSettings(models.Model):
@@ -94,7 +100,20 @@ class SchoolSettings(models.Model):
 
     @classmethod
     def load(cls) -> "SchoolSettings":
-        """The settings, from the cache when possible (read on many pages)."""
+        """The settings, read on many pages: kept in the process for the data version (any write
+        moves it, toolkit/versions.py), else from the shared cache; a copy each time, because a
+        settings form changes the instance it is given."""
+        if versions.remembered() is None:  # SQLite: no data version
+            return cls._load_shared()
+        # Straight from the table on a new version: the shared cache may still hold the row as it
+        # was before the write that moved the version.
+        found = _kept.get(cls.CACHE_KEY, lambda: cls.objects.get_or_create(pk=1)[0])
+        copied = copy.copy(found)
+        copied._state = copy.copy(found._state)
+        return copied
+
+    @classmethod
+    def _load_shared(cls) -> "SchoolSettings":
         found = cache.get(cls.CACHE_KEY)
         if found is None:
             found, _ = cls.objects.get_or_create(pk=1)

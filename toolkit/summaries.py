@@ -71,7 +71,7 @@ def key_for(request, name: str) -> str | None:
     """The cache key of page `name` on this request, or None when it must be drawn anew."""
     if request.method != "GET" or not hasattr(request, "session") or _messages_waiting(request):
         return None
-    version = versions.current()
+    version = versions.remembered()
     if version is None:
         return None
     minute = int(timezone.now().timestamp() // 60)

@@ -236,3 +236,25 @@ def test_nothing_is_cached_for_a_post(client, teacher, school_week):
     response = client.post("/calls/book/", {"title": ""})
     assert response.status_code == 200
     assert response.context is not None
+
+
+@pytest.mark.django_db
+def test_reading_a_concern_keeps_everyone_elses_pages(client, dsl, teacher, child_a, school_week):
+    """Each reading of a concern is recorded (SG-3); that record is shown only on pages never
+    cached, so it does not throw away the school's cached pages."""
+    concern = raise_concern(
+        reported_by=teacher,
+        pupils=[child_a],
+        kind=ConcernKind.SEEN_OR_HEARD,
+        happened_at=NOW - dt.timedelta(hours=1),
+        what_happened="Seemed upset on the call.",
+        action_taken="Told the DSL.",
+        now=NOW,
+    )
+    client.force_login(dsl)
+    open_twice(client, "/safeguarding/")
+    before = versions.current()
+    assert client.get(f"/safeguarding/concerns/{concern.pk}/").status_code == 200
+    assert concern.accesses.count() == 1  # recorded...
+    assert versions.current() == before  # ...without moving the version
+    cached(client, "/safeguarding/")

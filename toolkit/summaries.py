@@ -74,10 +74,17 @@ def key_for(request, name: str) -> str | None:
     version = versions.remembered()
     if version is None:
         return None
+    request._summary_version = version
     minute = int(timezone.now().timestamp() // 60)
     who = request.session.session_key or "-"
     parts = f"{name}|{who}|{request.get_full_path()}|{version}|{minute}|{_generation[0]}"
     return "summary:" + hashlib.sha256(parts.encode()).hexdigest()
+
+
+def _may_keep(request) -> bool:
+    """Nothing written since the key's version was read (a page drawn after this request's own
+    write, uncommitted and perhaps rolled back later, must not stand for that version)."""
+    return versions.unchanged_since(getattr(request, "_summary_version", None))
 
 
 def _kept(key: str | None) -> bytes | None:
@@ -101,7 +108,8 @@ def cached_bytes(request, name: str, build: Callable[[], bytes], *, fresh: bool 
     content = _kept(key)
     if content is None:
         content = build()
-        _keep(key, content)
+        if key is not None and _may_keep(request):
+            _keep(key, content)
     return content
 
 
@@ -112,6 +120,6 @@ def render(request, template_name: str, context: Callable[[], dict], *, name: st
     if content is not None:
         return HttpResponse(content)
     response = draw(request, template_name, context())
-    if response.status_code == 200:
+    if key is not None and response.status_code == 200 and _may_keep(request):
         _keep(key, response.content)
     return response

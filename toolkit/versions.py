@@ -118,6 +118,11 @@ def remembered() -> int | None:
     return _request.version
 
 
+def unchanged_since(version: int | None) -> bool:
+    """Whether the data version is still `version` as this connection sees it now."""
+    return version is not None and current() == version
+
+
 def current(using: str = "default") -> int | None:
     """The data version now, or None where there is none (SQLite): then nothing may be cached."""
     connection = connections[using]
@@ -159,12 +164,16 @@ class PerVersion:
         version = remembered()
         if version is None:
             return build()
-        if version != self._version or len(self._values) >= self.most:
+        if version != self._version:
             self._version, self._values = version, {}
         values = self._values
         found = values.get(key)
         if found is None:
             found = build()
-            if keep(found):
+            # Kept only if nothing was written since the version was read: a value built after this
+            # request's own write (not yet committed, perhaps never) must not stand for `version`.
+            if keep(found) and unchanged_since(version):
+                if len(values) >= self.most:  # a bound on memory: start again
+                    values.clear()
                 values[key] = found
         return found

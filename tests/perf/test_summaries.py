@@ -258,3 +258,52 @@ def test_reading_a_concern_keeps_everyone_elses_pages(client, dsl, teacher, chil
     assert concern.accesses.count() == 1  # recorded...
     assert versions.current() == before  # ...without moving the version
     cached(client, "/safeguarding/")
+
+
+@pytest.mark.django_db
+def test_the_signed_in_person_is_loaded_again_after_any_change_to_them(client, teacher, school_week):
+    """accounts.middleware keeps the person per data version: a role taken away or an account
+    deactivated shows on the very next page."""
+    from accounts.models import StaffRole
+
+    client.force_login(teacher)
+    assert client.get("/calls/").status_code == 200
+    assert client.get("/calls/").status_code == 200  # the kept person
+    StaffRole.objects.filter(user=teacher).delete()
+    assert client.get("/calls/").status_code in (302, 403)
+    teacher.is_active = False
+    teacher.save()
+    response = client.get("/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_school_settings_are_read_again_after_a_change(client, teacher, school_week):
+    from school.models import SchoolSettings
+
+    client.force_login(teacher)
+    assert "Renamed Primary" not in client.get("/").content.decode()
+    SchoolSettings.objects.filter(pk=1).update(name="Renamed Primary")  # even without save()
+    assert "Renamed Primary" in client.get("/").content.decode()
+
+
+def test_kept_values_follow_the_version(monkeypatch):
+    seen = iter([1, 1, 2])
+    monkeypatch.setattr(versions, "remembered", lambda: next(seen))
+    monkeypatch.setattr(versions, "unchanged_since", lambda version: True)
+    kept, built = versions.PerVersion(most=1), []
+
+    def build():
+        built.append(1)
+        return len(built)
+
+    assert [kept.get("k", build), kept.get("k", build), kept.get("k", build)] == [1, 1, 2]
+
+
+def test_a_value_built_after_a_write_is_not_kept(monkeypatch):
+    monkeypatch.setattr(versions, "remembered", lambda: 7)
+    monkeypatch.setattr(versions, "unchanged_since", lambda version: False)  # this request wrote
+    kept, built = versions.PerVersion(), []
+    kept.get("k", lambda: built.append(1) or len(built))
+    kept.get("k", lambda: built.append(1) or len(built))
+    assert len(built) == 2

@@ -12,7 +12,8 @@ out the page's context and drawing the template are kept, under a key made of:
   or between two sign-ins of one person);
 - the full path with its query string;
 - the minute, because some things change with the clock alone (a log falls overdue, a call
-  opens): a page is never more than a minute behind the clock;
+  opens): a page is at most a minute behind the clock (two, for requests in flight while the
+  minute turns, which are served the previous minute's page while one request draws the new one);
 - the page's name, and a generation that tests changing settings move on.
 
 Nothing is served from the cache or kept in it when the request is not a GET, when a message is
@@ -67,7 +68,7 @@ def _messages_waiting(request) -> bool:
     return storage is not None and len(storage) > 0  # len() reads without marking them shown
 
 
-def key_for(request, name: str) -> str | None:
+def key_for(request, name: str, *, minutes_ago: int = 0) -> str | None:
     """The cache key of page `name` on this request, or None when it must be drawn anew."""
     if request.method != "GET" or not hasattr(request, "session") or _messages_waiting(request):
         return None
@@ -75,7 +76,7 @@ def key_for(request, name: str) -> str | None:
     if version is None:
         return None
     request._summary_version = version
-    minute = int(timezone.now().timestamp() // 60)
+    minute = int(timezone.now().timestamp() // 60) - minutes_ago
     who = request.session.session_key or "-"
     parts = f"{name}|{who}|{request.get_full_path()}|{version}|{minute}|{_generation[0]}"
     return "summary:" + hashlib.sha256(parts.encode()).hexdigest()
@@ -102,10 +103,25 @@ def _keep(key: str | None, content: bytes) -> None:
         cache.set(key, _box().encrypt(content), TIMEOUT_SECONDS)
 
 
+def _served(request, name: str, fresh: bool) -> tuple[str | None, bytes | None]:
+    """(this minute's key, what to serve from the cache or None to draw).
+
+    When the minute has just turned, one request draws the page for the new minute while the
+    others are served the previous minute's (same data version, at most a minute older by the
+    clock): a page is drawn once per minute, not once per request in flight at the turn.
+    """
+    key = None if fresh else key_for(request, name)
+    if key is None:
+        return None, None
+    content = _kept(key)
+    if content is None and not cache.add(f"{key}:drawing", 1, 10):
+        content = _kept(key_for(request, name, minutes_ago=1))
+    return key, content
+
+
 def cached_bytes(request, name: str, build: Callable[[], bytes], *, fresh: bool = False) -> bytes:
     """`build()`'s bytes (a calendar feed), kept under the same key as a page would be."""
-    key = None if fresh else key_for(request, name)
-    content = _kept(key)
+    key, content = _served(request, name, fresh)
     if content is None:
         content = build()
         if key is not None and _may_keep(request):
@@ -115,8 +131,7 @@ def cached_bytes(request, name: str, build: Callable[[], bytes], *, fresh: bool 
 
 def render(request, template_name: str, context: Callable[[], dict], *, name: str, fresh: bool = False):
     """Like django.shortcuts.render, with the context worked out only when the page is drawn."""
-    key = None if fresh else key_for(request, name)
-    content = _kept(key)
+    key, content = _served(request, name, fresh)
     if content is not None:
         return HttpResponse(content)
     response = draw(request, template_name, context())

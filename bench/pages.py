@@ -111,7 +111,17 @@ def signed_in_client(account: str | None, *, recent_auth: bool):
 
 def count_queries(pages, targets) -> dict:
     """{page name: {"queries", "ms", "sql_ms", "kb"}} for one warm request per page (after a warm-up
-    that fills the caches), served in-process: where a page's time goes, without the network."""
+    that fills the caches), served in-process: where a page's time goes, without the network.
+
+    Cached pages are switched off here: this is the cost of drawing each page (what would grow with
+    the data, if anything did), not of serving it already drawn (bench/run.py measures that)."""
+    from django.test.utils import override_settings
+
+    with override_settings(PORTAL_CACHE_PAGES=False):
+        return _count_queries(pages, targets)
+
+
+def _count_queries(pages, targets) -> dict:
     import time
 
     from django.db import connection

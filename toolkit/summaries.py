@@ -70,7 +70,9 @@ def _messages_waiting(request) -> bool:
 
 def key_for(request, name: str, *, minutes_ago: int = 0) -> str | None:
     """The cache key of page `name` on this request, or None when it must be drawn anew."""
-    if request.method != "GET" or not hasattr(request, "session") or _messages_waiting(request):
+    if not settings.PORTAL_CACHE_PAGES or request.method != "GET" or _messages_waiting(request):
+        return None
+    if not hasattr(request, "session"):
         return None
     version = versions.remembered()
     if version is None:

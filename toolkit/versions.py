@@ -30,6 +30,7 @@ what this costs.
 """
 
 import threading
+from contextlib import contextmanager
 
 from django.apps import apps as django_apps
 from django.core.signals import request_finished, request_started
@@ -107,6 +108,16 @@ def _request_started(**kwargs):
 @receiver(request_finished, dispatch_uid="toolkit.versions.request_finished")
 def _request_finished(**kwargs):
     _request.active, _request.version = False, None
+
+
+@contextmanager
+def remembering():
+    """Within this block the version is read once, as within a request (a task, a test)."""
+    _request_started()
+    try:
+        yield
+    finally:
+        _request_finished()
 
 
 def remembered() -> int | None:

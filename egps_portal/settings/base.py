@@ -371,6 +371,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS
 SESSION_ENGINE = "accounts.sessions"
 MIDDLEWARE.insert(MIDDLEWARE.index("accounts.middleware.StaffMFAMiddleware"), "accounts.sessions.SessionSecurityMiddleware")
 
+# --- cached pages ---
+# Pages are drawn once per data version and minute and then served as drawn (toolkit/summaries.py);
+# off, every request draws its page (the query-count tests measure drawing this way).
+PORTAL_CACHE_PAGES = env.bool("PORTAL_CACHE_PAGES", default=True)
+
 # --- deployment ---
 # X-Forwarded-Proto is proof of HTTPS only when a reverse proxy in front of gunicorn sets it and
 # overwrites whatever the client sent (Caddy in docker-compose.yml). Without one, any client could

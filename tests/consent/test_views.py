@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -298,6 +299,7 @@ def _class_of(size, give):
     return school_class
 
 
+@override_settings(PORTAL_CACHE_PAGES=False)  # the cost of drawing the page, not of serving it drawn
 def _queries(client, url) -> int:
     with CaptureQueriesContext(connection) as context:
         assert client.get(url).status_code == 200

@@ -274,7 +274,8 @@ def test_the_signed_in_person_is_loaded_again_after_any_change_to_them(client, t
     teacher.is_active = False
     teacher.save()
     response = client.get("/")
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
 
 
 @pytest.mark.django_db

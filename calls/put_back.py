@@ -12,7 +12,7 @@ from consent.selectors import consenting_pupil_ids
 from notifications.services import notify
 from toolkit.dates import when
 
-from . import emails, policy
+from . import emails, gateway, policy
 from .models import Call, CallInvitation
 from .reactions import CONSENT_WITHDRAWN
 from .services import CallError, _lock_pupils, send_join_details
@@ -97,6 +97,7 @@ def put_back_on_calls(*, pupil, call_ids, by, now) -> list[Call]:
         invitation.save(update_fields=["removed_at", "removed_reason"])
         call.changed_at = now
         call.save(update_fields=["changed_at"])
+        gateway.book_platform_meeting(call)  # Zoom: the child's registrant is approved again
         notify(
             to=call.host.email,
             user=call.host,

@@ -113,7 +113,9 @@ def test_booking_creates_the_zoom_meeting_with_every_enforceable_setting(zoom, g
     creates = zoom.creates()
     assert len(creates) == 1
     body = creates[0]
-    assert [path for method, path, _ in zoom.requests if method == "POST"] == [f"/v2/users/{teacher.email}/meetings"]
+    posts = [path for method, path, _ in zoom.requests if method == "POST"]
+    assert posts[0] == f"/v2/users/{teacher.email}/meetings"
+    assert posts[1:] == [f"/v2/meetings/{row_for(group_call).external_id}/registrants"]  # the one child's place
     assert body["topic"] == "Year 3 phonics"
     assert body["type"] == 2
     assert body["start_time"] == "2026-11-10T10:00:00Z"
@@ -127,6 +129,10 @@ def test_booking_creates_the_zoom_meeting_with_every_enforceable_setting(zoom, g
     assert sent["auto_recording"] == "none"  # no automatic recording (CON-6)
     assert sent["meeting_authentication"] is False  # the school did not ask for Zoom sign-in
     assert sent["private_meeting"] is True
+    assert sent["approval_type"] == 0  # registration on, approved automatically: one registrant per child
+    assert sent["registration_type"] == 1
+    assert sent["registrants_confirmation_email"] is False  # Zoom never emails families the address
+    assert sent["registrants_email_notification"] is False
     row = row_for(group_call)
     assert row.state == HostedMeeting.State.CREATED
     assert row.external_id in zoom.meetings
@@ -175,7 +181,7 @@ def test_a_429_then_success_makes_exactly_one_meeting_after_the_retry_after(zoom
 
     assert waits == [7.0]
     assert len(zoom.meetings) == 1
-    assert len([r for r in zoom.requests if r[0] == "POST"]) == 2  # the throttled one and the one that made it
+    assert len(zoom.creates()) == 2  # the throttled one and the one that made it
     row = row_for(call)
     assert row.state == HostedMeeting.State.CREATED
     assert row.attempts == 2
@@ -235,7 +241,9 @@ def test_the_family_enters_through_the_portal_link_and_is_handed_the_zoom_url(zo
     outcome = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
 
     assert outcome.allowed is True
-    assert outcome.platform_url == row_for(group_call).join_url
+    # The child's own registrant address (registered under this parent's email), not the meeting's.
+    registrant = zoom.registrants[row_for(group_call).external_id][guardian_a.email.lower()]
+    assert outcome.platform_url == registrant["join_url"] != row_for(group_call).join_url
 
 
 @pytest.mark.policy("CALL-6")

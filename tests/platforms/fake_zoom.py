@@ -161,6 +161,7 @@ class FakeZoom:
         self.dashboard = True  # False: an account below Business (no Dashboard API)
         self.requests = []  # (method, path, json body or None)
         self.failures = []  # queued (status, headers) answered before the next API request
+        self.failures_for = []  # queued (path ending, status, headers): the next request to that path fails
         self.lose_next_create = False
         self.tokens = set()
         self.token_requests = 0
@@ -224,8 +225,11 @@ class FakeZoom:
             except ValueError:
                 return _error(300, "Request Body should be a valid JSON object.", 400)
         self.requests.append((request.method, request.path, body))
-        if self.failures:
-            status, headers = self.failures.pop(0)
+        aimed = next((f for f in self.failures_for if request.path.endswith(f[0])), None)
+        if aimed:
+            self.failures_for.remove(aimed)
+        if self.failures or aimed:
+            status, headers = aimed[1:] if aimed else self.failures.pop(0)
             if status == 429:
                 return _json(
                     {"code": 429, "message": "You have exceeded the daily rate limit of (100) for Create meeting API requests."},

@@ -241,6 +241,7 @@ class ZoomAdapter:
         "Renaming locked: an account setting the API does not show; check it in the Zoom admin portal.",
         "Recording by hand: only automatic recording is off; lock recording off in the admin portal.",
         "Attendance: needs a held meeting (past_meetings) and a Pro account or above.",
+        "Two staff present (CALL-3): needs a started meeting and the Dashboard API (Business plan, dashboard scope).",
     )
 
     def delete_meeting(self, external_id: str, host: str = "") -> None:

@@ -3,13 +3,16 @@ to the child's calls; after consent is given again, putting the child back on th
 taken off (while the policy still allows it). The consent app asks through consent.events
 (withdrawal_previewed, consent_regiven); these receivers answer (connected in CallsConfig.ready())."""
 
+from auditlog.context import set_actor
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from consent.choices import Scope
 from consent.selectors import consenting_pupil_ids
 from notifications.services import notify
+from school.models import Pupil
 from toolkit.dates import when
 
 from . import emails, policy
@@ -43,14 +46,45 @@ def withdrawal_preview(*, pupil, scope, now) -> list[str]:
 def calls_to_put_back(*, pupil, now) -> list[Call]:
     """Issue 19: upcoming calls `pupil` was taken off when consent was withdrawn and may rejoin now
     (calls.policy.put_back_refusal), soonest first."""
+    return [i.call for i in _offered_invitations(pupil=pupil, now=now)]
+
+
+def _offered_invitations(*, pupil, now) -> list[CallInvitation]:
     in_force = pupil.pk in consenting_pupil_ids([pupil.pk])
     removed = (
         CallInvitation.objects.filter(pupil=pupil, removed_reason=CONSENT_WITHDRAWN.reason, removed_at__isnull=False)
         .filter(call__in=Call.objects.upcoming(now))
+        # "No, thank you" answers the removal it was said about, not a later one.
+        .exclude(put_back_declined_at__gte=F("removed_at"))
         .select_related("call", "call__host", "call__second_staff")
         .order_by("call__starts_at", "call_id")
     )
-    return [i.call for i in removed if _put_back_refusal(i.call, pupil, now, in_force) is None]
+    return [i for i in removed if _put_back_refusal(i.call, pupil, now, in_force) is None]
+
+
+def put_back_offers(*, user, now) -> list[tuple]:
+    """Issue 19: [(child, [calls])] for each child of `user` (with parental responsibility, as the
+    put-back page requires) who may be put back on calls now. The offer stays on the family's pages
+    until the parent accepts or declines it, or the calls start or are cancelled."""
+    if not user.is_authenticated:
+        return []
+    children = Pupil.objects.filter(
+        guardianships__guardian__user=user, guardianships__parental_responsibility=True, left_on__isnull=True
+    ).distinct()
+    found = [(child, calls_to_put_back(pupil=child, now=now)) for child in children.order_by("first_name", "pk")]
+    return [(child, calls) for child, calls in found if calls]
+
+
+@transaction.atomic
+def decline_put_back(*, pupil, by, now) -> int:
+    """Issue 19: the parent says "No, thank you": the calls offered now are no longer offered (the
+    invitations keep the answer, with its time, in their audit history). How many were offered."""
+    offered = _offered_invitations(pupil=pupil, now=now)
+    with set_actor(by):
+        for invitation in offered:
+            invitation.put_back_declined_at = now
+            invitation.save(update_fields=["put_back_declined_at"])
+    return len(offered)
 
 
 def _put_back_refusal(call, pupil, now, in_force) -> str | None:

@@ -317,8 +317,9 @@ def import_preview(request):
 
 def _render_preview(request, report, stored):
     """The preview, its title starting "Error: " when any row (or the file) has a problem, as a form's would."""
-    context = {"report": report, "digest": stored["digest"], "kind": stored["kind"]}
-    return render(request, "school/import_preview.html", context | {"page_has_errors": bool(report.error_rows or report.problems)})
+    has_errors = bool(report.error_rows or report.problems)
+    context = {"report": report, "digest": stored["digest"], "kind": stored["kind"], "page_has_errors": has_errors}
+    return render(request, "school/import_preview.html", context)
 
 
 @require_POST

@@ -127,7 +127,7 @@ def nav_items(user):
 def child_sections(request, pupil, now, audience):
     """Issue 19: on a parent's page for their child, the offer to put the child back on the calls
     they were taken off, for as long as it stands (calls.put_back)."""
-    if audience != "family":
+    if audience != "family" or request is None:
         return []
     offers = [(child, calls) for child, calls in put_back_offers(user=request.user, now=now) if child.pk == pupil.pk]
     if not offers:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from consent.selectors import recording_allowed_for
 from platforms import gateway as platforms
 
+from . import platform_people
 from .choices import Platform
 
 _BUILT_AT_JOINING = frozenset({Platform.BIGBLUEBUTTON, Platform.MICROSOFT_TEAMS, Platform.GOOGLE_MEET, Platform.ZOOM})
@@ -90,7 +91,13 @@ def book_platform_meeting(call) -> bool:
     for member in (call.host, call.second_staff):
         if member is not None and member.get_full_name():
             roster[member.get_full_name()] = f"staff-{member.pk}"
-    return platforms.book_meeting(call, recording_consented_by_all=recording_consented_by_all(call), roster=roster)
+    return platforms.book_meeting(
+        call,
+        recording_consented_by_all=recording_consented_by_all(call),
+        roster=roster,
+        staff=platform_people.staff_for(call),  # CALL-3 where the platform can say who is in
+        registrants=lambda: platform_people.registrants_for(call),  # Zoom: each child's own address
+    )
 
 
 def platform_meeting_ready(call) -> bool:

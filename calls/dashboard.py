@@ -9,6 +9,7 @@ from toolkit.registry import NavItem, Panel, Task
 from . import permissions
 from .choices import CallKind, CallStatus
 from .models import Call
+from .put_back import put_back_offers
 
 SHOWN = 5
 
@@ -93,6 +94,19 @@ def needs_you(request, now) -> list[Task]:
                 hint="Agree to the time, or tell the school which times suit you.",
             )
         )
+        offers = put_back_offers(user=user, now=now)
+        if offers:
+            child, calls = offers[0]
+            found.append(
+                Task(
+                    "put-back",
+                    "Put your child back on their calls",
+                    sum(len(calls) for _, calls in offers),
+                    reverse("calls:put_back", args=[child.pk]),
+                    order=25,
+                    hint="Consent is given again: choose the calls your child was taken off to join again.",
+                )
+            )
     if is_leadership(user):
         queue = permissions.approvals_queue_for(user).count()
         found.append(Task("approvals", "Approve or decline one-to-one calls", queue, reverse("calls:approvals"), order=10))
@@ -108,3 +122,15 @@ def nav_items(user):
     if is_parent(user):
         items.append(NavItem("Video calls", reverse("calls:family"), order=20))
     return items
+
+
+def child_sections(request, pupil, now, audience):
+    """Issue 19: on a parent's page for their child, the offer to put the child back on the calls
+    they were taken off, for as long as it stands (calls.put_back)."""
+    if audience != "family" or request is None:
+        return []
+    offers = [(child, calls) for child, calls in put_back_offers(user=request.user, now=now) if child.pk == pupil.pk]
+    if not offers:
+        return []
+    child, calls = offers[0]
+    return [Panel("Calls to put back on", "calls/panels/put_back_section.html", {"child": child, "calls": calls}, order=15)]

@@ -3,15 +3,19 @@
 from accounts.choices import Role
 from accounts.models import User
 from school.models import SchoolSettings
+from toolkit import dates
 from toolkit.urls import portal_url
-
-from .policy import local
 
 
 def when(call) -> str:
-    """e.g. "Monday 26 October 2026, 09:00 to 09:30 (UK time)"."""
-    start, end = local(call.starts_at), local(call.ends_at)
-    return f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M} to {end:%H:%M} (UK time)"
+    """e.g. "Mon 26 Oct, 09:00 to 09:30 (UK time)": the style of every screen (toolkit.dates),
+    the year added only when it is not this year."""
+    return f"{dates.when(call.starts_at)} to {dates.clock(call.ends_at)} (UK time)"
+
+
+def moment(value) -> str:
+    """e.g. "Mon 26 Oct, 09:02": a moment something happened, as every screen says it."""
+    return dates.when(value)
 
 
 def staff_names(call) -> list[str]:
@@ -84,7 +88,7 @@ def timetable_rows_by_pupil(invitations) -> dict[int, list[tuple]]:
 
 def timetable_week(monday) -> dict:
     """What every family's timetable for the week starting `monday` shares: worked out once a mailing."""
-    return {**school_context(), "week": f"{monday.day} {monday:%B %Y}", "calls_url": portal_url("calls:family")}
+    return {**school_context(), "week": dates.day(monday), "calls_url": portal_url("calls:family")}
 
 
 def timetable_context(guardian, rows, *, week) -> dict:

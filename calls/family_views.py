@@ -21,7 +21,7 @@ from .choices import CallStatus
 from .emails import staff_names, when
 from .pagination import page_of
 from .policy import LATE_LOCK
-from .put_back import calls_to_put_back, put_back_on_calls
+from .put_back import calls_to_put_back, decline_put_back, put_back_offers, put_back_on_calls
 from .services import join_details, one_to_ones
 
 
@@ -37,7 +37,9 @@ def family(request):
     page = page_of(request, calls, 20)
     children = {c.pk: c for c in children_of(request.user)}
     rows = _family_rows(page.object_list, children)
-    return render(request, "calls/family.html", {"page": page, "rows": rows, "settings_row": SchoolSettings.load()})
+    offers = put_back_offers(user=request.user, now=timezone.now())
+    context = {"page": page, "rows": rows, "settings_row": SchoolSettings.load(), "put_back_offers": offers}
+    return render(request, "calls/family.html", context)
 
 
 def _family_rows(calls, children):
@@ -121,10 +123,15 @@ def answer(request, call_id):
 @login_required
 def put_back(request, pupil_id):
     """Issue 19: after consent is given again, offer to put the child back on the upcoming calls
-    they were taken off (GET), and do it for the calls the parent keeps ticked (POST)."""
+    they were taken off (GET), and do it for the calls the parent keeps ticked (POST), or stop
+    offering them ("No, thank you", POST answer=no). The family's pages link here while the offer stands."""
     pupil = permissions.get_child_to_put_back(request.user, pupil_id)
     now = timezone.now()
     offered = calls_to_put_back(pupil=pupil, now=now)
+    if request.method == "POST" and request.POST.get("answer") == "no":
+        decline_put_back(pupil=pupil, by=request.user, now=now)
+        messages.success(request, f"{pupil.first_name} stays off those calls. Staff can invite them again later.")
+        return redirect("calls:family")
     if request.method == "POST":
         chosen = [int(v) for v in request.POST.getlist("call") if v.isdigit()]
         if not chosen:

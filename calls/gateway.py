@@ -162,7 +162,7 @@ def _tell_host_link_misused(link, holder: JoinHolder, now) -> None:
             call,
             pupil=link.pupil,
             guardian=link.guardian.full_name,
-            at=f"{policy.local(now):%H:%M on %d/%m/%Y}",
+            at=emails.moment(now),
             signed_in_as=str(signed_in) if signed_in else "",
         ),
         dedupe_key=f"call-join-link-misused:{link.pk}",

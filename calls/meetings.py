@@ -8,6 +8,8 @@ Handing over a join link is not here: that is the join gateway's decision (calls
 from consent.selectors import recording_allowed_for
 from platforms import meetings as platforms
 
+from . import platform_people
+
 
 def platform_applies_settings(call) -> bool:
     """CALL-6: True when the call's platform applies the policy's settings itself (a configured
@@ -41,7 +43,13 @@ def book_platform_meeting(call) -> bool:
     for member in (call.host, call.second_staff):
         if member is not None and member.get_full_name():
             roster[member.get_full_name()] = f"staff-{member.pk}"
-    return platforms.book_meeting(call, recording_consented_by_all=recording_consented_by_all(call), roster=roster)
+    return platforms.book_meeting(
+        call,
+        recording_consented_by_all=recording_consented_by_all(call),
+        roster=roster,
+        staff=platform_people.staff_for(call),  # CALL-3 where the platform can say who is in
+        registrants=lambda: platform_people.registrants_for(call),  # Zoom: each child's own address
+    )
 
 
 def platform_meeting_ready(call) -> bool:

@@ -137,6 +137,9 @@ class CallInvitation(models.Model):
     invited_at = models.DateTimeField()
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_reason = models.CharField(max_length=200, blank=True, default="")
+    # Issue 19: a parent said "No, thank you" to putting the child back after consent was given
+    # again. It answers that removal only: a later removal (removed_at after this) is offered again.
+    put_back_declined_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["call", "pupil__last_name", "pupil__first_name"]

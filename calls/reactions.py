@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from consent.choices import Scope
 from notifications.services import notify
 
-from . import emails
+from . import emails, meetings
 from .choices import CallStatus
 from .models import Call, CallInvitation, JoinLink
 from .services.common import lock_pupils, revoke_join_links
@@ -78,6 +78,9 @@ def remove_from_upcoming_calls(*, pupil, now, removal: Removal) -> None:
             call.status, call.cancelled_at, call.cancel_reason = CallStatus.CANCELLED, now, removal.reason
             call.changed_at = now
             call.save(update_fields=["status", "cancelled_at", "cancel_reason", "changed_at"])
+            meetings.cancel_platform_meeting(call)  # Teams, Meet, Zoom: the meeting goes too
+        else:
+            meetings.book_platform_meeting(call)  # Zoom: the child's registrant is cancelled
         notify(
             to=call.host.email,
             user=call.host,

@@ -141,7 +141,9 @@ def book(request):
         pupils=pupils_visible_to(request.user),
         classes=classes_visible_to(request.user),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        _show_problems(form, _problems_so_far(form, timezone.now()))
+    elif request.method == "POST":
         data = form.cleaned_data
         try:
             call = booking.book_call(
@@ -183,6 +185,42 @@ def _show_problems(form, problems):
     for field, problem in problems.items():
         name = FIELD_FOR_PROBLEM.get(field, field)
         form.add_error(name if name in form.fields else None, problem)
+
+
+# The booking rules and the fields each needs read first; a rule waits for its own fields only.
+RULE_NEEDS = {
+    "starts_at": ("date", "start_time", "duration_minutes"),
+    "duration_minutes": ("date", "start_time", "duration_minutes"),
+    "second_staff": ("kind", "host", "second_staff", "single_staff_reason"),
+    "pupils": ("kind", "school_class", "pupils"),
+    "record": ("record", "school_class", "pupils"),
+}
+
+
+def _problems_so_far(form, now) -> dict[str, str]:
+    """Issue 19, all errors in one pass: a booking form with mistakes in some fields is still
+    checked against the booking rules (the clash naming the other call, the notice, school hours)
+    wherever the fields a rule needs were read, so the person sees every problem at once. The
+    service applies the same rules again when the form is sent without mistakes."""
+    data = form.cleaned_data
+    if not all(name in data for name in RULE_NEEDS["starts_at"]):
+        return {}
+    problems = services.booking_problems(
+        now=now,
+        kind=data.get("kind"),
+        starts_at=form.starts_at(),
+        duration_minutes=data["duration_minutes"],
+        host=data.get("host"),
+        second_staff=data.get("second_staff"),
+        single_staff_reason=data.get("single_staff_reason", ""),
+        record=data.get("record", False),
+        invitees=services.Invitees.load(form.invited_pupil_ids()),
+    )
+    return {
+        rule: problem
+        for rule, problem in problems.items()
+        if all(name in data for name in RULE_NEEDS.get(rule, ())) and not form.has_error(FIELD_FOR_PROBLEM.get(rule, rule))
+    }
 
 
 def raise_concern_url(call, pupil_ids) -> str:

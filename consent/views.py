@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from governance.models import PolicyVersion
 from school.models import Guardianship, SchoolSettings
 from school.permissions import children_of, guardian_of
+from toolkit.dates import clock, day
 
 from . import events, permissions, selectors, services
 from .choices import Audience, Decision, Scope
@@ -138,10 +139,7 @@ def _decide(request, form, *, child, guardian, scope, action):
         guidance_version=AcceptableUseDocument.objects.filter(pk=form.cleaned_data["guidance_version"]).first(),
     )
     verb = "given" if action == "give" else "withdrawn"
-    local = timezone.localtime(now)
-    messages.success(
-        request, f"{Scope(scope).label}: consent {verb} for {child.first_name} on {local:%d/%m/%Y} at {local:%H:%M}."
-    )
+    messages.success(request, f"{Scope(scope).label}: consent {verb} for {child.first_name} on {day(now)} at {clock(now)}.")
 
 
 @login_required

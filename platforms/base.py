@@ -24,6 +24,9 @@ MEET = "meet"
 HOSTED_PLATFORMS = (ZOOM, TEAMS, MEET)
 PLATFORM_KEYS = (MANUAL, BIGBLUEBUTTON, *HOSTED_PLATFORMS)
 
+# An attendee the platform knows by its registrant id (Zoom): platforms.registrants names the child.
+REGISTRANT_PREFIX = "registrant-"
+
 # ManualAdapter.join_url returns the link the host pasted, passed in MeetingSpec.metadata under this key.
 MANUAL_LINK_KEY = "join-link"
 

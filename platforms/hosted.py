@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from . import events, services
+from . import events, registrants, services
 from .base import HOSTED_PLATFORMS, Drift, MeetingSpec, PlatformError, hosted_adapter
 from .models import HostedMeeting
 from .remote import RetryLater
@@ -139,6 +139,7 @@ def request_cancel(meeting_id: str) -> None:
         made = row.state in (HostedMeeting.State.CREATED, HostedMeeting.State.CREATING)
         row.state, row.last_error, row.join_url = HostedMeeting.State.FAILED, CANCELLED, ""
         row.save(update_fields=["state", "last_error", "join_url", "updated_at"])
+        registrants.forget(row)
         if made and row.external_id:
             from .tasks import delete_hosted_meeting
 
@@ -185,11 +186,13 @@ def read_attendance(meeting_id: str, *, now: dt.datetime):
     info = adapter.attendance(row.external_id, spec.host_email)
     if info is None:
         return None
+    names = {r.person: f"{r.first_name} {r.last_name}".strip() for r in row.registrants.all()}
+    attendees = registrants.match_registrants(info.attendees, registrants.people_by_registrant(row), names)
     info = dataclasses.replace(
         info,
         meeting_id=row.meeting_id,
         metadata={services.CALL_ID_KEY: row.call_ref},
-        attendees=match_roster(info.attendees, spec.metadata.get(ROSTER_KEY) or {}),
+        attendees=match_roster(attendees, spec.metadata.get(ROSTER_KEY) or {}),
     )
     report = services.record_attendance(info=info, now=now)
     if info.end_time and report.ended_at is None:
@@ -212,6 +215,9 @@ def match_roster(attendees: list, roster: dict) -> list:
         keys.setdefault(_name_key(name), []).append(person)
     matched = []
     for attendee in attendees:
+        if attendee.user_id.startswith(("pupil-", "staff-")):
+            matched.append(attendee)  # already known by id (a registrant): the name cannot overrule it
+            continue
         people = keys.get(_name_key(attendee.full_name), [])
         if len(people) == 1:  # two pupils of the same name: leave it to staff
             role = "MODERATOR" if people[0].startswith("staff-") else attendee.role

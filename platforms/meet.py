@@ -22,7 +22,7 @@ from google.oauth2 import credentials as oauth2_credentials
 from google.oauth2 import service_account
 from google.protobuf import field_mask_pb2
 
-from .base import MEET, Attendee, Drift, MeetingInfo, MeetingSpec, Participant, PlatformError
+from .base import MEET, MODERATOR, Attendee, Drift, MeetingInfo, MeetingSpec, Participant, PlatformError
 from .remote import RetryLater, cached_token, retry_after_seconds
 
 logger = logging.getLogger(__name__)
@@ -215,6 +215,45 @@ class MeetAdapter:
             return [Drift("Meeting", "exists on Google Meet", "deleted")]
         wanted, found = config_fields(policy_config()), config_fields(space.config)
         return [Drift(name, value, found.get(name, "")) for name, value in wanted.items() if found.get(name) != value]
+
+    def staff_in_meeting(self, external_id: str, staff: list, host: str = "") -> MeetingInfo | None:
+        """CALL-3: members of staff in the space's conference now, as MODERATOR attendees.
+
+        The active conference is the record without an end time; the people in it are its
+        participants without a latestEndTime. A member of staff is a *signed-in* participant whose
+        Workspace account name is theirs in the portal: a guest types their own name, so an anonymous
+        participant never counts, and one account on two devices is one user and counts once."""
+        client = self.records(host or self.delegated_user)
+        active = self._run(
+            lambda: list(
+                client.list_conference_records(
+                    request=meet_v2.ListConferenceRecordsRequest(filter=f'space.name = "{external_id}" AND end_time IS NULL'),
+                    retry=None,
+                    timeout=self.timeout,
+                )
+            )
+        )
+        if not active:
+            return MeetingInfo(running=False, external_id=external_id)
+        record = max(active, key=lambda r: r.start_time)
+        people = self._run(
+            lambda: list(
+                client.list_participants(
+                    request=meet_v2.ListParticipantsRequest(parent=record.name, filter="latest_end_time IS NULL"),
+                    retry=None,
+                    timeout=self.timeout,
+                )
+            )
+        )
+        names = {" ".join(m.get("name", "").casefold().split()): m["person"] for m in staff if m.get("name")}
+        attendees = []
+        for person in people:
+            if meet_v2.Participant.pb(person).WhichOneof("user") != "signedin_user":
+                continue
+            member = names.get(" ".join(person.signedin_user.display_name.casefold().split()))
+            if member:
+                attendees.append(Attendee(member, person.signedin_user.display_name, MODERATOR, False))
+        return MeetingInfo(running=True, attendees=attendees, external_id=external_id)
 
     def attendance(self, external_id: str, host: str = "") -> MeetingInfo | None:
         """LOG-1: the latest conference in the space and its participants."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from . import policy
+from . import policy, presence
 from .base import (
     MANUAL_LINK_KEY,
     Drift,
@@ -61,12 +61,18 @@ def spec_for_call(call, *, recording_consented_by_all: bool) -> MeetingSpec:
     )
 
 
-def book_meeting(call, *, recording_consented_by_all: bool, roster: dict | None = None) -> bool:
+def book_meeting(
+    call, *, recording_consented_by_all: bool, roster: dict | None = None, staff: list | None = None, registrants=None
+) -> bool:
     """The call is booked or changed: on a hosted platform (Teams, Meet, Zoom) with credentials,
     queue the meeting's creation with the policy's settings. False when nothing is to be made.
 
     `roster` maps the real names of the people expected ({"Amelia Adams": "pupil-7"}) to the
-    portal's ids, so the platform's attendance (names only) can pre-fill the session log (LOG-1)."""
+    portal's ids, so the platform's attendance (names only) can pre-fill the session log (LOG-1).
+    `staff` ([{person, email, name}] of the host and second staff) lets the gateway ask the platform
+    whether both are in a one-to-one (CALL-3, platforms.presence). `registrants`, a callable giving
+    [{person, email, first_name, last_name}], is asked only on a platform that takes registrants
+    (Zoom): each child's own join address (platforms.registrants)."""
     adapter = get_adapter(call.platform)
     if not getattr(adapter, "books_ahead", False):
         return False
@@ -75,7 +81,13 @@ def book_meeting(call, *, recording_consented_by_all: bool, roster: dict | None 
     spec = spec_for_call(call, recording_consented_by_all=recording_consented_by_all)
     if roster:
         spec = dataclasses.replace(spec, metadata={**spec.metadata, hosted.ROSTER_KEY: dict(roster)})
+    if staff:
+        spec = dataclasses.replace(spec, metadata={**spec.metadata, presence.STAFF_KEY: list(staff)})
     hosted.request_meeting(spec, call.platform)
+    if registrants is not None and getattr(adapter, "supports_registrants", False):
+        from . import registrants as places
+
+        places.request(spec.meeting_id, registrants())
     return True
 
 
@@ -132,7 +144,7 @@ def join_link(
     """
     adapter = get_adapter(platform)
     if getattr(adapter, "books_ahead", False):
-        return _hosted_link(adapter, spec, participant, platform)
+        return _hosted_link(adapter, spec, participant, platform, one_to_one)
     try:
         if not adapter.applies_settings:
             return JoinLink(url=adapter.join_url(spec, participant, None))
@@ -154,10 +166,11 @@ def _child_link(adapter, spec, participant, one_to_one, create_time) -> JoinLink
     return JoinLink(url=adapter.join_url(spec, participant, create_time))
 
 
-def _hosted_link(adapter, spec, participant, platform) -> JoinLink:
+def _hosted_link(adapter, spec, participant, platform, one_to_one=False) -> JoinLink:
     """Teams, Meet, Zoom: the meeting was made when the call was booked (platforms.hosted). The
     gateway has already checked consent, the window and the lock; a child additionally waits until
-    the meeting exists and a fresh read-back shows no drift from the policy (CALL-6)."""
+    the meeting exists and a fresh read-back shows no drift from the policy (CALL-6), then
+    `_hosted_child_link` (CALL-3 where the platform can tell; the child's own registrant)."""
     from . import hosted
 
     row = hosted.meeting_for(spec.meeting_id)
@@ -172,7 +185,27 @@ def _hosted_link(adapter, spec, participant, platform) -> JoinLink:
             drifts = hosted.stored_drift(row)  # the platform is busy: the last check stands
         if drifts:
             return JoinLink(url=None, refusal=SETTINGS_NEED_CHECKING, drift=drifts)
+        return _hosted_child_link(adapter, row, participant, one_to_one)
     return JoinLink(url=row.join_url)
+
+
+def _hosted_child_link(adapter, row, participant, one_to_one) -> JoinLink:
+    """CALL-3: on a one-to-one, wait until the platform shows two staff in (where it can tell).
+    Then the child's own address: their registrant's on Zoom, the meeting's elsewhere."""
+    from . import hosted, registrants
+
+    stored = hosted.spec_from_json(row.spec)
+    refusal = presence.staff_not_ready(
+        adapter,
+        external_id=row.external_id,
+        staff=stored.metadata.get(presence.STAFF_KEY) or [],
+        host=stored.host_email,
+        one_to_one=one_to_one,
+    )
+    if refusal:
+        return JoinLink(url=None, refusal=refusal)
+    url, refusal = registrants.child_address(row, participant.user_id)
+    return JoinLink(url=url, refusal=refusal)
 
 
 def drift_for(spec: MeetingSpec, *, platform: str | None = None) -> list[Drift]:

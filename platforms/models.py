@@ -98,3 +98,40 @@ class HostedMeeting(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.state == self.State.CREATED and bool(self.join_url)
+
+
+class HostedRegistrant(models.Model):
+    """One child's own place in a hosted meeting that takes registrants (Zoom): the registrant
+    Zoom made for them, under a join-email recipient's address and the child's real name.
+
+    `wanted` is what the calls app last asked for (the child is still invited, consent in force);
+    platforms.registrants brings Zoom in line with it, so a retry only does what is still missing.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be registered"
+        REGISTERED = "registered", "Registered"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Could not be registered"
+
+    meeting = models.ForeignKey(HostedMeeting, on_delete=models.CASCADE, related_name="registrants")
+    # The portal's id of the child ("pupil-7"), as in MeetingReport.attendees (no foreign key upward).
+    person = models.CharField(max_length=64)
+    # The join-email recipient's address Zoom registers (never shown to other families).
+    email = models.EmailField(max_length=254)
+    first_name = models.CharField(max_length=64)
+    last_name = models.CharField(max_length=64, blank=True, default="")
+    wanted = models.BooleanField(default=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    registrant_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    # The child's own join address, stored as HostedMeeting.join_url is; handed over only by the
+    # gateway after its checks, never emailed or logged.
+    join_url = models.TextField(blank=True, default="")
+    last_error = models.CharField(max_length=300, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["meeting", "person"], name="platforms_one_registrant_per_child")]
+
+    def __str__(self):
+        return f"Registrant {self.person} for {self.meeting.meeting_id} ({self.state})"

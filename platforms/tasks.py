@@ -13,7 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import hosted, services
+from . import hosted, registrants, services
 from .base import PlatformError
 from .models import HostedMeeting
 from .remote import RetryLater
@@ -45,11 +45,27 @@ def _retry(task, error: RetryLater, meeting_id: str, *, on_give_up=None):
 @shared_task(bind=True, ignore_result=True, acks_late=True)
 def create_hosted_meeting(self, meeting_id: str):
     try:
-        hosted.create(meeting_id)
+        row = hosted.create(meeting_id)
     except RetryLater as error:
         return _retry(self, error, meeting_id, on_give_up=hosted.give_up)
     except PlatformError as error:
         logger.warning("Meeting %s could not be created: %s", meeting_id, error)
+        return None
+    if row.registrants.filter(wanted=True).exclude(state="registered").exists():
+        sync_hosted_registrants.delay(meeting_id)  # then each child's own place (Zoom registrants)
+    return None
+
+
+# Registering is idempotent on Zoom (an address already registered answers with its registrant) and
+# each registrant is stored as soon as it is made, so a retry or a duplicate delivery only finishes the rest.
+@shared_task(bind=True, ignore_result=True, acks_late=True)
+def sync_hosted_registrants(self, meeting_id: str):
+    try:
+        registrants.sync(meeting_id)
+    except RetryLater as error:
+        return _retry(self, error, meeting_id)
+    except PlatformError as error:
+        logger.warning("Registrants for %s could not be brought up to date: %s", meeting_id, error)
     return None
 
 
@@ -111,6 +127,8 @@ def sweep_hosted_meetings():
                 create_hosted_meeting.delay(row.meeting_id)
         elif spec.starts_at - now < day and spec.ends_at > now:
             check_hosted_drift.delay(row.meeting_id)
+            if row.registrants.filter(wanted=True).exclude(state="registered").exclude(state="failed").exists():
+                sync_hosted_registrants.delay(row.meeting_id)
         elif now - 2 * day < spec.ends_at <= now - timezone.timedelta(minutes=10):
             # Reports appear some minutes after the end; asked until they do, for two days.
             read_hosted_attendance.delay(row.meeting_id)

@@ -19,13 +19,19 @@ import requests
 from django.conf import settings
 
 from . import policy
-from .base import ZOOM, Attendee, Drift, MeetingInfo, MeetingSpec, Participant, PlatformError
+from .base import MODERATOR, REGISTRANT_PREFIX, ZOOM, Attendee, Drift, MeetingInfo, MeetingSpec, Participant, PlatformError
 from .remote import RetryLater, cached_token, classify, forget_token
 
 logger = logging.getLogger(__name__)
 NAME = "Zoom"
 SCHEDULED_MEETING = 2
-NO_REGISTRATION = 2
+# Registration on, approved automatically: each child gets their own registrant and join address.
+AUTOMATIC_APPROVAL = 0
+REGISTER_ONCE = 1
+# The Dashboard API (live participants) needs a Business plan or above and a dashboard scope:
+# these answers mean "this account cannot tell who is in the meeting", not "nobody is".
+CANNOT_TELL_STATUSES = (400, 403, 404)
+REFUSED = object()  # what _call answers for a status the caller listed in `refused`
 # The portal's reference in the agenda: how a retry finds the meeting a lost attempt created.
 REFERENCE_PREFIX = "EGPS Portal reference: "
 
@@ -44,7 +50,11 @@ def meeting_settings(*, require_authentication: bool) -> dict:
         "participant_video": False,
         "auto_recording": "none",
         "meeting_authentication": require_authentication,
-        "approval_type": NO_REGISTRATION,
+        "approval_type": AUTOMATIC_APPROVAL,
+        "registration_type": REGISTER_ONCE,
+        # Zoom must never email a family their join address: the portal's gateway hands it over.
+        "registrants_confirmation_email": False,
+        "registrants_email_notification": False,
         "private_meeting": True,
         "continuous_meeting_chat": {"enable": False},
     }
@@ -56,6 +66,16 @@ USER_SETTINGS = {
     "file_transfer": (False, "File transfer"),
     "who_can_share_screen": ("host", "Who can share the screen"),
 }
+
+
+# Not CALL-6 items (the host's own video), not echoed by every account type, or write-only.
+DRIFT_SKIPPED = (
+    "continuous_meeting_chat",
+    "host_video",
+    "registration_type",
+    "registrants_confirmation_email",
+    "registrants_email_notification",
+)
 
 
 def _show(value) -> str:
@@ -123,7 +143,7 @@ class ZoomAdapter:
     def _token(self) -> str:
         return cached_token(ZOOM, self.client_id, self._fetch_token)
 
-    def _call(self, method: str, path: str, *, json=None, params=None, missing_ok=False, _retried=False):
+    def _call(self, method: str, path: str, *, json=None, params=None, missing_ok=False, _retried=False, refused=()):
         try:
             response = self.session.request(
                 method,
@@ -138,9 +158,11 @@ class ZoomAdapter:
             raise RetryLater(f"{NAME} could not be reached; the portal will try again.") from error
         if response.status_code == 401 and not _retried:
             forget_token(ZOOM, self.client_id)  # revoked early: one fresh token, once
-            return self._call(method, path, json=json, params=params, missing_ok=missing_ok, _retried=True)
+            return self._call(method, path, json=json, params=params, missing_ok=missing_ok, _retried=True, refused=refused)
         if response.status_code == 404 and missing_ok:
             return None
+        if response.status_code in refused:
+            return REFUSED
         if response.status_code >= 400:
             raise classify(response.status_code, response.headers, NAME, _reason(response))
         return response.json() if response.content else {}
@@ -217,6 +239,7 @@ class ZoomAdapter:
         "Renaming locked: an account setting the API does not show; check it in the Zoom admin portal.",
         "Recording by hand: only automatic recording is off; lock recording off in the admin portal.",
         "Attendance: needs a held meeting (past_meetings) and a Pro account or above.",
+        "Two staff present (CALL-3): needs a started meeting and the Dashboard API (Business plan, dashboard scope).",
     )
 
     def delete_meeting(self, external_id: str, host: str = "") -> None:
@@ -235,7 +258,7 @@ class ZoomAdapter:
         drifts = []
         got = meeting.get("settings", {})
         for name, wanted in meeting_settings(require_authentication=self.require_authentication).items():
-            if name in ("approval_type", "continuous_meeting_chat", "host_video"):
+            if name in DRIFT_SKIPPED:
                 continue  # not a CALL-6 item (the host's own video) or not echoed by every account type
             if got.get(name) != wanted:
                 drifts.append(Drift(name, _show(wanted), _show(got.get(name))))
@@ -246,11 +269,67 @@ class ZoomAdapter:
                 drifts.append(Drift(label, _show(wanted), _show(in_meeting[name])))
         return drifts
 
+    # --- registrants: each child's own join address ---------------------------------------------
+
+    supports_registrants = True
+
+    def add_registrant(self, external_id: str, *, email: str, first_name: str, last_name: str) -> tuple[str, str]:
+        """POST /meetings/{meetingId}/registrants: (registrant_id, join_url). Zoom answers an address
+        already registered for the meeting with that registrant, so a retry after a lost answer
+        makes nothing new. The join URL is a secret of the family's: never logged."""
+        body = {"email": email, "first_name": first_name[:64], "last_name": last_name[:64]}
+        answer = self._call("POST", f"/meetings/{external_id}/registrants", json=body)
+        if not answer.get("registrant_id") or not answer.get("join_url"):
+            raise PlatformError("Zoom registered the child but gave no join address (is registration on?).")
+        return str(answer["registrant_id"]), answer["join_url"]
+
+    def set_registrants_status(self, external_id: str, action: str, registrants: list[tuple[str, str]]) -> None:
+        """PUT /meetings/{meetingId}/registrants/status: `cancel` a child taken off the call (their
+        address stops working), `approve` one put back. At most 30 registrants a request."""
+        for start in range(0, len(registrants), 30):
+            chunk = [{"id": rid, "email": email} for rid, email in registrants[start : start + 30]]
+            self._call("PUT", f"/meetings/{external_id}/registrants/status", json={"action": action, "registrants": chunk})
+
+    # --- who is in the meeting now (CALL-3) -----------------------------------------------------
+
+    def staff_in_meeting(self, external_id: str, staff: list, host: str = "") -> MeetingInfo | None:
+        """CALL-3: the members of staff in the meeting now, as MODERATOR attendees, or None when
+        this account cannot tell. `staff`: [{person: "staff-3", email, name}] (platforms.presence).
+
+        A meeting Zoom does not show as started has nobody in it. Otherwise the Dashboard API's live
+        participants: signed-in members of the school's account carry their email address (a guest's
+        is hidden), so a child cannot count as staff by typing a teacher's name; someone still in the
+        waiting room, or who has left (leave_time), does not count."""
+        meeting = self._call("GET", f"/meetings/{external_id}", missing_ok=True)
+        if meeting is None or meeting.get("status") != "started":
+            return MeetingInfo(running=False, external_id=str(external_id))
+        wanted = {member["email"].casefold(): member["person"] for member in staff if member.get("email")}
+        people, page_token = [], ""
+        while True:
+            params = {"type": "live", "page_size": 300}
+            if page_token:
+                params["next_page_token"] = page_token
+            path = f"/metrics/meetings/{external_id}/participants"
+            body = self._call("GET", path, params=params, refused=CANNOT_TELL_STATUSES)
+            if body is REFUSED:
+                return None  # no Business plan or no dashboard scope: the host's checklist decides
+            people.extend(body.get("participants", []))
+            page_token = body.get("next_page_token") or ""
+            if not page_token:
+                break
+        attendees = [
+            Attendee(user_id=wanted[p["email"].casefold()], full_name=p.get("user_name", ""), role=MODERATOR, has_video=False)
+            for p in people
+            if p.get("email", "").casefold() in wanted and _still_in(p)
+        ]
+        return MeetingInfo(running=True, attendees=attendees, external_id=str(external_id))
+
     def attendance(self, external_id: str, host: str = "") -> MeetingInfo | None:
         """LOG-1: who was in the last instance of the meeting, from past_meetings/{id}/participants."""
         people, page_token = [], ""
         while True:
-            params = {"page_size": 300}
+            # registrant_id is returned only when asked for (include_fields), per the API reference.
+            params = {"page_size": 300, "include_fields": "registrant_id"}
             if page_token:
                 params["next_page_token"] = page_token
             body = self._call("GET", f"/past_meetings/{external_id}/participants", params=params, missing_ok=True)
@@ -264,7 +343,7 @@ class ZoomAdapter:
         leaves = [_time(p.get("leave_time")) for p in people if p.get("leave_time")]
         attendees = [
             Attendee(
-                user_id=f"zoom-{p.get('id') or p.get('user_id') or p.get('name')}",
+                user_id=_attendee_id(p),
                 full_name=p.get("name", ""),
                 role="PARTICIPANT",
                 has_video=False,
@@ -279,6 +358,18 @@ class ZoomAdapter:
             meeting_id=str(external_id),
             external_id=str(external_id),
         )
+
+
+def _still_in(person: dict) -> bool:
+    """In the meeting itself now: not in the waiting room, and no leave_time (a rejoin is a new row)."""
+    return not person.get("leave_time") and person.get("status", "in_meeting") == "in_meeting"
+
+
+def _attendee_id(person: dict) -> str:
+    """A registrant's id when Zoom gives one (platforms.registrants turns it into the child), else Zoom's own."""
+    if person.get("registrant_id"):
+        return f"{REGISTRANT_PREFIX}{person['registrant_id']}"
+    return f"zoom-{person.get('id') or person.get('user_id') or person.get('name')}"
 
 
 def _time(value: str) -> dt.datetime:

@@ -63,16 +63,21 @@ class RaiseConcernForm(forms.Form):
         self.now = now
         self.fields["pupils"].queryset = Pupil.objects.on_roll().select_related("school_class")
 
+    # Each SG-1 check and the fields it reads.
+    RULE_NEEDS = {"pupils": ("pupils",), "childs_words": ("kind", "childs_words"), "happened_at": ("happened_at",)}
+
     def clean(self):
+        """SG-1's checks, early (raise_concern applies them again). Issue 19, all errors in one pass:
+        each check runs as soon as the fields it reads are valid, so a reporter who left "What
+        happened" empty also learns, at once, that a disclosure needs the child's words."""
         data = super().clean()
-        if self.errors:
-            return data
         problems = policy.report_refusal(
-            kind=data["kind"], pupil_count=len(data["pupils"]), childs_words=data.get("childs_words", ""),
-            happened_at=data["happened_at"], now=self.now,
+            kind=data.get("kind", ""), pupil_count=len(data.get("pupils") or ()), childs_words=data.get("childs_words", ""),
+            happened_at=data.get("happened_at") or self.now, now=self.now,
         )  # fmt: skip
         for field, message in problems.items():
-            self.add_error(field, message)
+            if all(name in data for name in self.RULE_NEEDS[field]) and not self.has_error(field):
+                self.add_error(field, message)
         return data
 
 

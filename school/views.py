@@ -312,7 +312,14 @@ def import_preview(request):
         messages.info(request, "Choose a file to import first.")
         return redirect("school:import")
     report = services.preview_import(kind=stored["kind"], text=stored["text"], imported_by=request.user, now=timezone.now())
-    return render(request, "school/import_preview.html", {"report": report, "digest": stored["digest"], "kind": stored["kind"]})
+    return _render_preview(request, report, stored)
+
+
+def _render_preview(request, report, stored):
+    """The preview, its title starting "Error: " when any row (or the file) has a problem, as a form's would."""
+    has_errors = bool(report.error_rows or report.problems)
+    context = {"report": report, "digest": stored["digest"], "kind": stored["kind"], "page_has_errors": has_errors}
+    return render(request, "school/import_preview.html", context)
 
 
 @require_POST
@@ -333,9 +340,7 @@ def import_confirm(request):
         )
     except services.ImportRefused as refused:
         messages.error(request, str(refused))
-        return render(
-            request, "school/import_preview.html", {"report": refused.report, "digest": stored["digest"], "kind": stored["kind"]}
-        )
+        return _render_preview(request, refused.report, stored)
     del request.session[IMPORT_SESSION_KEY]
     return render(request, "school/import_done.html", {"report": report})
 

@@ -2,7 +2,10 @@
 
 The year is added only when it is not this year ("Wed 1 Sep 2021"), so the dates people meet
 every day stay short and an old record is never mistaken for a recent one. Loaded for every
-template (settings TEMPLATES builtins): `{{ call.starts_at|when }}`, `{{ pupil.date_of_birth|day }}`.
+template (settings TEMPLATES builtins): `{{ call.starts_at|when }}`, `{{ pupil.date_of_birth|day }}`,
+`{{ call.ends_at|clock }}`; Python that writes dates into text (emails, sentences for a page) calls the
+same functions. Templates never use `|date:"..."` or `|time:"..."` (tests/portal/test_words.py), and a
+date rendered bare falls back to the same style (egps_portal/formats/en_GB/formats.py).
 """
 
 import datetime as dt
@@ -38,11 +41,21 @@ def day(value) -> str:
 
 
 @register.filter(expects_localtime=True, is_safe=False)
-def when(value) -> str:
-    """A moment: "Mon 7 Dec, 14:30", with the year if not this year."""
+def when(value, precision: str = "") -> str:
+    """A moment: "Mon 7 Dec, 14:30", with the year if not this year. `|when:"seconds"` adds the
+    seconds ("Mon 7 Dec, 14:30:05"), for access logs where the order of two reads matters."""
     if not isinstance(value, dt.date):
         return ""
     value = _local(value)
     if not isinstance(value, dt.datetime):
         return day(value)
-    return date_filter(value, f"{_day_format(value)}, {CLOCK}")
+    clock_format = CLOCK + ":s" if precision == "seconds" else CLOCK
+    return date_filter(value, f"{_day_format(value)}, {clock_format}")
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def clock(value) -> str:
+    """The time of a moment on the 24-hour clock: "14:30" (the end of "14:00 to 14:30")."""
+    if not isinstance(value, dt.datetime | dt.time):
+        return ""
+    return date_filter(_local(value), CLOCK)

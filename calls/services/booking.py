@@ -95,7 +95,11 @@ def booking_problems(
     invitees: Invitees,
     exclude_call_id=None,
 ) -> dict[str, str]:
-    """Every rule a booking must meet, as {form field: problem}. Empty when the booking may go ahead."""
+    """Every rule a booking must meet, as {form field: problem}. Empty when the booking may go ahead.
+
+    All of them at once (issue 19: a person who made several mistakes sees every one in one pass).
+    The booking form also asks before its own fields are all valid: then `kind` or `host` may be
+    None, and the rules that need them wait until they are given."""
     out_of_bounds = policy.booking_bounds_problem(starts_at=starts_at, duration_minutes=duration_minutes, now=now)
     if out_of_bounds:  # before ends_at is computed: 9999-12-31 23:00 plus 180 minutes overflows
         return out_of_bounds
@@ -106,20 +110,22 @@ def booking_problems(
         "starts_at": policy.notice_problem(starts_at=starts_at, now=now, min_notice_hours=settings_row.min_booking_notice_hours)
         or policy.school_hours_problem(starts_at=starts_at, ends_at=ends_at, calendar=school_calendar()),
         "duration_minutes": policy.duration_problem(duration=ends_at - starts_at),
-        "second_staff": policy.staffing_problem(
+        "second_staff": kind
+        and host
+        and policy.staffing_problem(
             kind=kind, host_id=host.pk, second_staff_id=second_id, single_staff_reason=single_staff_reason
         ),
-        "pupils": policy.invitees_problem(
-            kind=kind, invited_count=len(invitees.pupils), consenting_count=len(invitees.consenting_ids)
-        ),
+        "pupils": kind
+        and policy.invitees_problem(kind=kind, invited_count=len(invitees.pupils), consenting_count=len(invitees.consenting_ids)),
         "record": policy.recording_problem(record=record, pupil_names_without_permission=invitees.without_recording_permission()),
     }
-    if not any(checks.values()):
+    # Who is busy is worth asking only about a time that is itself allowed.
+    if not checks["starts_at"] and not checks["duration_minutes"]:
         checks["starts_at"] = policy.double_booking_problem(
             busy_people=busy_people(
                 starts_at=starts_at,
                 ends_at=ends_at,
-                staff_ids={host.pk, second_id},
+                staff_ids={host.pk if host else None, second_id},
                 pupil_ids=invitees.consenting_ids,
                 exclude_call_id=exclude_call_id,
             )

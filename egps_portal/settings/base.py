@@ -142,11 +142,9 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
-DATE_FORMAT = "j F Y"
-SHORT_DATE_FORMAT = "d/m/Y"
-DATETIME_FORMAT = "j F Y, H:i"
-SHORT_DATETIME_FORMAT = "d/m/Y H:i"
-TIME_FORMAT = "H:i"
+# One date and time style, 24-hour (toolkit/dates.py). Locale formats win over settings, so the
+# portal's own en-GB formats carry it: Django's would print "2:30 p.m.".
+FORMAT_MODULE_PATH = ["egps_portal.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -19,7 +19,10 @@ def _forms_in(value, depth=0):
 @register.simple_tag(takes_context=True)
 def error_title_prefix(context):
     """ "Error: " at the start of the page title when any form on the page failed, so a screen
-    reader hears at once that the page came back with problems (GOV.UK error summary)."""
+    reader hears at once that the page came back with problems (GOV.UK error summary). A page whose
+    problems come from elsewhere than a form (the rows of an uploaded file) sets `page_has_errors`."""
+    if context.get("page_has_errors"):
+        return "Error: "
     for value in context.flatten().values():
         for form in _forms_in(value):
             if form.is_bound and form.errors:

@@ -97,8 +97,16 @@ def test_parent_withdraws_sees_the_calls_then_gives_consent_again_and_puts_the_c
         portal.click(name="Yes, give consent")
 
         assert "/put-back/" in portal.page.url
-        assert portal.page.get_by_label("Phonics sound hunt", exact=False).is_checked()
         assert_fits(portal)
+
+        # The parent looks elsewhere first: the offer is still on the family's calls page.
+        portal.goto("/consent/")
+        portal.goto("/calls/family/")
+        offer = portal.page.get_by_test_id("put-back-offer")
+        assert "Phonics sound hunt" in offer.inner_text()
+        assert_fits(portal)
+        portal.click(role="link", name=f"Choose calls to put {pupil.first_name} back on")
+        assert portal.page.get_by_label("Phonics sound hunt", exact=False).is_checked()
         portal.click(name=f"Yes, put {pupil.first_name} back on these calls")
 
         assert f"{pupil.first_name} is back on" in portal.page.content()

@@ -15,6 +15,7 @@ from consent.services import withdraw_consent
 from school.models import Closure, SchoolSettings
 from tests.calls.conftest import NOW, TUESDAY_10, consent, join_token, london, outbox
 from tests.factories import PupilFactory, family_holder, parent_of
+from toolkit.dates import day
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +163,7 @@ def test_each_family_is_told_what_when_where_and_with_whom(book, consented, chil
     body = notices[0].body_text
     for fact in (
         "Year 3 maths",
-        "Tuesday 10 November 2026, 10:00 to 10:30 (UK time)",
+        f"{day(london(2026, 11, 10, 10, 0))}, 10:00 to 10:30 (UK time)",
         "Microsoft Teams",
         "Counting games together.",
         "Tara Teacher and Sarah Lead",
@@ -290,7 +291,7 @@ def test_changing_the_time_voids_agreement_and_approval_and_asks_again(scheduled
     assert not CallApproval.objects.filter(call=call, voided_at__isnull=True).exists()
     assert not JoinLink.objects.active().filter(call=call).exists()
     assert len(outbox("call-agreement-request", to=guardian_a.email)) == 2
-    assert "Wednesday 11 November 2026, 11:00" in outbox("call-agreement-request")[-1].body_text
+    assert f"{day(london(2026, 11, 11, 11, 0))}, 11:00" in outbox("call-agreement-request")[-1].body_text
 
 
 # --- join details: COM-4, CON-1 ------------------------------------------------------------------

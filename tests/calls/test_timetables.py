@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from calls import timetables
 from tests.calls.conftest import consent, london, outbox
 from tests.factories import PupilFactory, parent_of
+from toolkit.dates import day
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,6 @@ def test_a_parent_of_two_children_gets_one_timetable_with_both_in_time_order(boo
     assert rows[0] == "Zara's reading for Zara Adams"
     assert set(rows[1:3]) == {"Assembly for Amelia Adams", "Assembly for Zara Adams"}
     assert rows[3] == "Year 3 maths for Amelia Adams"
-    assert "Tuesday 10 November 2026, 10:00 to 10:30 (UK time)" in lines[0]
-    assert "week starting 9 November 2026" in mail.body_text
+    assert f"{day(london(2026, 11, 10, 10, 0))}, 10:00 to 10:30 (UK time)" in lines[0]
+    assert f"week starting {day(london(2026, 11, 9, 0, 0))}." in mail.body_text
     assert mail.message_id.encode() in bytes(mail.raw_message)

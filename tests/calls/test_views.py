@@ -94,9 +94,11 @@ def test_booking_through_the_form(as_user, teacher, dsl, consented, class_a, chi
 
 
 @pytest.mark.policy("GOV-2")
-def test_a_teacher_cannot_invite_pupils_outside_their_classes_by_tampering(as_user, teacher, consented, child_b, class_b):
+def test_a_teacher_cannot_invite_pupils_outside_their_classes_by_tampering(as_user, teacher, dsl, consented, child_b, class_b):
+    # A second member of staff, so the only problems left are the tampered fields (every rule is
+    # checked in the same pass, issue 19).
     response = as_user(teacher).post(
-        reverse("calls:book"), booking_post(host=teacher.pk, school_class=class_b.pk, pupils=[child_b.pk])
+        reverse("calls:book"), booking_post(host=teacher.pk, second_staff=dsl.pk, school_class=class_b.pk, pupils=[child_b.pk])
     )
 
     assert response.status_code == 200
@@ -136,6 +138,52 @@ def test_a_refused_booking_shows_the_problem_next_to_the_field(as_user, teacher,
     assert response.status_code == 200
     assert response.context["form"].errors["date"][0].startswith("School hours on Tuesdays are 08:45 to 15:30")
     assert "Add a second member of staff" in response.context["form"].errors["second_staff"][0]
+    assert not Call.objects.exists()
+
+
+@pytest.mark.policy("CALL-1")
+def test_a_booking_with_a_missing_title_and_a_clash_shows_both_at_once(as_user, teacher, dsl, consented, class_a, child_a, book):
+    other = book(pupil_ids=[child_a.pk], title="Year 3 reading")  # Tuesday 10:00 to 10:30, hosted by teacher
+
+    response = as_user(teacher).post(
+        reverse("calls:book"), booking_post(title="", host=teacher.pk, second_staff=dsl.pk, school_class=class_a.pk)
+    )
+
+    page = response.content.decode()
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert errors["title"] == ["Enter a title for the call"]
+    assert "Year 3 reading" in errors["date"][0]  # the clash names the other call, on the date
+    assert "Enter a title for the call" in page
+    assert "Year 3 reading" in page
+    assert list(Call.objects.all()) == [other]
+
+
+@pytest.mark.policy("CALL-1")
+def test_a_booking_with_a_missing_host_and_a_start_too_soon_shows_both_at_once(as_user, teacher, consented, class_a):
+    response = as_user(teacher).post(
+        reverse("calls:book"), booking_post(activity="", host="", school_class=class_a.pk, date="2026-11-09", start_time="08:30")
+    )
+
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert errors["host"]
+    assert errors["activity"]
+    assert errors["date"]  # 30 minutes ahead, before school opens: said now, not on the next try
+    assert "second_staff" not in errors  # the staffing rule waits for a host
+    assert not Call.objects.exists()
+
+
+@pytest.mark.policy("CALL-1")
+def test_a_booking_outside_school_hours_with_a_bad_meeting_link_shows_both(as_user, teacher, dsl, consented, class_a):
+    response = as_user(teacher).post(
+        reverse("calls:book"),
+        booking_post(host=teacher.pk, second_staff=dsl.pk, school_class=class_a.pk, start_time="16:00", meeting_url="not a link"),
+    )
+
+    errors = response.context["form"].errors
+    assert errors["meeting_url"]
+    assert errors["date"][0].startswith("School hours on Tuesdays are 08:45 to 15:30")
     assert not Call.objects.exists()
 
 

@@ -109,7 +109,7 @@ def test_the_overdue_seed_policy_reminds_the_head_that_the_review_is_overdue(hea
 
     message = OutboxMessage.objects.get(kind="policy-review-reminder")
     assert "overdue" in message.subject
-    assert "1 September 2021" in message.body_text
+    assert "due on Wed 1 Sep 2021" in message.body_text
 
 
 # --- Leavers -------------------------------------------------------------------------------

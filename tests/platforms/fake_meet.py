@@ -5,7 +5,9 @@ the published reference (https://developers.google.com/meet/api/reference/rest/v
   against the service account's public key, and its iss, sub (the delegated host), aud and scope;
 - POST /v2/spaces (body: a Space; only `config` may be set), GET /v2/spaces/{id},
   PATCH /v2/spaces/{id}?updateMask=…, POST /v2/spaces/{id}:endActiveConference;
-- GET /v2/conferenceRecords?filter=space.name = "spaces/…", GET /v2/conferenceRecords/{id}/participants;
+- GET /v2/conferenceRecords?filter=space.name = "spaces/…" (and `end_time IS NULL`: the active
+  conference), GET /v2/conferenceRecords/{id}/participants (filter `latest_end_time IS NULL`: those
+  still in it);
 - SpaceConfig checked field by field: an unknown field is 400 INVALID_ARGUMENT ("Invalid JSON payload
   received. Unknown name …"), an enum accepted by name or, as the REST clients send with
   `$alt=json;enum-encoding=int`, by its number in the published proto;
@@ -190,12 +192,16 @@ class FakeMeet:
         if path == "/v2/conferenceRecords" and request.method == "GET":
             wanted = request.args.get("filter", "")
             found = [r for name, rows in self.records.items() for r, _ in rows if f'"{name}"' in wanted]
+            if "end_time IS NULL" in wanted:  # EBNF filter: the active conference has no endTime
+                found = [r for r in found if not r.get("endTime")]
             return _json({"conferenceRecords": found})
         if path.startswith("/v2/conferenceRecords/") and path.endswith("/participants"):
             record_name = path[len("/v2/") : -len("/participants")]
             for rows in self.records.values():
                 for record, people in rows:
                     if record["name"] == record_name:
+                        if "latest_end_time IS NULL" in request.args.get("filter", ""):
+                            people = [p for p in people if not p.get("latestEndTime")]  # still in the meeting
                         return _json({"participants": people, "totalSize": len(people)})
             return _error(404, "NOT_FOUND", "Requested entity was not found.")
         return _error(404, "NOT_FOUND", "Not found.")
@@ -227,6 +233,8 @@ class FakeMeet:
             "expireTime": (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "space": space_name,
         }
+        if end is None:
+            del record["endTime"]  # still going: an active conference has no endTime
         participants = [{**p, "name": f"{record['name']}/participants/{i}"} for i, p in enumerate(people)]
         self.records.setdefault(space_name, []).append((record, participants))
         return record

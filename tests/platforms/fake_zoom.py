@@ -9,6 +9,16 @@
   PUT /v2/meetings/{meetingId}/status (204), GET /v2/past_meetings/{meetingId}/participants;
 - request bodies checked against the documented fields: an unknown or misspelt field, or a
   wrong type, is 400 {"code": 300, "message": "..."} as Zoom answers validation failures;
+- POST /v2/meetings/{meetingId}/registrants (201 {id, join_url, registrant_id, start_time, topic,
+  occurrences}; the body checked against meetingRegistrantCreate's fields, `email` and `first_name`
+  required; an address already registered for the meeting answers with that same registrant);
+  PUT /v2/meetings/{meetingId}/registrants/status (204; action approve|cancel|deny, at most 30
+  registrants {id, email}); a cancelled or denied registrant's join_url no longer admits anyone;
+- GET /v2/past_meetings/{meetingId}/participants gives `registrant_id` only with
+  `include_fields=registrant_id`, as the reference says;
+- GET /v2/metrics/meetings/{meetingId}/participants?type=live (Dashboard API, Business plan):
+  400 {"code": 200, "message": "No permission."} when the account has no dashboard; 404 3001 when
+  the meeting is not live; live rows carry `email` only for members of the host's account;
 - 404 {"code": 1001, "message": "User does not exist: …"}, {"code": 3001, "message": "Meeting does not exist: …"};
 - throttling: queued failures answer 429 {"code": 429, "message": "You have exceeded the daily rate
   limit…"} with Retry-After, or 5xx; `lose_next_create` makes a meeting and then answers 502,
@@ -94,7 +104,31 @@ SETTINGS_FIELDS = {
     "waiting_room": bool,
     "watermark": bool,
 }
-ENUMS = {"auto_recording": {"local", "cloud", "none"}, "approval_type": {0, 1, 2}}
+ENUMS = {"auto_recording": {"local", "cloud", "none"}, "approval_type": {0, 1, 2}, "registration_type": {1, 2, 3}}
+# meetingRegistrantCreate request body (MeetingsAddRegistrantRequest), from the API reference.
+REGISTRANT_FIELDS = {
+    "first_name": str,
+    "last_name": str,
+    "email": str,
+    "address": str,
+    "city": str,
+    "state": str,
+    "zip": str,
+    "country": str,
+    "phone": str,
+    "comments": str,
+    "custom_questions": list,
+    "industry": str,
+    "job_title": str,
+    "no_of_employees": str,
+    "org": str,
+    "purchasing_time_frame": str,
+    "role_in_purchase_process": str,
+    "language": str,
+    "auto_approve": bool,
+}
+REGISTRANT_REQUIRED = ("email", "first_name")
+REGISTRANT_ACTIONS = {"approve": "approved", "cancel": "cancelled", "deny": "denied"}
 
 
 def _json(body, status=200, headers=None):
@@ -122,8 +156,12 @@ class FakeZoom:
         }
         self.meetings = {}  # id -> meeting object as GET /meetings/{id} returns it
         self.participants = {}  # id -> [participant]
+        self.registrants = {}  # meeting id -> {email (lower case): registrant}
+        self.live = {}  # meeting id -> [live participant rows] (Dashboard API)
+        self.dashboard = True  # False: an account below Business (no Dashboard API)
         self.requests = []  # (method, path, json body or None)
         self.failures = []  # queued (status, headers) answered before the next API request
+        self.failures_for = []  # queued (path ending, status, headers): the next request to that path fails
         self.lose_next_create = False
         self.tokens = set()
         self.token_requests = 0
@@ -150,6 +188,20 @@ class FakeZoom:
     def throttle(self, retry_after="1"):
         self.failures.append((429, {"Retry-After": retry_after}))
 
+    def registrant_posts(self):
+        return [body for method, path, body in self.requests if method == "POST" and path.endswith("/registrants")]
+
+    def registrant_by_url(self, meeting_id, join_url):
+        return next((r for r in self.registrants.get(meeting_id, {}).values() if r["join_url"] == join_url), None)
+
+    def start_meeting(self, meeting_id, people):
+        """The host started the meeting; `people` are its live rows (user_name, email, status, leave_time)."""
+        self.meetings[meeting_id]["status"] = "started"
+        self.live[meeting_id] = [
+            {"id": f"live-{i}", "user_id": str(16778240 + i), "join_time": "2026-11-10T09:58:00Z", "leave_time": "", **p}
+            for i, p in enumerate(people)
+        ]
+
     # --- the server -------------------------------------------------------------------------
 
     def __call__(self, environ, start_response):
@@ -173,8 +225,11 @@ class FakeZoom:
             except ValueError:
                 return _error(300, "Request Body should be a valid JSON object.", 400)
         self.requests.append((request.method, request.path, body))
-        if self.failures:
-            status, headers = self.failures.pop(0)
+        aimed = next((f for f in self.failures_for if request.path.endswith(f[0])), None)
+        if aimed:
+            self.failures_for.remove(aimed)
+        if self.failures or aimed:
+            status, headers = aimed[1:] if aimed else self.failures.pop(0)
             if status == 429:
                 return _json(
                     {"code": 429, "message": "You have exceeded the daily rate limit of (100) for Create meeting API requests."},
@@ -234,6 +289,10 @@ class FakeZoom:
             if len(parts) == 2 and method == "DELETE":
                 del self.meetings[parts[1]]
                 return Response(status=204)
+            if len(parts) == 3 and parts[2] == "registrants" and method == "POST":
+                return self.register(parts[1], meeting, body)
+            if len(parts) == 4 and parts[2:] == ["registrants", "status"] and method == "PUT":
+                return self.registrant_status(parts[1], body)
             if len(parts) == 3 and parts[2] == "status" and method == "PUT":
                 if body != {"action": "end"} and body != {"action": "recover"}:
                     return _error(300, "Invalid action.", 400)
@@ -243,10 +302,79 @@ class FakeZoom:
             if parts[1] not in self.participants:
                 return _error(3001, f"Meeting does not exist: {parts[1]}.", 404)
             people = self.participants[parts[1]]
+            if request.args.get("include_fields") != "registrant_id":
+                people = [{k: v for k, v in p.items() if k != "registrant_id"} for p in people]
             return _json(
                 {"page_count": 1, "page_size": 300, "total_records": len(people), "next_page_token": "", "participants": people}
             )
+        if parts[0] == "metrics" and parts[1:2] == ["meetings"] and parts[3:] == ["participants"] and method == "GET":
+            return self.live_participants(parts[2], request)
         return _error(404, "Not found", 404)
+
+    def register(self, meeting_id, meeting, body):
+        if not isinstance(body, dict):
+            return _error(300, "Request Body should be a valid JSON object.", 400)
+        for name, value in body.items():
+            if name not in REGISTRANT_FIELDS:
+                return _error(300, f"Invalid field: {name}.", 400)
+            if not isinstance(value, REGISTRANT_FIELDS[name]):
+                return _error(300, f"Invalid value for {name}.", 400)
+        for name in REGISTRANT_REQUIRED:
+            if not body.get(name):
+                return _error(300, f"Validation Failed: {name} is required.", 400)
+        if meeting["settings"].get("approval_type") == 2:
+            return _error(3000, "Cannot access meeting info.", 400)  # registration is not on
+        known = self.registrants.setdefault(meeting_id, {})
+        key = body["email"].lower()
+        if key not in known:  # an address already registered answers with its registrant
+            token = secrets.token_urlsafe(12)
+            known[key] = {
+                "id": secrets.token_urlsafe(16),
+                "email": body["email"],
+                "first_name": body["first_name"],
+                "last_name": body.get("last_name", ""),
+                "status": "approved",
+                "join_url": f"https://zoom.us/w/{meeting_id}?tk={token}&pwd={meeting['password']}",
+            }
+        registrant = known[key]
+        answer = {
+            "id": int(meeting_id),
+            "join_url": registrant["join_url"],
+            "registrant_id": registrant["id"],
+            "start_time": meeting["start_time"],
+            "topic": meeting["topic"],
+            "occurrences": [],
+        }
+        return _json(answer, 201)
+
+    def registrant_status(self, meeting_id, body):
+        if not isinstance(body, dict) or body.get("action") not in REGISTRANT_ACTIONS:
+            return _error(300, "Invalid action.", 400)
+        unknown = set(body) - {"action", "registrants"}
+        if unknown:
+            return _error(300, f"Invalid field: {sorted(unknown)[0]}.", 400)
+        items = body.get("registrants", [])
+        if len(items) > 30:
+            return _error(300, "You can only update up to 30 registrants at a time.", 400)
+        known = {r["id"]: r for r in self.registrants.get(meeting_id, {}).values()}
+        for item in items:
+            if set(item) - {"id", "email"} or item.get("id") not in known:
+                return _error(300, f"Invalid registrant: {item.get('id')}.", 400)
+        for item in items:
+            known[item["id"]]["status"] = REGISTRANT_ACTIONS[body["action"]]
+        return Response(status=204)
+
+    def live_participants(self, meeting_id, request):
+        if not self.dashboard:
+            return _error(200, "No permission.", 400)
+        if request.args.get("type") != "live":
+            return _error(300, "Invalid type.", 400)
+        if meeting_id not in self.live:
+            return _error(3001, f"Meeting {meeting_id} not found or has expired.", 404)
+        people = self.live[meeting_id]
+        return _json(
+            {"page_count": 1, "page_size": 300, "total_records": len(people), "next_page_token": "", "participants": people}
+        )
 
     def create(self, email, user, body):
         problem = self.validate(body)

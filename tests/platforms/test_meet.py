@@ -13,7 +13,7 @@ from django.core.cache import cache
 
 from calls import gateway
 from calls.choices import CallKind, Platform
-from calls.services import booking
+from calls.services import booking, one_to_ones
 from platforms import hosted, meet
 from platforms.base import MEET, configured_platforms, get_adapter
 from platforms.meetings import SETTINGS_NEED_CHECKING, meeting_id_for_call
@@ -266,3 +266,51 @@ def test_moving_the_call_keeps_the_same_space_and_reapplies_the_policy(
     assert len(google.spaces) == 1
     assert google.spaces[row.external_id]["config"]["accessType"] == "RESTRICTED"
     assert hosted.check_drift(row.meeting_id, now=JOIN_AT) == []
+
+
+# --- CALL-3 on Meet: two staff present before the child of a one-to-one is let through -------------
+
+
+@pytest.mark.policy("CALL-3")
+def test_a_meet_one_to_one_makes_the_child_wait_until_both_staff_are_in(
+    client, google, book, child_a, guardian_a, head, teacher, dsl
+):
+    import html
+
+    from django.urls import reverse
+
+    consent(child_a, guardian_a)
+    call = book(kind=CallKind.ONE_TO_ONE, title="Reading one-to-one", pupil_ids=[child_a.pk])
+    with time_machine.travel(BOOKED_AT, tick=False):
+        one_to_ones.record_parent_agreement(call=call, guardian=guardian_a, decided_by=guardian_a.user, now=BOOKED_AT, agree=True)
+        one_to_ones.approve_call(call=call, approver=head, now=BOOKED_AT)
+    row = row_for(call)
+
+    def press_join():
+        client.force_login(guardian_a.user)
+        token = join_token(outbox("call-join", to=guardian_a.email)[-1])
+        with time_machine.travel(JOIN_AT, tick=False):
+            return html.unescape(client.post(reverse("calls:join", args=[token])).content.decode())
+
+    def teacher_in(name, user, **more):
+        return {"signedinUser": {"user": user, "displayName": name}, "earliestStartTime": "2026-11-10T09:57:00Z", **more}
+
+    before = press_join()  # no conference yet
+    google.add_conference(row.external_id, start="2026-11-10T09:57:00Z", end=None, people=[teacher_in("Tara Teacher", "users/1")])
+    host_only = press_join()
+    people = google.records[row.external_id][-1][1]
+    people.append({"anonymousUser": {"displayName": dsl.get_full_name()}, "name": "x/participants/a"})  # a typed name
+    people.append({**teacher_in("Tara Teacher", "users/1"), "name": "x/participants/b"})  # the host's second device
+    people.append(
+        {**teacher_in(dsl.get_full_name(), "users/2", latestEndTime="2026-11-10T09:58:00Z"), "name": "x/participants/c"}
+    )
+    still_one = press_join()
+    people.append({**teacher_in(dsl.get_full_name(), "users/2"), "name": "x/participants/d"})
+    both = press_join()
+
+    for page in (before, host_only, still_one):
+        assert "not ready yet" in page
+        assert row.join_url not in page
+    assert f'href="{row.join_url}"' in both
+    asked = [(m, p) for m, p, _ in google.requests if p.startswith("/v2/conferenceRecords")]
+    assert ("GET", "/v2/conferenceRecords") in asked

@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from calls import gateway
 from calls.choices import CallKind, Platform
-from calls.services import booking
+from calls.services import booking, one_to_ones
 from egps_portal.envfiles import PortalEnv
 from platforms import hosted
 from platforms.base import ZOOM, PlatformError, configured_platforms, get_adapter
@@ -116,7 +116,9 @@ def test_booking_creates_the_zoom_meeting_with_every_enforceable_setting(zoom, g
     creates = zoom.creates()
     assert len(creates) == 1
     body = creates[0]
-    assert [path for method, path, _ in zoom.requests if method == "POST"] == [f"/v2/users/{teacher.email}/meetings"]
+    posts = [path for method, path, _ in zoom.requests if method == "POST"]
+    assert posts[0] == f"/v2/users/{teacher.email}/meetings"
+    assert posts[1:] == [f"/v2/meetings/{row_for(group_call).external_id}/registrants"]  # the one child's place
     assert body["topic"] == "Year 3 phonics"
     assert body["type"] == 2
     assert body["start_time"] == "2026-11-10T10:00:00Z"
@@ -130,6 +132,10 @@ def test_booking_creates_the_zoom_meeting_with_every_enforceable_setting(zoom, g
     assert sent["auto_recording"] == "none"  # no automatic recording (CON-6)
     assert sent["meeting_authentication"] is False  # the school did not ask for Zoom sign-in
     assert sent["private_meeting"] is True
+    assert sent["approval_type"] == 0  # registration on, approved automatically: one registrant per child
+    assert sent["registration_type"] == 1
+    assert sent["registrants_confirmation_email"] is False  # Zoom never emails families the address
+    assert sent["registrants_email_notification"] is False
     row = row_for(group_call)
     assert row.state == HostedMeeting.State.CREATED
     assert row.external_id in zoom.meetings
@@ -178,7 +184,7 @@ def test_a_429_then_success_makes_exactly_one_meeting_after_the_retry_after(zoom
 
     assert waits == [7.0]
     assert len(zoom.meetings) == 1
-    assert len([r for r in zoom.requests if r[0] == "POST"]) == 2  # the throttled one and the one that made it
+    assert len(zoom.creates()) == 2  # the throttled one and the one that made it
     row = row_for(call)
     assert row.state == HostedMeeting.State.CREATED
     assert row.attempts == 2
@@ -238,7 +244,9 @@ def test_the_family_enters_through_the_portal_link_and_is_handed_the_zoom_url(zo
     outcome = gateway.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
 
     assert outcome.allowed is True
-    assert outcome.platform_url == row_for(group_call).join_url
+    # The child's own registrant address (registered under this parent's email), not the meeting's.
+    registrant = zoom.registrants[row_for(group_call).external_id][guardian_a.email.lower()]
+    assert outcome.platform_url == registrant["join_url"] != row_for(group_call).join_url
 
 
 @pytest.mark.policy("CALL-6")
@@ -466,3 +474,244 @@ def test_platform_check_from_the_command_line_refuses_an_unknown_platform():
 
     with pytest.raises(CommandError, match="Unknown platform 'webex'"):
         call_command("platform_check", "webex", skip_checks=False)
+
+
+# --- Per-person joins: one Zoom registrant per invited child ----------------------------------
+
+
+def _join_page(client, guardian):
+    """The family presses Join on the portal's own link (the gateway), signed in as themselves."""
+    import html
+
+    from django.urls import reverse
+
+    client.force_login(guardian.user)
+    with time_machine.travel(JOIN_AT, tick=False):
+        response = client.post(reverse("calls:join", args=[join_token(outbox("call-join", to=guardian.email)[-1])]))
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def _platform_link(page: str) -> str:
+    import re
+
+    found = re.search(r'href="([^"]+)" rel="noopener noreferrer" data-testid="platform-link"', page)
+    return found.group(1) if found else ""
+
+
+@pytest.fixture
+def two_families(zoom, book, child_a, guardian_a, child_b, guardian_b):
+    consent(child_a, guardian_a)
+    consent(child_b, guardian_b)
+    return book(pupil_ids=[child_a.pk, child_b.pk])
+
+
+@pytest.mark.policy("CALL-6")
+@pytest.mark.policy("COM-4")
+def test_booking_registers_each_child_under_their_parents_address_and_real_name(
+    zoom, two_families, child_a, guardian_a, child_b, guardian_b
+):
+    row = row_for(two_families)
+    posts = zoom.registrant_posts()
+
+    assert sorted(posts, key=lambda body: body["email"]) == [
+        {"email": guardian_a.email, "first_name": "Amelia", "last_name": "Adams"},
+        {"email": guardian_b.email, "first_name": "Ben", "last_name": "Brown"},
+    ]
+    assert [path for method, path, _ in zoom.requests if path.endswith("/registrants")] == [
+        f"/v2/meetings/{row.external_id}/registrants"
+    ] * 2
+    stored = {r.person: r for r in row.registrants.all()}
+    for pupil, guardian in ((child_a, guardian_a), (child_b, guardian_b)):
+        registrant = stored[f"pupil-{pupil.pk}"]
+        zoomed = zoom.registrants[row.external_id][guardian.email.lower()]
+        assert registrant.state == "registered"
+        assert registrant.registrant_id == zoomed["id"]
+        assert registrant.join_url == zoomed["join_url"]
+
+
+@pytest.mark.policy("CALL-6")
+@pytest.mark.policy("CON-1")
+def test_each_family_is_handed_its_own_childs_zoom_address_through_the_gateway(
+    client, zoom, two_families, guardian_a, guardian_b
+):
+    meeting = row_for(two_families).external_id
+
+    link_a = _platform_link(_join_page(client, guardian_a))
+    link_b = _platform_link(_join_page(client, guardian_b))
+
+    assert link_a == zoom.registrant_by_url(meeting, link_a)["join_url"]
+    assert zoom.registrant_by_url(meeting, link_a)["first_name"] == "Amelia"
+    assert zoom.registrant_by_url(meeting, link_b)["first_name"] == "Ben"
+    assert link_a != link_b
+    assert row_for(two_families).join_url not in (link_a, link_b)  # never the meeting's own address
+    assert "zoom.us" not in outbox("call-join", to=guardian_a.email)[-1].body_text
+
+
+@pytest.mark.policy("CALL-6")
+def test_a_429_while_registering_then_success_gives_exactly_one_registrant_each(
+    zoom, book, monkeypatch, child_a, guardian_a, child_b, guardian_b
+):
+    from platforms import tasks
+
+    waits = []
+    real_retry = tasks.sync_hosted_registrants.retry
+
+    def note_wait(*args, **kwargs):
+        waits.append(kwargs.get("countdown"))
+        return real_retry(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.sync_hosted_registrants, "retry", note_wait)
+    zoom.failures_for.append(("/registrants", 429, {"Retry-After": "4"}))  # the first registration is throttled
+    consent(child_a, guardian_a)
+    consent(child_b, guardian_b)
+
+    call = book(pupil_ids=[child_a.pk, child_b.pk])
+    # A duplicate delivery of the task afterwards changes nothing.
+    tasks.sync_hosted_registrants.delay(row_for(call).meeting_id)
+
+    row = row_for(call)
+    assert 4.0 in waits
+    assert len(zoom.registrants[row.external_id]) == 2
+    assert sorted(r.state for r in row.registrants.all()) == ["registered", "registered"]
+    assert len({r.registrant_id for r in row.registrants.all()}) == 2
+
+
+@pytest.mark.policy("CALL-6")
+def test_a_lost_registration_answer_is_mended_by_zoom_answering_the_same_registrant(zoom, group_call, guardian_a):
+    from platforms import registrants
+    from platforms.models import HostedRegistrant
+
+    row = row_for(group_call)
+    first = row.registrants.get()
+    HostedRegistrant.objects.filter(pk=first.pk).update(state="pending", registrant_id="", join_url="")  # answer lost
+
+    registrants.sync(row.meeting_id)
+
+    again = row.registrants.get()
+    assert again.registrant_id == first.registrant_id
+    assert again.join_url == first.join_url
+    assert len(zoom.registrants[row.external_id]) == 1
+
+
+@pytest.mark.policy("LOG-1")
+def test_attendance_matches_children_by_registrant_id_before_names(zoom, two_families, child_a, child_b, teacher):
+    row = row_for(two_families)
+    by_email = zoom.registrants[row.external_id]
+    zoom.participants[row.external_id] = [
+        {"id": "p1", "user_id": "1", "name": "Tara Teacher", "user_email": "teacher@example.test",
+         "join_time": "2026-11-10T09:58:00Z", "leave_time": "2026-11-10T10:31:00Z", "duration": 1980, "status": "in_meeting"},
+        # The child typed a nickname: the registrant id still says who it is.
+        {"id": "", "user_id": "2", "name": "Millie", "user_email": "", "registrant_id": by_email["parent-a@example.test"]["id"],
+         "join_time": "2026-11-10T10:01:00Z", "leave_time": "2026-11-10T10:29:00Z", "duration": 1680, "status": "in_meeting"},
+        # Someone else typed Ben's name without his registrant link: not ticked as Ben by the registrant.
+        {"id": "", "user_id": "3", "name": "Someone", "user_email": "", "registrant_id": "not-a-registrant",
+         "join_time": "2026-11-10T10:02:00Z", "leave_time": "2026-11-10T10:03:00Z", "duration": 60, "status": "in_meeting"},
+    ]  # fmt: skip
+
+    hosted.read_attendance(row.meeting_id, now=TUESDAY_10 + dt.timedelta(hours=1))
+
+    report = MeetingReport.objects.get(meeting_id=row.meeting_id)
+    assert report.pupil_ids() == [child_a.pk]  # Ben did not come
+    assert report.staff_user_ids() == [teacher.pk]  # by name, the fallback
+    past = [(m, p) for m, p, _ in zoom.requests if p.endswith("/participants")]
+    assert past == [("GET", f"/v2/past_meetings/{row.external_id}/participants")]
+
+
+@pytest.mark.policy("CON-3")
+def test_withdrawn_consent_cancels_the_childs_registrant_and_the_gateway_refuses(
+    client, zoom, two_families, child_a, guardian_a, django_capture_on_commit_callbacks
+):
+    from consent.choices import Scope
+    from consent.services import withdraw_consent
+
+    row = row_for(two_families)
+    registrant = row.registrants.get(person=f"pupil-{child_a.pk}")
+    with django_capture_on_commit_callbacks(execute=True):
+        withdraw_consent(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=guardian_a.user, now=BOOKED_AT)
+
+    cancels = [body for method, path, body in zoom.requests if path.endswith("/registrants/status")]
+    assert cancels == [{"action": "cancel", "registrants": [{"id": registrant.registrant_id, "email": guardian_a.email}]}]
+    assert zoom.registrants[row.external_id][guardian_a.email.lower()]["status"] == "cancelled"
+    registrant.refresh_from_db()
+    assert (registrant.state, registrant.join_url) == ("cancelled", "")
+    page = _join_page(client, guardian_a)
+    assert _platform_link(page) == ""
+
+
+@pytest.mark.policy("COM-2")
+def test_cancelling_the_call_forgets_every_childs_address(zoom, two_families, teacher, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        booking.cancel_call(call=two_families, cancelled_by=teacher, now=BOOKED_AT, reason="Staff training.")
+
+    assert set(row_for(two_families).registrants.values_list("join_url", flat=True)) == {""}
+
+
+def test_a_registration_with_a_misspelt_field_is_refused_by_the_fake_as_by_zoom(zoom, group_call):
+    adapter = get_adapter(ZOOM)
+    meeting = row_for(group_call).external_id
+    with pytest.raises(PlatformError, match=r"HTTP 400.*Invalid field: firstname"):
+        adapter._call("POST", f"/meetings/{meeting}/registrants", json={"email": "x@example.test", "firstname": "X"})
+    with pytest.raises(PlatformError, match=r"first_name is required"):
+        adapter._call("POST", f"/meetings/{meeting}/registrants", json={"email": "x@example.test"})
+    with pytest.raises(PlatformError, match=r"Invalid action"):
+        adapter.set_registrants_status(meeting, "remove", [("id", "x@example.test")])
+
+
+# --- CALL-3 on Zoom: two staff present before the child of a one-to-one is let through -------------
+
+
+@pytest.fixture
+def zoom_one_to_one(zoom, book, child_a, guardian_a, head):
+    from calls.choices import CallStatus
+
+    consent(child_a, guardian_a)
+    call = book(kind=CallKind.ONE_TO_ONE, title="Reading one-to-one", pupil_ids=[child_a.pk])
+    with time_machine.travel(BOOKED_AT, tick=False):
+        one_to_ones.record_parent_agreement(call=call, guardian=guardian_a, decided_by=guardian_a.user, now=BOOKED_AT, agree=True)
+        one_to_ones.approve_call(call=call, approver=head, now=BOOKED_AT)
+    call.refresh_from_db()
+    assert call.status == CallStatus.SCHEDULED
+    return call
+
+
+@pytest.mark.policy("CALL-3")
+def test_a_zoom_one_to_one_makes_the_child_wait_until_both_staff_are_in(
+    client, zoom, zoom_one_to_one, teacher, dsl, guardian_a, child_a
+):
+    meeting = row_for(zoom_one_to_one).external_id
+    own = row_for(zoom_one_to_one).registrants.get(person=f"pupil-{child_a.pk}").join_url
+
+    before = _join_page(client, guardian_a)  # nobody has started the meeting
+    zoom.start_meeting(meeting, [{"user_name": "Tara Teacher", "email": teacher.email, "status": "in_meeting"}])
+    host_only = _join_page(client, guardian_a)
+    zoom.live[meeting] += [
+        # Someone typing the second teacher's name, without her school account, is not her.
+        {"user_name": dsl.get_full_name(), "email": "", "status": "in_meeting", "leave_time": ""},
+        # She is still in the waiting room: not in the meeting yet.
+        {"user_name": dsl.get_full_name(), "email": dsl.email, "status": "in_waiting_room", "leave_time": ""},
+    ]
+    impostor = _join_page(client, guardian_a)
+    zoom.live[meeting].append({"user_name": dsl.get_full_name(), "email": dsl.email, "status": "in_meeting", "leave_time": ""})
+    both = _join_page(client, guardian_a)
+
+    for page in (before, host_only, impostor):
+        assert "not ready yet" in page
+        assert _platform_link(page) == ""
+    assert _platform_link(both) == own
+    live = [(m, p) for m, p, _ in zoom.requests if p.startswith("/v2/metrics/")]
+    assert live == [("GET", f"/v2/metrics/meetings/{meeting}/participants")] * 3  # not asked before the start
+
+
+@pytest.mark.policy("CALL-3")
+def test_without_the_dashboard_api_zoom_falls_back_to_the_waiting_room_and_checklist(
+    client, zoom, zoom_one_to_one, teacher, guardian_a
+):
+    meeting = row_for(zoom_one_to_one).external_id
+    zoom.dashboard = False  # a Pro account: 400 "No permission."
+    zoom.start_meeting(meeting, [{"user_name": "Tara Teacher", "email": teacher.email, "status": "in_meeting"}])
+
+    page = _join_page(client, guardian_a)
+
+    assert "not ready yet" not in page
+    assert _platform_link(page) == row_for(zoom_one_to_one).registrants.get().join_url  # the waiting room holds the child

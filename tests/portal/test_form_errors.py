@@ -49,12 +49,16 @@ class _Page(HTMLParser):
                 "action": attrs.get("action") or "",
                 "hidden": {},
                 "required": False,
+                "visible": set(),
             }
         elif self._form is not None and tag in ("input", "select", "textarea"):
             if tag == "input" and attrs.get("type") == "hidden":
                 self._form["hidden"][attrs.get("name")] = attrs.get("value") or ""
-            elif "required" in attrs:
-                self._form["required"] = True
+            else:
+                if "required" in attrs:
+                    self._form["required"] = True
+                if attrs.get("name") and attrs.get("type") not in ("submit", "button", "file", "checkbox", "radio"):
+                    self._form["visible"].add(attrs["name"])
 
     def handle_endtag(self, tag):
         if tag == "form" and self._form is not None:
@@ -168,3 +172,33 @@ def test_every_form_posted_empty_answers_with_the_error_pattern(client, demo_sch
     # The crawl really reached the forms people fill in.
     assert min(checked["teacher1"], checked["head"], checked["office"]) >= 3, checked
     assert checked["visitor"] >= 1, checked
+
+
+# A value no field accepts: text fields refuse a null character, and number, date, time and
+# choice fields cannot read it. Posted in every box a person types or picks in.
+BAD_VALUE = "\x00"
+
+
+def _check_forms_with_bad_values(client, start, who):
+    failures, shown = [], 0
+    for (_, action_kind, _), (page, action, form) in crawl_forms(client, start).items():
+        response = client.post(action, {**form["hidden"], **dict.fromkeys(form["visible"], BAD_VALUE)})
+        body = response.content.decode() if response.status_code == 200 else ""
+        if "data-error-summary" not in body and "is-invalid" not in body:
+            continue  # nothing typed was wrong for this form (or it is not a form one fills in)
+        shown += 1
+        if not _title(body).startswith("Error: "):
+            failures.append(f"{who}: {page} -> {action_kind}: shows errors under the title {_title(body)!r}")
+    return failures, shown
+
+
+def test_every_form_posted_with_bad_values_says_error_in_its_title(client, demo_school):
+    failures, shown = [], {}
+    for name in PEOPLE:
+        client.force_login(User.objects.get(email=demo_email(name)))
+        found, shown[name] = _check_forms_with_bad_values(client, "/", name)
+        failures += found
+        client.logout()
+
+    assert not failures, 'Pages showing errors without "Error: " at the start of the title:\n' + "\n".join(failures)
+    assert min(shown["teacher1"], shown["head"], shown["office"]) >= 3, shown

@@ -171,3 +171,25 @@ def test_the_public_policy_page_has_headings_a_summary_for_parents_and_no_staff_
     # The policy's own sections ("Intent:", "One to One Video calls:") are headings a reader can jump to.
     headings = re.findall(r"<h3[^>]*>([^<]+)</h3>", seen[None])
     assert {"Intent", "Implementation", "One to One Video calls", "Impact"} <= set(headings)
+
+
+def test_no_template_formats_a_date_its_own_way():
+    """Templates use |day, |when and |clock (toolkit/dates.py), never |date:"..." or |time:"..."
+    (the benchmark pages in benchtools are not the portal's screens)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    base = Path(settings.BASE_DIR)
+    own_way = re.compile(r"\|\s*(date|time)\b")
+    found = [
+        f"{path.relative_to(base)}: {line.strip()}"
+        for path in [*base.glob("templates/**/*.*"), *base.glob("*/templates/**/*.*")]
+        if path.suffix in (".html", ".txt")
+        and not path.is_relative_to(base / "benchtools")
+        and not path.is_relative_to(base / "tests")
+        for line in path.read_text().splitlines()
+        if own_way.search(line)
+    ]
+
+    assert not found, "Dates formatted outside toolkit/dates.py:\n" + "\n".join(found)

@@ -181,6 +181,31 @@ def test_a_disclosure_without_the_childs_words_is_shown_next_to_the_field_and_sa
 
 
 @pytest.mark.policy("SG-1")
+def test_a_report_with_empty_fields_also_shows_the_disclosure_and_time_rules_at_once(client, teacher, child_a, now):
+    client.force_login(teacher)
+    data = {
+        "pupils": [child_a.pk],
+        "kind": ConcernKind.DISCLOSURE,
+        "happened_at": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "what_happened": "",
+        "childs_words": "",
+        "action_taken": "",
+    }
+
+    response = client.post(reverse("safeguarding:raise"), data)
+
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert errors["what_happened"]
+    assert errors["action_taken"]
+    assert errors["childs_words"] == ["For a disclosure, write down the child's own words, as exactly as you can."]
+    assert errors["happened_at"] == ["When it happened cannot be in the future."]
+    assert "child&#x27;s own words" in response.text
+    assert "cannot be in the future" in response.text
+    assert not Concern.objects.exists()
+
+
+@pytest.mark.policy("SG-1")
 def test_pupils_who_have_left_are_not_offered(client, teacher, child_a, child_b, now):
     child_b.left_on = now.date()
     child_b.save()

@@ -29,7 +29,7 @@ class Targets:
     @classmethod
     def load(cls, now=None) -> "Targets":
         """Read the demo records (seeded first) and issue one feed token each to teacher1 and parent1."""
-        from calls.services import issue_calendar_feed
+        from calls.services.calendar_feeds import issue_calendar_feed
 
         now = now or timezone.now()
         teacher1 = User.objects.get(email=demo_email("teacher1"))

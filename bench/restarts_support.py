@@ -26,9 +26,9 @@ from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from calls import services as calls  # noqa: E402
 from calls.choices import CallKind, CallStatus, Platform  # noqa: E402
 from calls.models import Call, CallApproval  # noqa: E402
+from calls.services import CallError, booking, one_to_ones  # noqa: E402
 from consent.choices import Decision, Scope  # noqa: E402
 from consent.models import ConsentDecision  # noqa: E402
 from consent.selectors import consenting_pupil_ids  # noqa: E402
@@ -123,7 +123,7 @@ def one_to_ones_awaiting_approval(pupils, now, count) -> list[int]:
                 break
             pupil = _consented(pupils[len(ids) % len(pupils)], now)
             try:
-                call = calls.book_call(
+                call = booking.book_call(
                     booked_by=host,
                     now=now,
                     kind=CallKind.ONE_TO_ONE,
@@ -137,10 +137,12 @@ def one_to_ones_awaiting_approval(pupils, now, count) -> list[int]:
                     pupil_ids=[pupil.pk],
                     meeting_url="https://teams.example.test/bench",
                 )
-            except calls.CallError:
+            except CallError:
                 continue  # a closure, or a demo call at that time: take the next slot
             guardian = _guardian_with_responsibility(pupil)
-            calls.record_parent_agreement(call=call, guardian=guardian, decided_by=guardian.user or host, now=now, agree=True)
+            one_to_ones.record_parent_agreement(
+                call=call, guardian=guardian, decided_by=guardian.user or host, now=now, agree=True
+            )
             ids.append(call.pk)
     return ids
 

@@ -199,7 +199,7 @@ def fan_out(env, sink) -> dict:
     from django.core.mail import get_connection
     from django.utils import timezone
 
-    from calls.services import send_weekly_timetables
+    from calls.timetables import send_weekly_timetables
     from notifications.delivery import as_email
     from notifications.models import OutboxMessage, OutboxState
 

@@ -14,7 +14,9 @@ from school.models import Guardian, Pupil, SchoolClass, school_calendar
 
 from . import services
 from .choices import CallKind, CallStatus, Platform
+from .models import Call
 from .policy import LONDON, school_hours_problem
+from .services import booking, join_details, one_to_ones
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +70,15 @@ def _past_calls(teacher1, now):
             starts_at = dt.datetime.combine(days[offset], start, tzinfo=LONDON)
             _book_group(teacher1, booked_at, title, class_name, starts_at, second, activity)
             # Their join emails went out as the sweep sends them, before each call (COM-4).
-            services.send_due_join_details(now=starts_at - dt.timedelta(minutes=30))
+            join_details.send_due_join_details(now=starts_at - dt.timedelta(minutes=30))
 
 
 def _book_group(teacher1, now, title, class_name, starts_at, second, activity):
     school_class = SchoolClass.objects.filter(name=class_name).first()
-    if school_class is None or services.Call.objects.filter(booked_by=teacher1, title=title).exists():
+    if school_class is None or Call.objects.filter(booked_by=teacher1, title=title).exists():
         return
     try:
-        services.book_call(
+        booking.book_call(
             booked_by=teacher1,
             now=now,
             kind=CallKind.GROUP,
@@ -98,7 +100,7 @@ def _book_group(teacher1, now, title, class_name, starts_at, second, activity):
 
 
 def _book_one_to_one(teacher1, now, starts_at):
-    if services.Call.objects.filter(booked_by=teacher1, title=ONE_TO_ONE_TITLE).exists():
+    if Call.objects.filter(booked_by=teacher1, title=ONE_TO_ONE_TITLE).exists():
         return
     pupil = Pupil.objects.filter(mis_id="DEMO-P028").first()
     parent1 = User.objects.filter(email=demo_email("parent1")).first()
@@ -106,7 +108,7 @@ def _book_one_to_one(teacher1, now, starts_at):
     if not (pupil and parent1 and dsl):
         return
     try:
-        call = services.book_call(
+        call = booking.book_call(
             booked_by=teacher1,
             now=now,
             kind=CallKind.ONE_TO_ONE,
@@ -121,7 +123,7 @@ def _book_one_to_one(teacher1, now, starts_at):
             meeting_url="https://teams.example.test/l/meetup-join/demo-121",
         )
         if call.status == CallStatus.AWAITING_PARENT:
-            services.record_parent_agreement(
+            one_to_ones.record_parent_agreement(
                 call=call, guardian=Guardian.objects.get(user=parent1), decided_by=parent1, now=now, agree=True
             )
     except services.CallError as refused:

@@ -17,12 +17,13 @@ from school.models import Guardianship, SchoolSettings
 from school.permissions import children_of, guardian_of
 from toolkit import summaries
 
-from . import permissions, services
+from . import gateway, permissions, services
 from .choices import CallStatus
 from .emails import staff_names, when
 from .pagination import page_of
 from .policy import LATE_LOCK
 from .put_back import calls_to_put_back, decline_put_back, put_back_offers, put_back_on_calls
+from .services import join_details, one_to_ones
 
 
 @login_required
@@ -112,7 +113,7 @@ def answer(request, call_id):
     agree = request.POST.get("answer") == "agree"
     suitable = request.POST.get("suitable_times", "")[:1000]
     try:
-        services.record_parent_agreement(
+        one_to_ones.record_parent_agreement(
             call=call, guardian=guardian, decided_by=request.user, now=timezone.now(), agree=agree, suitable_times=suitable
         )
     except services.CallError as error:
@@ -161,7 +162,7 @@ def send_again(request, call_id):
     if guardian is None:
         raise Http404
     try:
-        services.send_join_details_again(call=call, guardian=guardian, now=timezone.now())
+        join_details.send_join_details_again(call=call, guardian=guardian, now=timezone.now())
     except services.CallError as error:
         messages.error(request, str(error))
     else:
@@ -177,10 +178,10 @@ def family_join(request, call_id):
     call = permissions.get_family_call(request.user, call_id)
     browser = request.COOKIES.get(JOIN_COOKIE) or secrets.token_urlsafe(32)
     try:
-        outcome = services.open_own_join_link(
-            call=call, user=request.user, now=timezone.now(), holder=services.JoinHolder(user=request.user, browser=browser)
+        outcome = gateway.open_own_join_link(
+            call=call, user=request.user, now=timezone.now(), holder=gateway.JoinHolder(user=request.user, browser=browser)
         )
-    except services.JoinLinkNotFound:
+    except gateway.JoinLinkNotFound:
         messages.error(request, "You have no join link for this call yet: it comes by email before the call starts.")
         return redirect("calls:family_call", call_id=call.pk)
     context = {"link": None, "call": outcome.call, "pupil": outcome.pupil, "outcome": outcome, "sign_in_first": False}
@@ -202,8 +203,8 @@ def join(request, token):
     and one without is held to the first browser it admitted (the join cookie set here).
     """
     try:
-        link = services.find_join_link(token)
-    except services.JoinLinkNotFound:
+        link = gateway.find_join_link(token)
+    except gateway.JoinLinkNotFound:
         raise Http404 from None
     context = {
         "link": link,
@@ -215,8 +216,8 @@ def join(request, token):
     if request.method != "POST":
         return render(request, "calls/join.html", context)
     browser = request.COOKIES.get(JOIN_COOKIE) or secrets.token_urlsafe(32)
-    holder = services.JoinHolder(user=request.user, browser=browser)
-    outcome = services.open_join_link(token=token, now=timezone.now(), holder=holder)
+    holder = gateway.JoinHolder(user=request.user, browser=browser)
+    outcome = gateway.open_join_link(token=token, now=timezone.now(), holder=holder)
     response = render(request, "calls/join.html", {**context, "call": outcome.call, "pupil": outcome.pupil, "outcome": outcome})
     response.set_cookie(
         JOIN_COOKIE,

@@ -20,10 +20,11 @@ from school.permissions import children_of
 from toolkit import summaries
 from toolkit.urls import portal_url
 
-from . import ics, services
+from . import ics
 from .choices import CallStatus, Platform
 from .emails import staff_names
 from .models import CalendarFeed, Call, CallInvitation
+from .services import calendar_feeds, common
 
 # The window a feed covers: recent history helps, a year of it does not; and about a term ahead
 # (a call booked later appears once it comes within 16 weeks: calendar apps fetch feeds daily).
@@ -137,7 +138,7 @@ def _event(call) -> list[tuple[str, str]]:
 def feed(request, token):
     found = (
         CalendarFeed.objects.select_related("user")
-        .filter(token_hash=services.hash_token(token), revoked_at__isnull=True, user__is_active=True)
+        .filter(token_hash=common.hash_token(token), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if found is None:
@@ -161,10 +162,10 @@ def feed_settings(request):
 def feed_change(request):
     now = timezone.now()
     if request.POST.get("action") == "revoke":
-        services.revoke_calendar_feed(user=request.user, now=now)
+        calendar_feeds.revoke_calendar_feed(user=request.user, now=now)
         messages.success(request, "Your calendar address no longer works.")
         return redirect("calls:feed_settings")
-    token = services.issue_calendar_feed(user=request.user, now=now)
+    token = calendar_feeds.issue_calendar_feed(user=request.user, now=now)
     url = portal_url("calls:feed", token)
     active = CalendarFeed.objects.filter(user=request.user, revoked_at__isnull=True).first()
     # Issue 19: "Subscribe" hands the same address to the calendar app (webcal: is https: by another name).

@@ -15,10 +15,12 @@ from notifications.services import notify
 from school.models import Pupil
 from toolkit.dates import when
 
-from . import emails, gateway, policy
+from . import emails, meetings, policy
 from .models import Call, CallInvitation
 from .reactions import CONSENT_WITHDRAWN
-from .services import CallError, _lock_pupils, send_join_details
+from .services import CallError
+from .services.common import lock_pupils
+from .services.join_details import send_join_details
 
 
 def _on_screen(call) -> str:
@@ -130,7 +132,7 @@ def put_back_on_calls(*, pupil, call_ids, by, now) -> list[Call]:
     ids = [c.pk for c in calls_to_put_back(pupil=pupil, now=now) if c.pk in wanted]
     # Calls then the pupil, the order every other writer takes them (see remove_from_upcoming_calls).
     locked = list(Call.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
-    _lock_pupils([pupil.pk])
+    lock_pupils([pupil.pk])
     in_force = pupil.pk in consenting_pupil_ids([pupil.pk])
     restored = []
     for call in locked:
@@ -143,7 +145,7 @@ def put_back_on_calls(*, pupil, call_ids, by, now) -> list[Call]:
         invitation.save(update_fields=["removed_at", "removed_reason"])
         call.changed_at = now
         call.save(update_fields=["changed_at"])
-        gateway.book_platform_meeting(call)  # Zoom: the child's registrant is approved again
+        meetings.book_platform_meeting(call)  # Zoom: the child's registrant is approved again
         notify(
             to=call.host.email,
             user=call.host,

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from consent.choices import Scope
 from notifications.services import notify
 
-from . import emails, gateway
+from . import emails, meetings
 from .choices import CallStatus
 from .models import Call, CallInvitation, JoinLink
-from .services import _lock_pupils, _revoke_links
+from .services.common import lock_pupils, revoke_join_links
 
 
 def drop_pupil_on_withdrawal(sender, *, pupil, scope, decided_by, now, **kwargs):
@@ -64,7 +64,7 @@ def remove_from_upcoming_calls(*, pupil, now, removal: Removal) -> None:
     # held, no link for this pupil is being written elsewhere, and the queries below see
     # every link committed before us.
     list(Call.objects.select_for_update(of=("self",)).filter(pk__in=list(upcoming.values_list("pk", flat=True))).order_by("pk"))
-    _lock_pupils([pupil.pk])
+    lock_pupils([pupil.pk])
     invitations = CallInvitation.objects.select_related("call", "call__host").filter(
         pupil=pupil, removed_at__isnull=True, call__in=Call.objects.upcoming(now)
     )
@@ -72,15 +72,15 @@ def remove_from_upcoming_calls(*, pupil, now, removal: Removal) -> None:
         call = invitation.call
         invitation.removed_at, invitation.removed_reason = now, removal.reason
         invitation.save(update_fields=["removed_at", "removed_reason"])
-        _revoke_links(JoinLink.objects.active().filter(call=call, pupil=pupil), now=now, reason=removal.link_reason)
+        revoke_join_links(JoinLink.objects.active().filter(call=call, pupil=pupil), now=now, reason=removal.link_reason)
         if call.is_one_to_one:
             # A one-to-one without its pupil cannot happen; nobody should keep time for it.
             call.status, call.cancelled_at, call.cancel_reason = CallStatus.CANCELLED, now, removal.reason
             call.changed_at = now
             call.save(update_fields=["status", "cancelled_at", "cancel_reason", "changed_at"])
-            gateway.cancel_platform_meeting(call)  # Teams, Meet, Zoom: the meeting goes too
+            meetings.cancel_platform_meeting(call)  # Teams, Meet, Zoom: the meeting goes too
         else:
-            gateway.book_platform_meeting(call)  # Zoom: the child's registrant is cancelled
+            meetings.book_platform_meeting(call)  # Zoom: the child's registrant is cancelled
         notify(
             to=call.host.email,
             user=call.host,
@@ -111,7 +111,7 @@ def any_upcoming_calls(sender, *, pupil_ids, now, **kwargs) -> bool:
 
 def send_join_details_when_meeting_ready(sender, *, call_ref, now, **kwargs) -> int:
     """platforms.events.meeting_ready (COM-4): the join emails that waited for the meeting go now."""
-    from .services import send_join_details_for_ref
+    from .services.join_details import send_join_details_for_ref
 
     return send_join_details_for_ref(call_ref=call_ref, now=now)
 

@@ -3,13 +3,14 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import services, timetables
+from . import timetables
+from .services import join_details
 
 
 @shared_task
 def send_due_join_details():
     """COM-4: join links for calls now within the school's lead time (at once for late bookings)."""
-    return services.send_due_join_details(now=timezone.now())
+    return join_details.send_due_join_details(now=timezone.now())
 
 
 @shared_task

@@ -17,7 +17,7 @@ from school.permissions import classes_visible_to, pupils_visible_to
 from toolkit import summaries
 from toolkit.registry import call_sections_for
 
-from . import gateway, permissions, services
+from . import gateway, meetings, permissions, services
 from .choices import CallStatus
 from .emails import dsl_contacts
 from .forms import BookingForm, CallFilterForm, ChangeTimeForm, DecisionForm, MeetingDetailsForm, ReasonForm
@@ -25,6 +25,7 @@ from .models import CallInvitation
 from .pagination import page_of
 from .platform_settings import applied_by, recording_item_label, settings_for
 from .policy import host_start_refusal, is_single_staffed
+from .services import booking, join_details, one_to_ones
 
 PAGE_SIZE = 20
 # Each approval is a card with its own decision form: ten make a page that is quick to read and to serve.
@@ -125,7 +126,7 @@ def decide(request, call_id):
     form = DecisionForm(request.POST, auto_id=f"call-{call.pk}-%s")
     form.call_id = call.pk
     if form.is_valid():
-        action = services.approve_call if form.cleaned_data["decision"] == "approve" else services.decline_call
+        action = one_to_ones.approve_call if form.cleaned_data["decision"] == "approve" else one_to_ones.decline_call
         try:
             action(call=call, approver=request.user, now=timezone.now(), reason=form.cleaned_data["reason"])
         except services.CallError as error:
@@ -161,7 +162,7 @@ def book(request):
     else:
         data = form.cleaned_data
         try:
-            call = services.book_call(
+            call = booking.book_call(
                 booked_by=request.user,
                 now=timezone.now(),
                 kind=data["kind"],
@@ -273,18 +274,18 @@ def _platform_context(request, call, now) -> dict:
     The live meeting is read back only while it can exist (from the join window to the booked end),
     so the page asks nothing of the platform on other days.
     """
-    applied = gateway.platform_applies_settings(call)
+    applied = meetings.platform_applies_settings(call)
     if not applied:
         return {"applied_by_platform": False, "may_start": False, "drift": []}
     live = _meeting_may_be_live(call, now)
     return {
         "applied_by_platform": True,
         # Teams, Meet, Zoom: whether the meeting exists yet (the host and the head see a failure).
-        "platform_meeting_status": gateway.platform_meeting_status(call),
+        "platform_meeting_status": meetings.platform_meeting_status(call),
         "may_start": permissions.may_start_as_host(request.user, call)
         and call.status == CallStatus.SCHEDULED
         and call.ends_at > now,
-        "drift": gateway.drift_for_call(call) if live else [],
+        "drift": meetings.drift_for_call(call) if live else [],
     }
 
 
@@ -344,10 +345,10 @@ def start_as_host(request, call_id):
     Anyone else, and any call whose platform does not apply the settings, gets the same 404.
     """
     call = permissions.get_call_for_staff(request.user, call_id)
-    if not permissions.may_start_as_host(request.user, call) or not gateway.platform_applies_settings(call):
+    if not permissions.may_start_as_host(request.user, call) or not meetings.platform_applies_settings(call):
         raise Http404
     try:
-        url = services.host_join_link(call=call, user=request.user, now=timezone.now())
+        url = gateway.host_join_link(call=call, user=request.user, now=timezone.now())
     except services.CallError as error:
         messages.error(request, str(error))
         return redirect("calls:detail", call_id=call.pk)
@@ -367,7 +368,7 @@ def tick(request, call_id):
     """CALL-6: the host ticks (or unticks) one platform setting."""
     call = permissions.get_call_for_staff(request.user, call_id)
     try:
-        services.tick_checklist(
+        booking.tick_checklist(
             call=call,
             item=request.POST.get("item", ""),
             ticked_by=request.user,
@@ -390,7 +391,7 @@ def new_join_link(request, call_id):
         messages.error(request, "Choose one of this call's join links.")
         return redirect(f"{reverse('calls:detail', args=[call.pk])}#attempts-heading")
     try:
-        services.send_new_join_link(link=link, sent_by=request.user, now=timezone.now())
+        join_details.send_new_join_link(link=link, sent_by=request.user, now=timezone.now())
     except services.CallError as error:
         messages.error(request, str(error))
     else:
@@ -408,7 +409,7 @@ def meeting_details(request, call_id):
         raise Http404
     form = MeetingDetailsForm(request.POST)
     if form.is_valid():
-        services.set_meeting_details(call=call, changed_by=request.user, **form.cleaned_data)
+        booking.set_meeting_details(call=call, changed_by=request.user, **form.cleaned_data)
         messages.success(request, "Meeting details saved.")
     else:
         messages.error(request, "Enter a full web address for the meeting link, starting https://.")
@@ -422,7 +423,7 @@ def change_time(request, call_id):
     form = ChangeTimeForm(request.POST or None, initial={"duration_minutes": call.duration_minutes})
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_call_time(
+            booking.change_call_time(
                 call=call,
                 changed_by=request.user,
                 now=timezone.now(),
@@ -448,7 +449,7 @@ def cancel(request, call_id):
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.cancel_call(call=call, cancelled_by=request.user, now=timezone.now(), reason=form.cleaned_data["reason"])
+            booking.cancel_call(call=call, cancelled_by=request.user, now=timezone.now(), reason=form.cleaned_data["reason"])
         except services.CallError as error:
             form.add_error(None, str(error))
         else:

@@ -71,7 +71,7 @@ class HostedMeeting(models.Model):
         CREATED = "created", "Created"
         FAILED = "failed", "Could not be created"
 
-    # The portal's meeting id (platforms.gateway.meeting_id_for_call): one row per call.
+    # The portal's meeting id (platforms.meetings.meeting_id_for_call): one row per call.
     meeting_id = models.CharField(max_length=256, unique=True)
     platform = models.CharField(max_length=20)
     call_ref = models.CharField(max_length=64, blank=True, default="", db_index=True)

@@ -1,20 +1,18 @@
 """What the three hosted platforms (Teams, Meet, Zoom) share: how a failed call is classified,
-where credentials come from, and the access-token cache.
+and the access-token cache.
 
 A failure is normal: RetryLater carries the platform's Retry-After so the Celery task waits as
 long as the platform asked (429, 5xx), while PlatformError (base) is a refusal no retry mends.
-Credentials come only from the environment or from files the deployment mounts (a `*_FILE`
-setting): never the database. Tokens live in the Django cache, keyed by platform and client id,
+Credentials are settings (the environment, or a mounted file named by NAME_FILE, read once at
+start-up by egps_portal.envfiles): never the database. Tokens live in the Django cache, keyed by platform and client id,
 until shortly before they expire.
 """
 
 import datetime as dt
 import email.utils
 import hashlib
-from pathlib import Path
 
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured
 
 from .base import PlatformError
 
@@ -62,16 +60,6 @@ def classify(status: int, headers, platform_name: str, detail: str = "") -> Plat
             status=status,
         )
     return PlatformError(f"{platform_name} refused the request (HTTP {status}){suffix}.")
-
-
-def secret(value: str, file_path: str, name: str) -> str:
-    """A credential from the environment, or from a file (Docker/Kubernetes secrets)."""
-    if file_path:
-        try:
-            return Path(file_path).read_text(encoding="utf-8").strip()
-        except OSError as error:
-            raise ImproperlyConfigured(f"{name}_FILE points at a file that cannot be read.") from error
-    return value.strip()
 
 
 def token_cache_key(platform: str, client_id: str) -> str:

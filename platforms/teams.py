@@ -35,7 +35,7 @@ from msgraph.generated.users.item.online_meetings.create_or_get.create_or_get_po
 from msgraph_core import GraphClientFactory
 
 from .base import TEAMS, Attendee, Drift, MeetingInfo, MeetingSpec, Participant, PlatformError
-from .remote import RetryLater, cached_token, classify, retry_after_seconds, secret
+from .remote import RetryLater, cached_token, classify, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 NAME = "Microsoft Teams"
@@ -165,9 +165,7 @@ class TeamsAdapter:
         return cls(
             tenant_id=settings.PORTAL_TEAMS_TENANT_ID,
             client_id=settings.PORTAL_TEAMS_CLIENT_ID,
-            client_secret=secret(
-                settings.PORTAL_TEAMS_CLIENT_SECRET, settings.PORTAL_TEAMS_CLIENT_SECRET_FILE, "PORTAL_TEAMS_CLIENT_SECRET"
-            ),
+            client_secret=settings.PORTAL_TEAMS_CLIENT_SECRET,
             graph_url=settings.PORTAL_TEAMS_GRAPH_URL,
             authority=settings.PORTAL_TEAMS_AUTHORITY,
             default_host=settings.PORTAL_TEAMS_DEFAULT_HOST,

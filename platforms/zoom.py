@@ -20,7 +20,7 @@ from django.conf import settings
 
 from . import policy
 from .base import MODERATOR, REGISTRANT_PREFIX, ZOOM, Attendee, Drift, MeetingInfo, MeetingSpec, Participant, PlatformError
-from .remote import RetryLater, cached_token, classify, forget_token, secret
+from .remote import RetryLater, cached_token, classify, forget_token
 
 logger = logging.getLogger(__name__)
 NAME = "Zoom"
@@ -116,9 +116,7 @@ class ZoomAdapter:
         return cls(
             account_id=settings.PORTAL_ZOOM_ACCOUNT_ID,
             client_id=settings.PORTAL_ZOOM_CLIENT_ID,
-            client_secret=secret(
-                settings.PORTAL_ZOOM_CLIENT_SECRET, settings.PORTAL_ZOOM_CLIENT_SECRET_FILE, "PORTAL_ZOOM_CLIENT_SECRET"
-            ),
+            client_secret=settings.PORTAL_ZOOM_CLIENT_SECRET,
             api_url=settings.PORTAL_ZOOM_API_URL,
             oauth_url=settings.PORTAL_ZOOM_OAUTH_URL,
             default_host=settings.PORTAL_ZOOM_DEFAULT_HOST,

@@ -12,10 +12,10 @@ class PortalConfig(AppConfig):
 
         # Before any URLconf is loaded (ready() runs first): the apps' urls.py use <text:...>.
         register_converter(TextConverter, "text")
-        # Every form in the project (and allauth's) names the field in its "required" error.
-        from .form_guidance import install
+        # Every form in the project (and allauth's, and the admin's) names the field in its "required" error.
+        from toolkit.forms import install_required_messages
 
-        install()
+        install_required_messages()
         # The data version's triggers on every table, after every migrate (toolkit/versions.py).
         from django.db.models.signals import post_migrate
 

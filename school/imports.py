@@ -1,7 +1,12 @@
-"""Reading an MIS export and describing, in plain words, what importing it would do.
+"""Reading an MIS export, importing it, and describing in plain words what importing it would do.
 
 The flow (school.views): upload -> preview (a dry run inside a rolled-back transaction)
 -> confirm (the same text imported for real, refused if any row is wrong).
+
+import-export maps each row to a Pupil or Guardian and saves it (school.resources); every other
+write an import makes is here, in the same transaction: classes the school does not have yet
+(before the rows are read), and for each saved guardian row the link to the child, the
+guardianships_changed event (CON-5) and a new account with its invitation.
 """
 
 import csv
@@ -11,10 +16,14 @@ from dataclasses import dataclass, field
 
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import transaction
 
-from . import mis_layouts
-from .models import Pupil
-from .resources import GuardianResource, PupilResource, UKDateWidget
+from accounts.models import User
+from accounts.services import send_invitation
+
+from . import events, mis_layouts
+from .models import Guardianship, Pupil, SchoolClass
+from .resources import GuardianResource, PupilResource, SavedGuardianRow, UKDateWidget, class_name
 
 RESOURCES = {"pupils": PupilResource, "guardians": GuardianResource}
 KIND_LABELS = {"pupils": "pupils", "guardians": "guardians"}
@@ -160,23 +169,103 @@ def run(kind: str, text: str, *, dry_run: bool, imported_by, now, leave_out=froz
 def run_dataset(dataset: tablib.Dataset, *, dry_run: bool, imported_by, now, all_or_nothing=True) -> ImportReport:
     """Import rows already under the portal's column names (CSV upload and the Wonde sync share this).
 
-    all_or_nothing=False (the sync): the good rows are saved and the bad ones reported."""
+    all_or_nothing=False (the sync): the good rows are saved and the bad ones reported.
+    One transaction: a dry run, or a refused all-or-nothing import, writes nothing at all."""
     kind = dataset.kind
     resource = RESOURCES[kind]()
-    result = resource.import_data(
-        dataset,
-        dry_run=dry_run,
-        use_transactions=True,
-        rollback_on_validation_errors=all_or_nothing,
-        imported_by=imported_by,
-        now=now,
-    )
+    with transaction.atomic():
+        new_classes = add_new_classes(dataset) if kind == "pupils" else {}
+        result = resource.import_data(
+            dataset,
+            dry_run=dry_run,
+            use_transactions=True,
+            rollback_on_validation_errors=all_or_nothing,
+            imported_by=imported_by,
+            now=now,
+        )
+        # import-export rolled its own rows back; what was written around them goes too.
+        rolled_back = dry_run or result.has_errors() or (all_or_nothing and result.has_validation_errors())
+        if kind == "guardians":  # rolled back: nothing to link, but the preview still says what would happen
+            for number, note in link_guardians(resource.saved, dry_run=rolled_back, imported_by=imported_by, now=now):
+                resource.note(number, note)
+        if rolled_back:
+            transaction.set_rollback(True)
+    for number, name in new_classes.items():
+        resource.notes.setdefault(number, []).insert(0, f"New class: {name}")
     rows = [_row_report(i, row_result, dataset, resource) for i, row_result in enumerate(result.rows, 1)]
     counts = {}
     for row in rows:
         counts[row.action] = counts.get(row.action, 0) + 1
     problems = [str(error.error) for error in result.base_errors]
     return ImportReport(kind=kind, rows=rows, problems=problems, counts=counts)
+
+
+def add_new_classes(dataset: tablib.Dataset) -> dict[int, str]:
+    """Classes the pupil rows name that the school does not have yet, made now so the rows can refer
+    to them: {import-export's number of the first row naming each: its name}, for the preview."""
+    made: dict[int, str] = {}
+    if "class" not in dataset.headers:
+        return made
+    seen_ids = set()
+    for number, (mis_id, value) in enumerate(zip(dataset["mis_id"], dataset["class"], strict=True), 1):
+        mis_id = " ".join(str(mis_id or "").split())
+        if not mis_id or mis_id in seen_ids:
+            continue  # a row refused before its class is read (PupilResource.before_import_row)
+        seen_ids.add(mis_id)
+        name = class_name(value)
+        if name and not SchoolClass.objects.filter(name__iexact=name).exists():
+            SchoolClass.objects.create(name=name)
+            made[number] = name
+    return made
+
+
+def link_guardians(saved: list[SavedGuardianRow], *, dry_run: bool, imported_by, now) -> list[tuple[int, str]]:
+    """For each guardian row import-export saved, in file order: the link to the child with the
+    relationship and parental responsibility, the event that lets consent follow (CON-5), and an
+    account for a guardian with an address and none yet. Returns (row number, note) for the preview.
+    A dry run writes nothing and only says what would happen."""
+    notes = []
+    given: set[str] = set()  # a guardian on two rows gets one account, on the first
+    taken: set[str] = set()  # addresses given an account above (a dry run makes none to find)
+    for row in saved:
+        guardian = row.guardian
+        if not dry_run:
+            Guardianship.objects.update_or_create(
+                guardian=guardian,
+                pupil=row.pupil,
+                defaults={"relationship": row.relationship, "parental_responsibility": row.parental_responsibility},
+            )
+            # Whose decisions count for this child may have changed (CON-5): consent's stored state follows.
+            events.guardianships_changed.send(sender=Guardianship, pupil_ids=[row.pupil.pk])
+        if guardian.email and guardian.user_id is None and guardian.mis_id not in given:
+            note, gave = _give_account(guardian, dry_run=dry_run, imported_by=imported_by, now=now, taken=taken)
+            notes.append((row.number, note))
+            if gave:
+                given.add(guardian.mis_id)
+                taken.add(guardian.email.lower())
+    return notes
+
+
+def _give_account(guardian, *, dry_run: bool, imported_by, now, taken: set[str]) -> tuple[str, bool]:
+    """A new account for the guardian, invited to the school's address for them; never an existing one.
+
+    An account that already signs in with this address is NOT attached (issue 16): the address
+    alone proves nothing about who holds that account (a member of staff, another family, a
+    parent who claimed it). The guardian is imported without an account and the office is
+    asked to resolve it; the rest of the file imports as normal.
+    """
+    if guardian.email.lower() in taken or User.objects.filter(email__iexact=guardian.email).exists():
+        return (
+            f"Needs the office: {guardian.email} already signs in to another account, so this guardian was"
+            " imported without an account and nothing was linked. Check the address with the family, correct"
+            " it in the MIS and import again."
+        ), False
+    if not dry_run:
+        user = User.objects.create_user(email=guardian.email, first_name=guardian.first_name, last_name=guardian.last_name)
+        send_invitation(user=user, invited_by=imported_by, now=now)
+        guardian.user = user
+        guardian.save(update_fields=["user"])
+    return "New account: an invitation email will be sent", True
 
 
 def _row_report(number, row_result, dataset, resource) -> RowReport:

@@ -3,14 +3,22 @@
 Rows are keyed on the MIS id, and unchanged rows are skipped, so importing the same file
 twice changes nothing. Every cell problem is raised as a ValueError or ValidationError in
 plain words; school.imports turns them into "Row 4: ..." lines for the preview.
+
+A resource only maps a row to a model's fields and says which rows were saved. What a saved row
+means beyond its own fields (a new class, the guardian's link to the child, an account and its
+invitation, the guardianships_changed event) is written by school.imports, in the import's one
+transaction, never inside import-export's hooks.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
+from import_export.results import RowResult
 
-from . import events
+from accounts.models import User
+
 from .models import Guardian, Guardianship, Pupil, SchoolClass
 
 # Day first, as UK MIS exports write dates; ISO dates are accepted too. Never month first.
@@ -40,18 +48,20 @@ class TrimmedText(widgets.CharWidget):
         return " ".join(str(value or "").split())
 
 
+def class_name(value) -> str:
+    return " ".join(str(value or "").split())
+
+
 class ClassWidget(widgets.ForeignKeyWidget):
-    """A class by name. A name the school does not have yet becomes a new class (the preview says so)."""
+    """A class by name. A name the school does not have yet was made by school.imports before the
+    rows are read (the preview says so), so here it is only looked up."""
 
     def __init__(self):
         super().__init__(SchoolClass, "name")
 
     def clean(self, value, row=None, **kwargs):
-        name = " ".join(str(value or "").split())
-        if not name:
-            return None
-        found = SchoolClass.objects.filter(name__iexact=name).first()
-        return found or SchoolClass.objects.create(name=name)
+        name = class_name(value)
+        return SchoolClass.objects.filter(name__iexact=name).first() if name else None
 
 
 def yes_or_no(value) -> bool:
@@ -107,9 +117,17 @@ class PupilResource(DirectoryResource):
             raise ValidationError({"mis_id": f"MIS id {mis_id} is on row {self.seen_ids[mis_id]} too."})
         # The row as the spreadsheet numbers it (school.imports adds _row; blank rows count).
         self.seen_ids[mis_id] = row.get("_row") or row_number + 1
-        name = " ".join(str(row.get("class") or "").split())
-        if name and not SchoolClass.objects.filter(name__iexact=name).exists():
-            self.note(row_number, f"New class: {name}")
+
+
+@dataclass(frozen=True)
+class SavedGuardianRow:
+    """A guardian row import-export saved: what school.imports links and invites for it."""
+
+    number: int  # import-export's row number, as RowReport and resource.notes count it
+    guardian: Guardian
+    pupil: Pupil
+    relationship: str
+    parental_responsibility: bool
 
 
 class GuardianResource(DirectoryResource):
@@ -133,6 +151,14 @@ class GuardianResource(DirectoryResource):
         clean_model_instances = True
         use_transactions = True
         skip_html_diff = True
+        store_instance = True  # after_import_row hands the saved guardian to school.imports
+
+    def before_import(self, dataset, **kwargs):
+        self.saved: list[SavedGuardianRow] = []
+        # What the saved rows above this one will link and invite once school.imports writes them,
+        # so a guardian's second row is judged as it will stand then (unchanged rows are skipped).
+        self.links_coming: dict[tuple[str, int], tuple[str, bool]] = {}
+        self.accounts_coming: set[str] = set()
 
     def before_import_row(self, row, row_number=None, **kwargs):
         row["mis_id"] = " ".join(str(row.get("mis_id") or "").split())
@@ -166,46 +192,22 @@ class GuardianResource(DirectoryResource):
     def _link_changes(self, guardian, row) -> bool:
         if guardian.pk is None:
             return True
+        wanted = (row["_relationship"], row["_responsibility"])
+        coming = self.links_coming.get((guardian.mis_id, row["_pupil"].pk))
+        if coming is not None:
+            return coming != wanted
         link = Guardianship.objects.filter(guardian=guardian, pupil=row["_pupil"]).first()
-        return link is None or (link.relationship, link.parental_responsibility) != (row["_relationship"], row["_responsibility"])
+        return link is None or (link.relationship, link.parental_responsibility) != wanted
 
-    @staticmethod
-    def _needs_account(guardian) -> bool:
-        return bool(guardian.email) and guardian.user_id is None
+    def _needs_account(self, guardian) -> bool:
+        return bool(guardian.email) and guardian.user_id is None and guardian.mis_id not in self.accounts_coming
 
-    def after_save_instance(self, instance, row, row_number=None, dry_run=False, **kwargs):
-        Guardianship.objects.update_or_create(
-            guardian=instance,
-            pupil=row["_pupil"],
-            defaults={"relationship": row["_relationship"], "parental_responsibility": row["_responsibility"]},
-        )
-        # Whose decisions count for this child may have changed (CON-5): consent's stored state follows.
-        events.guardianships_changed.send(sender=Guardianship, pupil_ids=[row["_pupil"].pk])
-        if self._needs_account(instance):
-            self._give_account(instance, row_number, dry_run=dry_run, **kwargs)
-
-    def _give_account(self, guardian, row_number, *, dry_run, imported_by=None, now=None, **kwargs):
-        """A new account for the guardian, invited to the school's address for them; never an existing one.
-
-        An account that already signs in with this address is NOT attached (issue 16): the address
-        alone proves nothing about who holds that account (a member of staff, another family, a
-        parent who claimed it). The guardian is imported without an account and the office is
-        asked to resolve it; the rest of the file imports as normal.
-        """
-        from accounts.models import User
-        from accounts.services import send_invitation
-
-        if User.objects.filter(email__iexact=guardian.email).exists():
-            self.note(
-                row_number,
-                f"Needs the office: {guardian.email} already signs in to another account, so this guardian was"
-                " imported without an account and nothing was linked. Check the address with the family, correct"
-                " it in the MIS and import again.",
-            )
+    def after_import_row(self, row, row_result, row_number=None, **kwargs):
+        """Only remembers the saved row (school.imports writes what it means, after import-export)."""
+        if row_result.import_type not in (RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE):
             return
-        user = User.objects.create_user(email=guardian.email, first_name=guardian.first_name, last_name=guardian.last_name)
-        self.note(row_number, "New account: an invitation email will be sent")
-        if not dry_run:
-            send_invitation(user=user, invited_by=imported_by, now=now)
-        guardian.user = user
-        guardian.save(update_fields=["user"])
+        guardian = row_result.instance
+        self.saved.append(SavedGuardianRow(row_number, guardian, row["_pupil"], row["_relationship"], row["_responsibility"]))
+        self.links_coming[(guardian.mis_id, row["_pupil"].pk)] = (row["_relationship"], row["_responsibility"])
+        if self._needs_account(guardian) and not User.objects.filter(email__iexact=guardian.email).exists():
+            self.accounts_coming.add(guardian.mis_id)

@@ -6,13 +6,12 @@ Only what the directory sync needs: GET a school's list endpoints with includes,
 retrying its temporary failures (5xx, timeouts) a few times. Anything else is a WondeError whose
 text is safe to show the office (the token never appears in it).
 
-The token is read from WONDE_TOKEN or the file named by WONDE_TOKEN_FILE (a Docker/Kubernetes
-secret), never from the database.
+The token is the WONDE_TOKEN setting: the environment, or the secret file named by WONDE_TOKEN_FILE
+(Docker/Kubernetes secrets), read at start-up by egps_portal.envfiles; never the database.
 """
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import requests
 from django.conf import settings
@@ -39,12 +38,6 @@ class WondeConfig:
 def config_from_settings() -> WondeConfig:
     school_id = getattr(settings, "WONDE_SCHOOL_ID", "")
     token = getattr(settings, "WONDE_TOKEN", "")
-    token_file = getattr(settings, "WONDE_TOKEN_FILE", "")
-    if not token and token_file:
-        try:
-            token = Path(token_file).read_text().strip()
-        except OSError as e:
-            raise NotConnected(f"The Wonde token file could not be read ({e.strerror}).") from e
     if not (school_id and token):
         raise NotConnected("The school's Wonde account is not connected (WONDE_SCHOOL_ID and WONDE_TOKEN are not set).")
     return WondeConfig(api_url=settings.WONDE_API_URL.rstrip("/"), school_id=school_id, token=token)

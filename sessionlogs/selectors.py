@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
 from calls.choices import CallStatus
-from calls.gateway import platform_applies_settings
+from calls.meetings import platform_applies_settings
 from calls.models import Call, CallInvitation, HostChecklistTick, JoinAttempt
 from calls.platform_settings import ITEM_KEYS, applied_by
 from platforms.selectors import reports_for_call

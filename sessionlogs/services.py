@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from accounts.choices import Role
 from accounts.models import User
 from accounts.permissions import is_dsl_team, is_staff_member
-from calls import services as call_services
 from calls.choices import CallStatus
 from calls.models import Call
 from calls.platform_settings import ITEM_KEYS
+from calls.services import booking
 from consent.choices import Scope
 from consent.selectors import consenting_pupil_ids
 from notifications.services import notify
@@ -171,7 +171,7 @@ def write_session_log(*, call, written_by, now, content: LogInput) -> SessionLog
         )
     _add_version(log, written_by=written_by, now=now, reason="", pupils_by_id={p.pk: p for p in pupils})
     if call.status == CallStatus.SCHEDULED:
-        call_services.mark_call_held(call=call, by=written_by, now=now)
+        booking.mark_call_held(call=call, by=written_by, now=now)
     return log
 
 

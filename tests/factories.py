@@ -78,6 +78,6 @@ def parent_of(*pupils, email=None, parental_responsibility=True) -> Guardian:
 
 def family_holder(token, *, browser="the-family-browser"):
     """The family's own side of a join link (issue 16): its guardian's account, signed in, in one browser."""
-    from calls import services
+    from calls import gateway
 
-    return services.JoinHolder(user=services.find_join_link(token).guardian.user, browser=browser)
+    return gateway.JoinHolder(user=gateway.find_join_link(token).guardian.user, browser=browser)

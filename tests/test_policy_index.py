@@ -1,7 +1,7 @@
 """The policy index is the governors' checklist: every rule of the policy is in it, every rule in it has
 at least one tagged test, and every function and test it names exists."""
 
-import importlib
+import pkgutil
 import re
 from pathlib import Path
 
@@ -42,19 +42,12 @@ RULE_ID = re.compile(r"\b((?:CON|COM|CALL|LOG|SG|GOV)-\d+)\b")
 
 
 def _resolve(dotted: str):
-    """The object a dotted name names (module attribute, class method), or None."""
-    parts = dotted.split(".")
-    for split in range(len(parts), 0, -1):
-        try:
-            found = importlib.import_module(".".join(parts[:split]))
-        except ImportError:
-            continue
-        for name in parts[split:]:
-            found = getattr(found, name, None)
-            if found is None:
-                return None
-        return found
-    return None
+    """The object a dotted name names (module attribute, class method), or None. The names come from a
+    document, so they are resolved by name: the standard library's resolver, not a look-up of our own."""
+    try:
+        return pkgutil.resolve_name(dotted)
+    except (ImportError, AttributeError, ValueError):
+        return None
 
 
 def test_every_function_the_index_names_exists():

@@ -410,7 +410,6 @@ if _database_password and DATABASES["default"]["ENGINE"] == "django.db.backends.
 WONDE_API_URL = env("WONDE_API_URL", default="https://api.wonde.com/v1.0")
 WONDE_SCHOOL_ID = env("WONDE_SCHOOL_ID", default="")
 WONDE_TOKEN = env("WONDE_TOKEN", default="")
-WONDE_TOKEN_FILE = env("WONDE_TOKEN_FILE", default="")
 WONDE_PER_PAGE = env.int("WONDE_PER_PAGE", default=200)
 WONDE_RETRIES = env.int("WONDE_RETRIES", default=4)
 WONDE_RETRY_WAIT_SECONDS = env.float("WONDE_RETRY_WAIT_SECONDS", default=2.0)
@@ -465,11 +464,12 @@ PORTAL_SSO_TRUSTS_IDP_MFA = env.bool("PORTAL_SSO_TRUSTS_IDP_MFA", default=False)
 PORTAL_GOOGLE_TRUSTS_WORKSPACE_2SV = env.bool("PORTAL_GOOGLE_TRUSTS_WORKSPACE_2SV", default=False)
 # --- Video platforms: Teams, Meet, Zoom (platforms/zoom.py, teams.py, meet.py; docs/platforms.md) ---
 # A hosted platform applies the policy through its API only when its credentials are set here
-# (environment, or a *_FILE path to a mounted secret); a school then chooses it in its settings.
+# (environment, or NAME_FILE naming a mounted secret, as every variable may: egps_portal.envfiles);
+# a school then chooses it in its settings. PORTAL_MEET_SERVICE_ACCOUNT_FILE is itself a path: Google's
+# client reads the service account's JSON key file.
 PORTAL_ZOOM_ACCOUNT_ID = env.str("PORTAL_ZOOM_ACCOUNT_ID", default="")
 PORTAL_ZOOM_CLIENT_ID = env.str("PORTAL_ZOOM_CLIENT_ID", default="")
-PORTAL_ZOOM_CLIENT_SECRET = env.str("PORTAL_ZOOM_CLIENT_SECRET", default="")
-PORTAL_ZOOM_CLIENT_SECRET_FILE = env.str("PORTAL_ZOOM_CLIENT_SECRET_FILE", default="")
+PORTAL_ZOOM_CLIENT_SECRET = env.str("PORTAL_ZOOM_CLIENT_SECRET", default="").strip()
 PORTAL_ZOOM_API_URL = env.str("PORTAL_ZOOM_API_URL", default="https://api.zoom.us/v2")
 PORTAL_ZOOM_OAUTH_URL = env.str("PORTAL_ZOOM_OAUTH_URL", default="https://zoom.us/oauth/token")
 # The Zoom user a meeting is created under when the host has no Zoom account of their own.
@@ -478,8 +478,7 @@ PORTAL_ZOOM_DEFAULT_HOST = env.str("PORTAL_ZOOM_DEFAULT_HOST", default="")
 PORTAL_ZOOM_REQUIRE_AUTHENTICATION = env.bool("PORTAL_ZOOM_REQUIRE_AUTHENTICATION", default=False)
 PORTAL_TEAMS_TENANT_ID = env.str("PORTAL_TEAMS_TENANT_ID", default="")
 PORTAL_TEAMS_CLIENT_ID = env.str("PORTAL_TEAMS_CLIENT_ID", default="")
-PORTAL_TEAMS_CLIENT_SECRET = env.str("PORTAL_TEAMS_CLIENT_SECRET", default="")
-PORTAL_TEAMS_CLIENT_SECRET_FILE = env.str("PORTAL_TEAMS_CLIENT_SECRET_FILE", default="")
+PORTAL_TEAMS_CLIENT_SECRET = env.str("PORTAL_TEAMS_CLIENT_SECRET", default="").strip()
 PORTAL_TEAMS_GRAPH_URL = env.str("PORTAL_TEAMS_GRAPH_URL", default="https://graph.microsoft.com/v1.0")
 PORTAL_TEAMS_AUTHORITY = env.str("PORTAL_TEAMS_AUTHORITY", default="https://login.microsoftonline.com")
 PORTAL_TEAMS_DEFAULT_HOST = env.str("PORTAL_TEAMS_DEFAULT_HOST", default="")

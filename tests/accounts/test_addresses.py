@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import User
-from calls import services as calls_services
 from calls.choices import CallKind, Platform
+from calls.services import booking
 from consent.choices import Method, Scope
 from consent.services import give_consent
 from notifications.models import OutboxMessage
@@ -137,7 +137,7 @@ def join_email_for_other_family(school_week, other_family, teacher, dsl, office)
         now=NOW - dt.timedelta(days=1),
         method=Method.PHONE,
     )
-    calls_services.book_call(
+    booking.book_call(
         booked_by=teacher,
         now=TUESDAY_10 - dt.timedelta(hours=2),
         kind=CallKind.GROUP,

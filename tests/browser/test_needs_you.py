@@ -16,9 +16,9 @@ import time_machine
 from django.conf import settings as django_settings
 
 from accounts.models import User
-from calls import services as calls_services
 from calls.choices import CallKind, Platform
 from calls.models import Call, CallInvitation
+from calls.services import booking
 from notifications.models import OutboxMessage
 from portal.demo import DEMO_PASSWORD, demo_email, seed_demo_school
 from tests.browser.test_calls_one_to_one import MONDAY_9AM, _book, _child_with_consent, _head_approves, _parent_agrees
@@ -45,7 +45,7 @@ WIDEST = """() => [...document.querySelectorAll('main *')]
 
 def _group_call_for(pupil, starts_at) -> Call:
     teacher = User.objects.get(email=demo_email("teacher1"))
-    return calls_services.book_call(
+    return booking.book_call(
         booked_by=teacher,
         now=MONDAY_9AM,
         kind=CallKind.GROUP,

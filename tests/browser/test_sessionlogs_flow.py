@@ -11,8 +11,8 @@ import pytest
 import time_machine
 
 from accounts.models import User
-from calls import services as call_services
 from calls.choices import CallKind, Platform
+from calls.services import booking
 from notifications.models import OutboxMessage
 from portal.demo import DEMO_PASSWORD, demo_email, seed_demo_school
 from school.models import SchoolClass
@@ -29,7 +29,7 @@ FORGOTTEN = "Year 3 spelling games"
 def _book(title, starts_at):
     teacher1, teacher3 = (User.objects.get(email=demo_email(name)) for name in ("teacher1", "teacher3"))
     year3 = SchoolClass.objects.get(name="Year 3")
-    return call_services.book_call(
+    return booking.book_call(
         booked_by=teacher1,
         now=WEDNESDAY_8AM,
         kind=CallKind.GROUP,

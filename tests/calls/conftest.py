@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calls import services
 from calls.choices import CallKind, Platform
+from calls.services import booking, one_to_ones
 from consent.choices import Scope
 from consent.services import give_consent
 
@@ -61,7 +61,7 @@ def book(teacher, dsl):
             meeting_url="https://teams.example.test/meet/abc",
             passcode="s3cret-pass",
         )
-        return services.book_call(**{**facts, **changes})
+        return booking.book_call(**{**facts, **changes})
 
     return _book
 
@@ -73,8 +73,8 @@ def one_to_one(book, child_a, consented):
 
 @pytest.fixture
 def scheduled_one_to_one(one_to_one, guardian_a, parent_a, head):
-    services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
-    services.approve_call(call=one_to_one, approver=head, now=NOW)
+    one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
+    one_to_ones.approve_call(call=one_to_one, approver=head, now=NOW)
     one_to_one.refresh_from_db()
     return one_to_one
 

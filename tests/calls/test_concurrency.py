@@ -5,9 +5,9 @@ import threading
 import pytest
 from django.db import connection
 
-from calls import services
 from calls.choices import CallStatus
 from calls.models import CallApproval
+from calls.services import one_to_ones
 from tests.calls.conftest import NOW
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,14 +21,14 @@ def test_fifty_concurrent_approvals_record_one(one_to_one, guardian_a, parent_a,
         # SQLite's shared in-memory test database refuses concurrent writers outright ("table is locked");
         # the partial unique constraint still allows one standing approval there. CI runs this on PostgreSQL.
         pytest.skip("needs PostgreSQL (set DATABASE_URL) to run fifty writers at once")
-    services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
+    one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
     start = threading.Barrier(PRESSES)
     outcomes = []
 
     def press(approver):
         try:
             start.wait()
-            services.approve_call(call=one_to_one, approver=approver, now=NOW)
+            one_to_ones.approve_call(call=one_to_one, approver=approver, now=NOW)
             outcomes.append("approved")
         except Exception as error:  # noqa: BLE001 - refusals and lock timeouts both count as "not approved"
             outcomes.append(type(error).__name__)

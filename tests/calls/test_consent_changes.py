@@ -14,6 +14,7 @@ from django.urls import reverse
 from calls import put_back, services
 from calls.choices import CallKind, CallStatus
 from calls.models import CallInvitation, JoinAttempt, JoinLink, ParentAgreement
+from calls.services import common, one_to_ones
 from consent.choices import Scope
 from consent.services import give_consent, withdraw_consent
 from tests.calls.conftest import NOW, TUESDAY_10, join_token, outbox
@@ -238,7 +239,7 @@ def test_send_it_again_replaces_the_parents_link(as_user, parent_a, guardian_a, 
     assert len(mails) == 2
     assert join_token(mails[1]) != old
     assert JoinLink.objects.active().filter(call=sent_call, guardian=guardian_a).count() == 1
-    assert JoinLink.objects.get(token_hash=services.hash_token(old)).revoked_at is not None
+    assert JoinLink.objects.get(token_hash=common.hash_token(old)).revoked_at is not None
 
 
 def test_another_family_cannot_send_it_again(as_user, parent_b, guardian_a, sent_call):
@@ -291,9 +292,9 @@ def test_the_parent_who_agreed_hears_the_heads_decision(as_user, parent_a, guard
     as_user(parent_a).post(reverse("calls:answer", args=[one_to_one.pk]), {"answer": "agree"})
 
     if approve:
-        services.approve_call(call=one_to_one, approver=head, now=NOW)
+        one_to_ones.approve_call(call=one_to_one, approver=head, now=NOW)
     else:
-        services.decline_call(call=one_to_one, approver=head, now=NOW, reason="Needs a different second member of staff")
+        one_to_ones.decline_call(call=one_to_one, approver=head, now=NOW, reason="Needs a different second member of staff")
 
     told = outbox("call-approval-family", to=guardian_a.email)
     assert len(told) == 1

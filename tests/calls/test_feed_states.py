@@ -12,9 +12,9 @@ from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar, vDuration
 
-from calls import services
 from calls.choices import CallStatus
 from calls.feeds import EVENT_STATUS, event_sequence
+from calls.services import booking, one_to_ones
 from tests.calls.conftest import NOW, TUESDAY_10
 
 pytestmark = pytest.mark.django_db
@@ -62,18 +62,18 @@ def test_a_one_to_one_is_tentative_until_agreed_and_approved_then_cancelled_with
     assert booked[0] == "TENTATIVE"
     assert booked[2] == NOW
 
-    services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW + HOUR, agree=True)
+    one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW + HOUR, agree=True)
     agreed = _state(fetch())
     assert agreed[0] == "TENTATIVE"  # the head has not approved it yet
     assert agreed[2] == NOW + HOUR
 
-    services.approve_call(call=one_to_one, approver=head, now=NOW + 2 * HOUR)
+    one_to_ones.approve_call(call=one_to_one, approver=head, now=NOW + 2 * HOUR)
     approved = _state(fetch())
     assert approved[0] == "CONFIRMED"
     assert approved[1] > agreed[1]
     assert approved[2] == NOW + 2 * HOUR
 
-    services.cancel_call(call=one_to_one, cancelled_by=teacher, now=NOW + 3 * HOUR, reason="Teacher unwell")
+    booking.cancel_call(call=one_to_one, cancelled_by=teacher, now=NOW + 3 * HOUR, reason="Teacher unwell")
     cancelled = _state(fetch())
     assert cancelled[0] == "CANCELLED"
     assert cancelled[1] > approved[1]
@@ -81,7 +81,7 @@ def test_a_one_to_one_is_tentative_until_agreed_and_approved_then_cancelled_with
 
 
 def test_a_declined_one_to_one_stays_tentative(one_to_one, guardian_a, parent_a, feed_of):
-    services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW + HOUR, agree=False)
+    one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW + HOUR, agree=False)
 
     assert _state(feed_of(parent_a)())[0] == "TENTATIVE"
 
@@ -92,7 +92,7 @@ def test_a_group_lesson_is_confirmed_and_cancelling_it_raises_its_sequence(book,
         before = _state(fetch())
         assert before[0] == "CONFIRMED"
 
-    services.cancel_call(call=call, cancelled_by=teacher, now=NOW + HOUR, reason="Trip")
+    booking.cancel_call(call=call, cancelled_by=teacher, now=NOW + HOUR, reason="Trip")
 
     for fetch in (feed_of(parent_a), feed_of(teacher)):
         status, sequence, stamp = _state(fetch())
@@ -105,7 +105,7 @@ def test_moving_a_call_raises_the_sequence_and_the_stamp(book, consented, child_
     fetch = feed_of(parent_a)
     before = _state(fetch())
 
-    services.change_call_time(call=call, changed_by=teacher, now=NOW + HOUR, starts_at=TUESDAY_10 + HOUR, duration_minutes=30)
+    booking.change_call_time(call=call, changed_by=teacher, now=NOW + HOUR, starts_at=TUESDAY_10 + HOUR, duration_minutes=30)
 
     event = _only_event(fetch())
     assert event.decoded("DTSTART") == TUESDAY_10 + HOUR

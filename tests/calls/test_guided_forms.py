@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from calls import services
 from calls.choices import CallKind, CallStatus
 from calls.models import Call, CallApproval
+from calls.services import one_to_ones
 from tests.calls.conftest import NOW, TUESDAY_10
 from tests.calls.test_views import booking_post
 
@@ -25,7 +25,7 @@ def _monday_morning():
 
 @pytest.fixture
 def agreed_one_to_one(one_to_one, guardian_a, parent_a):
-    services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
+    one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
     return one_to_one
 
 

@@ -13,9 +13,10 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from calls import policy, services
+from calls import gateway, policy
 from calls.family_views import JOIN_COOKIE
 from calls.models import JoinAttempt, JoinLink
+from calls.services import common
 from consent.choices import Method, Scope
 from consent.services import give_consent
 from tests.calls.conftest import NOW, TUESDAY_10, join_token, outbox
@@ -189,18 +190,18 @@ def test_only_a_hash_of_the_browser_key_is_stored(paper_token):
 
     key = response.cookies[JOIN_COOKIE].value
     held_by = JoinLink.objects.get(guardian__email="no-account@example.test").held_by
-    assert held_by == services.hash_token(key)
+    assert held_by == common.hash_token(key)
     assert key not in held_by
 
 
 def test_two_browsers_pressing_at_once_cannot_both_take_the_link(paper_token):
     # The claim is a conditional UPDATE: the second browser finds the link already held.
-    first = services.open_join_link(
-        token=paper_token, now=INSIDE_WINDOW, holder=services.JoinHolder(user=None, browser="browser-one")
+    first = gateway.open_join_link(
+        token=paper_token, now=INSIDE_WINDOW, holder=gateway.JoinHolder(user=None, browser="browser-one")
     )
     link = JoinLink.objects.get(guardian__email="no-account@example.test")
     link.held_by = ""  # the second request read the row before the first one's claim committed
-    refusal = services._hold_for_browser(link, services.hash_token("browser-two"), INSIDE_WINDOW)
+    refusal = gateway._hold_for_browser(link, common.hash_token("browser-two"), INSIDE_WINDOW)
 
     assert first.allowed
     assert refusal == policy.LINK_IN_USE_ELSEWHERE

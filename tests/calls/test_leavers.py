@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 
-from calls import services
+from calls import gateway
 from calls.choices import CallStatus
 from calls.models import CallInvitation, JoinLink
+from calls.services import booking, join_details
 from governance.events import pupil_left
 from governance.services import mark_pupil_left
 from tests.calls.conftest import NOW, TUESDAY_10, join_token, outbox
@@ -22,7 +23,7 @@ LEAVES_AT = NOW + dt.timedelta(hours=1)
 @pytest.fixture
 def group_call(book, consented, child_a, child_b):
     call = book(pupil_ids=[child_a.pk, child_b.pk])
-    services.send_join_details(call=call, now=NOW)
+    join_details.send_join_details(call=call, now=NOW)
     return call
 
 
@@ -42,7 +43,7 @@ def test_a_leaver_leaves_upcoming_calls_and_their_familys_links_stop_working(gro
     assert CallInvitation.objects.get(call=group_call, pupil=child_b).removed_at is None
     assert not JoinLink.objects.active().filter(call=group_call, pupil=child_a).exists()
     assert JoinLink.objects.active().filter(call=group_call, pupil=child_b).exists()
-    refused = services.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
+    refused = gateway.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
     assert refused.allowed is False
     assert "cancelled" in refused.reason
 
@@ -52,7 +53,7 @@ def test_no_further_join_details_go_out_for_a_leaver(group_call, child_a, guardi
     mark_pupil_left(pupil=child_a, left_on=LEAVES_AT.date(), by=office, now=LEAVES_AT)
     before = len(outbox("call-join", to=guardian_a.email))
 
-    services.send_join_details(call=group_call, now=LEAVES_AT)
+    join_details.send_join_details(call=group_call, now=LEAVES_AT)
 
     assert len(outbox("call-join", to=guardian_a.email)) == before
 
@@ -74,7 +75,7 @@ def test_a_leavers_one_to_one_is_cancelled(scheduled_one_to_one, child_a, office
 
 
 def test_a_call_already_held_keeps_the_leaver_on_record(group_call, child_a, teacher, office):
-    services.mark_call_held(call=group_call, by=teacher, now=NOW)
+    booking.mark_call_held(call=group_call, by=teacher, now=NOW)
 
     mark_pupil_left(pupil=child_a, left_on=LEAVES_AT.date(), by=office, now=LEAVES_AT)
 

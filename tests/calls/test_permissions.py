@@ -77,10 +77,10 @@ def test_who_manages_and_who_ticks(calls, teacher, dsl, head, teacher_b):
 
 @pytest.mark.policy("CALL-4")
 def test_only_the_head_and_deputy_have_an_approvals_queue(one_to_one, guardian_a, parent_a, head, deputy, teacher):
-    from calls import services
+    from calls.services import one_to_ones
     from tests.calls.conftest import NOW
 
-    services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
+    one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
 
     assert list(permissions.approvals_queue_for(head)) == [one_to_one]
     assert list(permissions.approvals_queue_for(deputy)) == [one_to_one]

@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from calls import services
 from calls.models import CallInvitation
+from calls.services import booking
 from consent.choices import Scope
 from tests.calls.conftest import NOW, TUESDAY_10
 
@@ -127,7 +127,7 @@ def test_a_cancelled_call_is_no_longer_offered(client, parent_a, child_a, group_
     client.force_login(parent_a)
     _regive(client, child_a)
 
-    services.cancel_call(call=group_call, cancelled_by=teacher, now=NOW, reason="The teacher is ill.")
+    booking.cancel_call(call=group_call, cancelled_by=teacher, now=NOW, reason="The teacher is ill.")
 
     assert all(OFFER not in page for page in _pages(client, child_a).values())
     assert group_call.title not in client.get(reverse("calls:put_back", args=[child_a.pk])).content.decode()

@@ -6,9 +6,10 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
-from calls import services, timetables
+from calls import gateway, services, timetables
 from calls.choices import CallKind, CallStatus
 from calls.models import Call, CallApproval, CallInvitation, HostChecklistTick, JoinAttempt, JoinLink, ParentAgreement
+from calls.services import booking, calendar_feeds, common, join_details, one_to_ones
 from consent.choices import Scope
 from consent.services import withdraw_consent
 from school.models import Closure, SchoolSettings
@@ -128,7 +129,7 @@ def test_pupils_without_consent_are_left_out(book, school_week, child_a, guardia
 
     assert list(call.invitations.filter(removed_at__isnull=True).values_list("pupil_id", flat=True)) == [child_a.pk]
     left_out = call.invitations.get(pupil=child_b)
-    assert left_out.removed_reason == services.LEFT_OUT
+    assert left_out.removed_reason == booking.LEFT_OUT
 
 
 @pytest.mark.policy("CON-1")
@@ -176,7 +177,7 @@ def test_each_family_is_told_what_when_where_and_with_whom(book, consented, chil
 @pytest.mark.policy("COM-4")
 def test_family_email_never_goes_to_a_pupils_own_address(book, consented, child_a):
     book(pupil_ids=[child_a.pk])
-    services.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=1))
+    join_details.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=1))
 
     assert child_a.personal_email not in {m.recipient_email for m in outbox()}
     assert all(m.cc == [] for m in outbox("call-join"))
@@ -187,7 +188,7 @@ def test_family_email_never_goes_to_a_pupils_own_address(book, consented, child_
 
 def test_calls_are_audited_without_the_meeting_link_or_passcode(book, consented, child_a):
     call = book(pupil_ids=[child_a.pk])
-    services.set_meeting_details(call=call, changed_by=call.host, meeting_url="https://x.example.test/new", passcode="other")
+    booking.set_meeting_details(call=call, changed_by=call.host, meeting_url="https://x.example.test/new", passcode="other")
 
     entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Call), object_pk=str(call.pk))
 
@@ -203,7 +204,7 @@ def test_calls_are_audited_without_the_meeting_link_or_passcode(book, consented,
 
 @pytest.mark.policy("CALL-4")
 def test_a_one_to_one_asks_the_parent_and_sends_no_join_details(one_to_one, guardian_a):
-    sent = services.send_due_join_details(now=TUESDAY_10 - dt.timedelta(minutes=30))
+    sent = join_details.send_due_join_details(now=TUESDAY_10 - dt.timedelta(minutes=30))
 
     assert one_to_one.status == CallStatus.AWAITING_PARENT
     assert [m.recipient_email for m in outbox("call-agreement-request")] == [guardian_a.email]
@@ -213,10 +214,10 @@ def test_a_one_to_one_asks_the_parent_and_sends_no_join_details(one_to_one, guar
 
 @pytest.mark.policy("CALL-4")
 def test_join_details_go_out_only_once_agreed_and_approved(one_to_one, guardian_a, parent_a, deputy):
-    services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
-    services.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=1))
+    one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
+    join_details.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=1))
     before_approval = outbox("call-join")
-    services.approve_call(call=one_to_one, approver=deputy, now=TUESDAY_10 - dt.timedelta(hours=1))
+    one_to_ones.approve_call(call=one_to_one, approver=deputy, now=TUESDAY_10 - dt.timedelta(hours=1))
 
     one_to_one.refresh_from_db()
     assert before_approval == []
@@ -226,14 +227,14 @@ def test_join_details_go_out_only_once_agreed_and_approved(one_to_one, guardian_
 
 @pytest.mark.policy("CALL-4")
 def test_nobody_approves_a_call_they_booked_or_staff(one_to_one, guardian_a, parent_a, teacher, deputy, head):
-    services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
+    one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
     one_to_one.refresh_from_db()
     one_to_one.booked_by, one_to_one.second_staff = deputy, head
     one_to_one.save()
 
     for person in (teacher, deputy, head):
         with pytest.raises(services.CallError):
-            services.approve_call(call=one_to_one, approver=person, now=NOW)
+            one_to_ones.approve_call(call=one_to_one, approver=person, now=NOW)
 
     one_to_one.refresh_from_db()
     assert one_to_one.status == CallStatus.AWAITING_APPROVAL
@@ -243,7 +244,7 @@ def test_nobody_approves_a_call_they_booked_or_staff(one_to_one, guardian_a, par
 @pytest.mark.policy("CALL-4")
 def test_approval_waits_for_the_parent(one_to_one, head):
     with pytest.raises(services.CallError, match="not awaiting approval"):
-        services.approve_call(call=one_to_one, approver=head, now=NOW)
+        one_to_ones.approve_call(call=one_to_one, approver=head, now=NOW)
 
 
 @pytest.mark.policy("CALL-4")
@@ -253,11 +254,11 @@ def test_only_a_guardian_with_parental_responsibility_answers(one_to_one, child_
 
     for guardian in (stranger, no_pr):
         with pytest.raises(services.CallError, match="parental responsibility"):
-            services.record_parent_agreement(call=one_to_one, guardian=guardian, decided_by=guardian.user, now=NOW, agree=True)
+            one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian, decided_by=guardian.user, now=NOW, agree=True)
 
 
 def test_a_parent_declining_returns_the_call_to_the_host(one_to_one, guardian_a, parent_a, teacher):
-    services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=False)
+    one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=False)
 
     one_to_one.refresh_from_db()
     assert one_to_one.status == CallStatus.DRAFT
@@ -265,11 +266,11 @@ def test_a_parent_declining_returns_the_call_to_the_host(one_to_one, guardian_a,
 
 
 def test_declining_needs_a_reason_which_the_host_is_told(one_to_one, guardian_a, parent_a, head, teacher):
-    services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
+    one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
 
     with pytest.raises(services.CallError, match="reason"):
-        services.decline_call(call=one_to_one, approver=head, now=NOW, reason=" ")
-    services.decline_call(call=one_to_one, approver=head, now=NOW, reason="Use the school phone instead.")
+        one_to_ones.decline_call(call=one_to_one, approver=head, now=NOW, reason=" ")
+    one_to_ones.decline_call(call=one_to_one, approver=head, now=NOW, reason="Use the school phone instead.")
 
     one_to_one.refresh_from_db()
     assert one_to_one.status == CallStatus.DRAFT
@@ -278,10 +279,10 @@ def test_declining_needs_a_reason_which_the_host_is_told(one_to_one, guardian_a,
 
 @pytest.mark.policy("CALL-5")
 def test_changing_the_time_voids_agreement_and_approval_and_asks_again(scheduled_one_to_one, guardian_a, teacher):
-    services.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=1))
+    join_details.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=1))
     new_time = london(2026, 11, 11, 11, 0)
 
-    services.change_call_time(call=scheduled_one_to_one, changed_by=teacher, now=NOW, starts_at=new_time, duration_minutes=30)
+    booking.change_call_time(call=scheduled_one_to_one, changed_by=teacher, now=NOW, starts_at=new_time, duration_minutes=30)
 
     call = Call.objects.get(pk=scheduled_one_to_one.pk)
     assert call.status == CallStatus.AWAITING_PARENT
@@ -304,7 +305,7 @@ def test_a_parent_of_a_pupil_without_consent_never_receives_join_details(
     consent(child_a, guardian_a)
     book(pupil_ids=[child_a.pk, child_b.pk])
 
-    services.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=2))
+    join_details.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=2))
 
     assert outbox(to=guardian_b.email) == []
     assert [m.recipient_email for m in outbox("call-join")] == [guardian_a.email]
@@ -315,9 +316,9 @@ def test_join_details_go_out_once_per_guardian_per_pupil_at_the_lead_time(book, 
     second = parent_of(child_a, email="other-parent@example.test")
     book(pupil_ids=[child_a.pk])
 
-    early = services.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=25))
-    due = services.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=24))
-    again = services.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=1))
+    early = join_details.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=25))
+    due = join_details.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=24))
+    again = join_details.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=1))
 
     assert (early, due, again) == (0, 2, 0)
     assert sorted(m.recipient_email for m in outbox("call-join")) == sorted([guardian_a.email, second.email])
@@ -338,7 +339,7 @@ def test_join_links_store_only_a_hash_of_the_token(book, consented, child_a):
 
     link = JoinLink.objects.get()
     assert token not in link.token_hash
-    assert link.token_hash == services.hash_token(token)
+    assert link.token_hash == common.hash_token(token)
     assert len(token) >= 40
 
 
@@ -347,9 +348,9 @@ def test_opening_a_link_is_checked_at_that_moment_and_recorded(book, consented, 
     book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk])
     token = join_token(outbox("call-join")[0])
 
-    early = services.open_join_link(token=token, now=TUESDAY_10 - dt.timedelta(minutes=16), holder=family_holder(token))
-    inside = services.open_join_link(token=token, now=TUESDAY_10 - dt.timedelta(minutes=10), holder=family_holder(token))
-    locked = services.open_join_link(token=token, now=TUESDAY_10 + dt.timedelta(minutes=5), holder=family_holder(token))
+    early = gateway.open_join_link(token=token, now=TUESDAY_10 - dt.timedelta(minutes=16), holder=family_holder(token))
+    inside = gateway.open_join_link(token=token, now=TUESDAY_10 - dt.timedelta(minutes=10), holder=family_holder(token))
+    locked = gateway.open_join_link(token=token, now=TUESDAY_10 + dt.timedelta(minutes=5), holder=family_holder(token))
 
     assert (early.allowed, inside.allowed, locked.allowed) == (False, True, False)
     assert inside.platform_url == "https://teams.example.test/meet/abc"
@@ -365,10 +366,10 @@ def test_the_platform_link_comes_from_the_gateway_at_join_time(book, consented, 
     book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk], platform=Platform.BIGBLUEBUTTON)
     token = join_token(outbox("call-join")[0])
     monkeypatch.setattr(gateway, "bigbluebutton_link", lambda call, pupil, now: f"https://bbb.example.test/{pupil.pk}")
-    outcome = services.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
+    outcome = gateway.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
     refusal = gateway.PlatformAnswer(url="https://bbb.example.test/x", refusal="Two staff must be in the call first.")
     monkeypatch.setattr(gateway, "bigbluebutton_link", lambda call, pupil, now: refusal)
-    refused = services.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
+    refused = gateway.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
 
     assert outcome.platform_url == f"https://bbb.example.test/{child_a.pk}"
     assert not refused.allowed
@@ -380,7 +381,7 @@ def test_no_meeting_link_yet_is_a_plain_refusal(book, consented, child_a):
     book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk], meeting_url="")
 
     token = join_token(outbox("call-join")[0])
-    outcome = services.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
+    outcome = gateway.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
 
     assert not outcome.allowed
     assert "not added the meeting link" in outcome.reason
@@ -392,15 +393,15 @@ def test_a_guardian_who_loses_parental_responsibility_cannot_use_their_link(book
     token = join_token(outbox("call-join")[0])
     guardian_a.guardianships.update(parental_responsibility=False)
 
-    outcome = services.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
+    outcome = gateway.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
 
     assert not outcome.allowed
     assert "no longer receives join details" in outcome.reason
 
 
 def test_an_unknown_token_is_not_found(db):
-    with pytest.raises(services.JoinLinkNotFound):
-        services.open_join_link(token="nope", now=NOW, holder=family_holder("nope"))
+    with pytest.raises(gateway.JoinLinkNotFound):
+        gateway.open_join_link(token="nope", now=NOW, holder=family_holder("nope"))
 
 
 # --- consent withdrawn: CON-3 -------------------------------------------------------------------
@@ -426,7 +427,7 @@ def test_withdrawal_removes_the_pupil_revokes_links_and_tells_the_host(book, con
     assert not JoinLink.objects.active().filter(pupil=child_a).exists()
     assert JoinLink.objects.active().filter(pupil=child_b).exists()
     assert "Amelia Adams" in outbox("call-pupil-removed", to=teacher.email)[0].body_text
-    refused = services.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
+    refused = gateway.open_join_link(token=token, now=TUESDAY_10, holder=family_holder(token))
     assert not refused.allowed
 
 
@@ -435,7 +436,7 @@ def test_after_withdrawal_no_further_join_details_go_out(book, consented, child_
     book(pupil_ids=[child_a.pk])
 
     withdraw_consent(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=guardian_a.user, now=NOW)
-    services.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=1))
+    join_details.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=1))
 
     assert outbox("call-join") == []
 
@@ -468,7 +469,7 @@ def test_moving_a_group_call_tells_every_family_and_replaces_join_links(book, co
     call = book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk])
     old_token = join_token(outbox("call-join")[0])
 
-    services.change_call_time(
+    booking.change_call_time(
         call=call,
         changed_by=teacher,
         now=TUESDAY_10 - dt.timedelta(hours=2),
@@ -480,7 +481,7 @@ def test_moving_a_group_call_tells_every_family_and_replaces_join_links(book, co
     assert "11:00 to 11:45" in outbox("call-changed")[0].body_text
     assert len(outbox("call-join")) == 2
     later = TUESDAY_10 + dt.timedelta(hours=1)
-    assert not services.open_join_link(token=old_token, now=later, holder=family_holder(old_token)).allowed
+    assert not gateway.open_join_link(token=old_token, now=later, holder=family_holder(old_token)).allowed
 
 
 @pytest.mark.policy("CALL-1")
@@ -488,7 +489,7 @@ def test_moving_a_call_checks_the_rules_again(book, consented, child_a, teacher)
     call = book(pupil_ids=[child_a.pk])
 
     with pytest.raises(services.BookingRefused) as error:
-        services.change_call_time(
+        booking.change_call_time(
             call=call, changed_by=teacher, now=NOW, starts_at=london(2026, 11, 14, 10, 0), duration_minutes=30
         )
 
@@ -500,13 +501,13 @@ def test_cancelling_tells_every_family_and_stops_join_links(book, consented, chi
     call = book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk, child_b.pk])
 
     with pytest.raises(services.CallError, match="reason"):
-        services.cancel_call(call=call, cancelled_by=teacher, now=NOW, reason="")
-    services.cancel_call(call=call, cancelled_by=teacher, now=NOW, reason="Teacher unwell.")
+        booking.cancel_call(call=call, cancelled_by=teacher, now=NOW, reason="")
+    booking.cancel_call(call=call, cancelled_by=teacher, now=NOW, reason="Teacher unwell.")
 
     assert sorted(m.recipient_email for m in outbox("call-cancelled")) == sorted([guardian_a.email, guardian_b.email])
     assert not JoinLink.objects.active().exists()
     with pytest.raises(services.CallError):
-        services.cancel_call(call=call, cancelled_by=teacher, now=NOW, reason="Again")
+        booking.cancel_call(call=call, cancelled_by=teacher, now=NOW, reason="Again")
 
 
 @pytest.mark.policy("COM-2")
@@ -537,36 +538,36 @@ def test_weekly_timetable_lists_the_coming_week_once_per_guardian(book, consente
 def test_the_hosts_tick_the_platform_settings(book, consented, child_a, teacher, dsl, head):
     call = book(pupil_ids=[child_a.pk])
 
-    services.tick_checklist(call=call, item="waiting_room", ticked_by=teacher, now=NOW)
-    services.tick_checklist(call=call, item="waiting_room", ticked_by=dsl, now=NOW)
-    services.tick_checklist(call=call, item="mute_on_entry", ticked_by=dsl, now=NOW)
-    services.tick_checklist(call=call, item="mute_on_entry", ticked_by=dsl, now=NOW, ticked=False)
+    booking.tick_checklist(call=call, item="waiting_room", ticked_by=teacher, now=NOW)
+    booking.tick_checklist(call=call, item="waiting_room", ticked_by=dsl, now=NOW)
+    booking.tick_checklist(call=call, item="mute_on_entry", ticked_by=dsl, now=NOW)
+    booking.tick_checklist(call=call, item="mute_on_entry", ticked_by=dsl, now=NOW, ticked=False)
 
     assert list(HostChecklistTick.objects.values_list("item", "ticked_by")) == [("waiting_room", teacher.pk)]
     with pytest.raises(services.CallError):
-        services.tick_checklist(call=call, item="waiting_room", ticked_by=head, now=NOW)
+        booking.tick_checklist(call=call, item="waiting_room", ticked_by=head, now=NOW)
     with pytest.raises(services.CallError):
-        services.tick_checklist(call=call, item="not-a-setting", ticked_by=teacher, now=NOW)
+        booking.tick_checklist(call=call, item="not-a-setting", ticked_by=teacher, now=NOW)
 
 
 def test_a_held_call_revokes_its_links(book, consented, child_a, teacher):
     call = book(now=TUESDAY_10 - dt.timedelta(hours=2), pupil_ids=[child_a.pk])
 
-    services.mark_call_held(call=call, by=teacher, now=TUESDAY_10 + dt.timedelta(minutes=40))
+    booking.mark_call_held(call=call, by=teacher, now=TUESDAY_10 + dt.timedelta(minutes=40))
 
     call.refresh_from_db()
     assert call.status == CallStatus.HELD
     assert not JoinLink.objects.active().exists()
     with pytest.raises(services.CallError):
-        services.mark_call_held(call=call, by=teacher, now=NOW)
+        booking.mark_call_held(call=call, by=teacher, now=NOW)
 
 
 # --- calendar feeds ----------------------------------------------------------------------------
 
 
 def test_a_new_calendar_address_replaces_the_old_one(teacher):
-    first = services.issue_calendar_feed(user=teacher, now=NOW)
-    second = services.issue_calendar_feed(user=teacher, now=NOW)
+    first = calendar_feeds.issue_calendar_feed(user=teacher, now=NOW)
+    second = calendar_feeds.issue_calendar_feed(user=teacher, now=NOW)
 
     assert first != second
     assert teacher.calendar_feeds.filter(revoked_at__isnull=True).count() == 1

@@ -10,9 +10,9 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from calls import services
 from calls.choices import CallKind, CallStatus
 from calls.models import Call, CallInvitation, JoinAttempt
+from calls.services import booking, join_details, one_to_ones
 from consent.choices import Scope
 from consent.services import withdraw_consent
 from tests.calls.conftest import NOW, TUESDAY_10, consent, join_token, outbox
@@ -295,7 +295,7 @@ def test_meeting_details_are_saved_by_the_calls_staff(as_user, group_call, teach
 
 @pytest.mark.policy("CALL-4")
 def test_the_approvals_queue_is_for_the_head_and_deputy(as_user, one_to_one, guardian_a, parent_a, teacher, head):
-    services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
+    one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
 
     assert as_user(teacher).get(reverse("calls:approvals")).status_code == 403
     assert as_user(teacher).post(reverse("calls:decide", args=[one_to_one.pk]), {"decision": "approve"}).status_code == 403
@@ -309,7 +309,7 @@ def test_the_approvals_queue_is_for_the_head_and_deputy(as_user, one_to_one, gua
 @pytest.mark.policy("CALL-4")
 def test_a_head_who_booked_a_one_to_one_cannot_approve_it(as_user, book, consented, child_a, guardian_a, parent_a, head):
     call = book(kind=CallKind.ONE_TO_ONE, pupil_ids=[child_a.pk], booked_by=head)
-    services.record_parent_agreement(call=call, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
+    one_to_ones.record_parent_agreement(call=call, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
 
     response = as_user(head).post(reverse("calls:decide", args=[call.pk]), {"decision": "approve"}, follow=True)
 
@@ -443,11 +443,11 @@ def test_consent_is_checked_at_the_moment_of_joining(client, token, child_a, gua
 @pytest.mark.policy("CALL-4")
 @pytest.mark.policy("CALL-5")
 def test_the_join_link_refuses_a_one_to_one_not_yet_approved(client, scheduled_one_to_one, teacher):
-    services.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=1))
+    join_details.send_due_join_details(now=TUESDAY_10 - dt.timedelta(hours=1))
     token = join_token(outbox("call-join")[0])
     # Moving the time voids the approval; even a link for the new time would wait for approval.
     with time_machine.travel(TUESDAY_10 - dt.timedelta(hours=1), tick=False):
-        services.change_call_time(
+        booking.change_call_time(
             call=scheduled_one_to_one,
             changed_by=teacher,
             now=TUESDAY_10 - dt.timedelta(hours=1),

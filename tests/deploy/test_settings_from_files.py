@@ -22,6 +22,8 @@ print(json.dumps({
     "EMAIL_PORT": getattr(s, "EMAIL_PORT", None), "PORTAL_BBB_SECRET": s.PORTAL_BBB_SECRET,
     "SECURE_PROXY_SSL_HEADER": s.SECURE_PROXY_SSL_HEADER, "SECURE_SSL_REDIRECT": s.SECURE_SSL_REDIRECT,
     "SECURE_REDIRECT_EXEMPT": s.SECURE_REDIRECT_EXEMPT, "TRUSTED_PROXY_COUNT": getattr(s, "ALLAUTH_TRUSTED_PROXY_COUNT", 0),
+    "PORTAL_ZOOM_CLIENT_SECRET": s.PORTAL_ZOOM_CLIENT_SECRET, "PORTAL_TEAMS_CLIENT_SECRET": s.PORTAL_TEAMS_CLIENT_SECRET,
+    "WONDE_TOKEN": s.WONDE_TOKEN,
 }))
 """
 
@@ -126,6 +128,25 @@ def test_email_url_with_credentials_and_the_bigbluebutton_secret_from_files(tmp_
 def test_an_empty_bigbluebutton_secret_file_is_fine_with_the_manual_platform(tmp_path, keys):
     found = settings_of(tmp_path, **keys, PORTAL_BBB_SECRET_FILE=secret(tmp_path, "bbb_secret", ""))
     assert found["PORTAL_BBB_SECRET"] == ""
+
+
+def test_platform_and_directory_secrets_come_from_files(tmp_path, keys):
+    found = settings_of(
+        tmp_path,
+        **keys,
+        PORTAL_ZOOM_CLIENT_SECRET_FILE=secret(tmp_path, "zoom_secret", "zoom-secret\n"),
+        PORTAL_TEAMS_CLIENT_SECRET_FILE=secret(tmp_path, "teams_secret", "teams-secret\n"),
+        WONDE_TOKEN_FILE=secret(tmp_path, "wonde_token", "wonde-token\n"),
+    )
+    assert found["PORTAL_ZOOM_CLIENT_SECRET"] == "zoom-secret"
+    assert found["PORTAL_TEAMS_CLIENT_SECRET"] == "teams-secret"
+    assert found["WONDE_TOKEN"] == "wonde-token"
+
+
+@pytest.mark.parametrize("name", ["PORTAL_ZOOM_CLIENT_SECRET_FILE", "PORTAL_TEAMS_CLIENT_SECRET_FILE", "WONDE_TOKEN_FILE"])
+def test_a_missing_platform_or_directory_secret_file_stops_start_up(tmp_path, keys, name):
+    message = error_of(tmp_path, **keys, **{name: str(tmp_path / "nope")})
+    assert f"{name}={tmp_path / 'nope'} cannot be read: No such file or directory." in message
 
 
 def test_a_value_and_a_file_for_the_same_variable_are_refused(tmp_path, keys):

@@ -13,13 +13,14 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from calls import services
+from calls import gateway
 from calls.choices import CallKind, CallStatus, Platform
 from calls.models import JoinAttempt
+from calls.services import booking, one_to_ones
 from consent.choices import Scope
 from consent.services import refresh_current_consent
 from platforms.base import get_adapter
-from platforms.gateway import SETTINGS_NEED_CHECKING, meeting_id_for_call, spec_for_call
+from platforms.meetings import SETTINGS_NEED_CHECKING, meeting_id_for_call, spec_for_call
 from platforms.policy import STAFF_NOT_READY
 from school.models import Guardianship
 from tests.calls.conftest import TUESDAY_10, consent, join_token, outbox
@@ -63,7 +64,7 @@ def book(teacher, dsl, school_week):
             pupil_ids=[],
             meeting_url=FALLBACK_LINK,
         )
-        return services.book_call(**{**facts, **changes})
+        return booking.book_call(**{**facts, **changes})
 
     return _book
 
@@ -78,8 +79,8 @@ def group_call(book, child_a, guardian_a):
 def one_to_one(book, child_a, guardian_a, parent_a, head):
     consent(child_a, guardian_a)
     call = book(kind=CallKind.ONE_TO_ONE, title="Reading one-to-one", pupil_ids=[child_a.pk])
-    services.record_parent_agreement(call=call, guardian=guardian_a, decided_by=parent_a, now=BOOKED_AT, agree=True)
-    services.approve_call(call=call, approver=head, now=BOOKED_AT)
+    one_to_ones.record_parent_agreement(call=call, guardian=guardian_a, decided_by=parent_a, now=BOOKED_AT, agree=True)
+    one_to_ones.approve_call(call=call, approver=head, now=BOOKED_AT)
     call.refresh_from_db()
     assert call.status == CallStatus.SCHEDULED
     return call
@@ -108,7 +109,7 @@ def staff_enter(client, user, call) -> str:
 
 @pytest.mark.policy("CALL-6")
 def test_a_family_join_on_a_group_call_gets_the_childs_own_guest_link(bbb_settings, fake_bbb, group_call, child_a, guardian_a):
-    outcome = services.open_join_link(token=token_for(guardian_a), now=JOIN_AT, holder=family_holder(token_for(guardian_a)))
+    outcome = gateway.open_join_link(token=token_for(guardian_a), now=JOIN_AT, holder=family_holder(token_for(guardian_a)))
 
     meeting = fake_bbb.meetings[meeting_id_for_call(group_call.pk)]
     join = query_of(outcome.platform_url)
@@ -126,7 +127,7 @@ def test_a_family_join_on_a_group_call_gets_the_childs_own_guest_link(bbb_settin
 
 @pytest.mark.policy("CALL-6")
 def test_the_childs_link_puts_them_in_the_waiting_room_under_their_real_name(bbb_settings, fake_bbb, group_call, guardian_a):
-    outcome = services.open_join_link(token=token_for(guardian_a), now=JOIN_AT, holder=family_holder(token_for(guardian_a)))
+    outcome = gateway.open_join_link(token=token_for(guardian_a), now=JOIN_AT, holder=family_holder(token_for(guardian_a)))
 
     status, _ = _open(outcome.platform_url)
 
@@ -153,13 +154,13 @@ def test_a_one_to_one_refuses_until_two_different_staff_are_in_the_meeting(
 ):
     token = token_for(guardian_a)
 
-    nobody = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
+    nobody = gateway.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
     staff_enter(client, teacher, one_to_one)
-    one = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
+    one = gateway.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
     staff_enter(client, teacher, one_to_one)  # the host again, on a second device: still one adult
-    same_person = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
+    same_person = gateway.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
     staff_enter(client, dsl, one_to_one)
-    two = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
+    two = gateway.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
 
     for refused in (nobody, one, same_person):
         assert refused.allowed is False
@@ -202,7 +203,7 @@ def test_recording_is_asked_of_bigbluebutton_only_when_every_invitee_has_permiss
         # What the guardian import (the one writer of responsibility) does after such a change.
         refresh_current_consent([child_b.pk])
 
-    outcome = services.open_join_link(token=token_for(guardian_a), now=JOIN_AT, holder=family_holder(token_for(guardian_a)))
+    outcome = gateway.open_join_link(token=token_for(guardian_a), now=JOIN_AT, holder=family_holder(token_for(guardian_a)))
 
     assert outcome.allowed is True
     assert fake_bbb.last("create")["record"] == recorded
@@ -215,7 +216,7 @@ def test_settings_drift_keeps_the_child_out_and_is_recorded(bbb_settings, fake_b
     spec = spec_for_call(group_call, recording_consented_by_all=True)
     get_adapter().create_meeting(dataclasses.replace(spec, record=True), now=JOIN_AT)
 
-    outcome = services.open_join_link(token=token_for(guardian_a), now=JOIN_AT, holder=family_holder(token_for(guardian_a)))
+    outcome = gateway.open_join_link(token=token_for(guardian_a), now=JOIN_AT, holder=family_holder(token_for(guardian_a)))
 
     assert outcome.allowed is False
     assert outcome.reason == SETTINGS_NEED_CHECKING
@@ -228,7 +229,7 @@ def test_settings_drift_keeps_the_child_out_and_is_recorded(bbb_settings, fake_b
     [(TUESDAY_10 - dt.timedelta(minutes=20), "This call opens at 09:45"), (TUESDAY_10 + dt.timedelta(minutes=5), "locked")],
 )
 def test_a_forwarded_email_is_useless_outside_the_window(bbb_settings, fake_bbb, group_call, guardian_a, moment, reason):
-    outcome = services.open_join_link(token=token_for(guardian_a), now=moment, holder=family_holder(token_for(guardian_a)))
+    outcome = gateway.open_join_link(token=token_for(guardian_a), now=moment, holder=family_holder(token_for(guardian_a)))
 
     assert outcome.allowed is False
     assert reason in outcome.reason
@@ -238,10 +239,10 @@ def test_a_forwarded_email_is_useless_outside_the_window(bbb_settings, fake_bbb,
 
 @pytest.mark.policy("COM-4")
 def test_a_link_from_an_earlier_meeting_is_refused_by_the_server(bbb_settings, fake_bbb, group_call, guardian_a):
-    first = services.open_join_link(token=token_for(guardian_a), now=JOIN_AT, holder=family_holder(token_for(guardian_a)))
+    first = gateway.open_join_link(token=token_for(guardian_a), now=JOIN_AT, holder=family_holder(token_for(guardian_a)))
     meeting_id = meeting_id_for_call(group_call.pk)
     fake_bbb.meetings[meeting_id].end_time = 1  # the meeting ended; the next join re-creates it
-    services.open_join_link(token=token_for(guardian_a), now=JOIN_AT, holder=family_holder(token_for(guardian_a)))
+    gateway.open_join_link(token=token_for(guardian_a), now=JOIN_AT, holder=family_holder(token_for(guardian_a)))
 
     status, body = _open(first.platform_url)
 
@@ -343,12 +344,12 @@ def test_switching_from_manual_to_bigbluebutton_is_settings_only(client, bbb_set
     client.force_login(teacher)
     bbb_settings.PORTAL_PLATFORM = "manual"  # the school before switching: same call, same link
 
-    manual = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
+    manual = gateway.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
     with time_machine.travel(JOIN_AT, tick=False):
         manual_page = client.get(reverse("calls:detail", args=[group_call.pk])).content.decode()
     received_while_manual = list(fake_bbb.received)
     bbb_settings.PORTAL_PLATFORM = "bigbluebutton"
-    switched = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
+    switched = gateway.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
     with time_machine.travel(JOIN_AT, tick=False):
         switched_page = client.get(reverse("calls:detail", args=[group_call.pk])).content.decode()
 

@@ -11,11 +11,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.cache import cache
 
-from calls import services
+from calls import gateway
 from calls.choices import CallKind, Platform
+from calls.services import booking, one_to_ones
 from platforms import hosted, meet
 from platforms.base import MEET, configured_platforms, get_adapter
-from platforms.gateway import SETTINGS_NEED_CHECKING, meeting_id_for_call
+from platforms.meetings import SETTINGS_NEED_CHECKING, meeting_id_for_call
 from platforms.models import HostedMeeting, MeetingReport
 from tests.calls.conftest import TUESDAY_10, consent, join_token, outbox
 from tests.factories import family_holder
@@ -98,7 +99,7 @@ def book(teacher, dsl, school_week, django_capture_on_commit_callbacks):
             pupil_ids=[],
         )
         with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
-            return services.book_call(**{**facts, **changes})
+            return booking.book_call(**{**facts, **changes})
 
     return _book
 
@@ -170,7 +171,7 @@ def test_a_changed_setting_is_drift_and_children_wait(google, group_call, guardi
 
     drifts = hosted.check_drift(row.meeting_id, now=JOIN_AT)
     token = join_token(outbox("call-join", to=guardian_a.email)[-1])
-    outcome = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
+    outcome = gateway.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
 
     assert {(d.setting, d.expected, d.actual) for d in drifts} == {
         ("config.accessType", "RESTRICTED", "OPEN"),
@@ -185,7 +186,7 @@ def test_the_family_is_handed_the_meet_address_by_the_portal_gateway(google, gro
     message = outbox("call-join", to=guardian_a.email)[-1]
     assert "meet.google.com" not in message.body_text
     token = join_token(message)
-    outcome = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
+    outcome = gateway.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
     assert outcome.allowed is True
     assert outcome.platform_url == row_for(group_call).join_url
 
@@ -258,7 +259,7 @@ def test_moving_the_call_keeps_the_same_space_and_reapplies_the_policy(
     row = row_for(group_call)
     google.spaces[row.external_id]["config"]["accessType"] = "OPEN"  # changed by hand meanwhile
     with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
-        services.change_call_time(
+        booking.change_call_time(
             call=group_call, changed_by=teacher, now=BOOKED_AT, starts_at=TUESDAY_10 + dt.timedelta(hours=1), duration_minutes=45
         )
 
@@ -281,8 +282,8 @@ def test_a_meet_one_to_one_makes_the_child_wait_until_both_staff_are_in(
     consent(child_a, guardian_a)
     call = book(kind=CallKind.ONE_TO_ONE, title="Reading one-to-one", pupil_ids=[child_a.pk])
     with time_machine.travel(BOOKED_AT, tick=False):
-        services.record_parent_agreement(call=call, guardian=guardian_a, decided_by=guardian_a.user, now=BOOKED_AT, agree=True)
-        services.approve_call(call=call, approver=head, now=BOOKED_AT)
+        one_to_ones.record_parent_agreement(call=call, guardian=guardian_a, decided_by=guardian_a.user, now=BOOKED_AT, agree=True)
+        one_to_ones.approve_call(call=call, approver=head, now=BOOKED_AT)
     row = row_for(call)
 
     def press_join():

@@ -9,12 +9,13 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
-from calls import services
+from calls import gateway
 from calls.choices import CallKind, Platform
+from calls.services import booking
 from consent.choices import Scope
 from platforms import hosted
 from platforms.base import TEAMS, PlatformError, configured_platforms, get_adapter
-from platforms.gateway import SETTINGS_NEED_CHECKING, meeting_id_for_call
+from platforms.meetings import SETTINGS_NEED_CHECKING, meeting_id_for_call
 from platforms.models import HostedMeeting, MeetingReport
 from tests.calls.conftest import TUESDAY_10, consent, join_token, outbox
 from tests.factories import family_holder
@@ -72,7 +73,7 @@ def book(teacher, dsl, school_week, django_capture_on_commit_callbacks):
             pupil_ids=[],
         )
         with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
-            return services.book_call(**{**facts, **changes})
+            return booking.book_call(**{**facts, **changes})
 
     return _book
 
@@ -178,7 +179,7 @@ def test_a_changed_setting_is_drift_and_children_wait(graph, group_call, guardia
 
     drifts = hosted.check_drift(row.meeting_id, now=JOIN_AT)
     token = join_token(outbox("call-join", to=guardian_a.email)[-1])
-    outcome = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
+    outcome = gateway.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
 
     assert {(d.setting, d.expected, d.actual) for d in drifts} == {
         ("allowMeetingChat", "disabled", "enabled"),
@@ -193,7 +194,7 @@ def test_the_family_is_handed_the_teams_address_by_the_portal_gateway(graph, gro
     message = outbox("call-join", to=guardian_a.email)[-1]
     assert "teams.microsoft.com" not in message.body_text
     token = join_token(message)
-    outcome = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
+    outcome = gateway.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
     assert outcome.allowed is True
     assert outcome.platform_url == row_for(group_call).join_url
     assert hosted.check_drift(row_for(group_call).meeting_id, now=JOIN_AT) == []
@@ -291,7 +292,7 @@ def test_platform_check_teams(graph, settings):
 def test_moving_the_call_moves_the_same_teams_meeting(graph, group_call, teacher, django_capture_on_commit_callbacks):
     row = row_for(group_call)
     with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
-        services.change_call_time(
+        booking.change_call_time(
             call=group_call, changed_by=teacher, now=BOOKED_AT, starts_at=TUESDAY_10 + dt.timedelta(hours=1), duration_minutes=45
         )
 

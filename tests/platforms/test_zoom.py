@@ -9,12 +9,15 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 
-from calls import services
+from calls import gateway
 from calls.choices import CallKind, Platform
+from calls.services import booking, one_to_ones
+from egps_portal.envfiles import PortalEnv
 from platforms import hosted
 from platforms.base import ZOOM, PlatformError, configured_platforms, get_adapter
-from platforms.gateway import SETTINGS_NEED_CHECKING, meeting_id_for_call
+from platforms.meetings import SETTINGS_NEED_CHECKING, meeting_id_for_call
 from platforms.models import HostedMeeting, MeetingReport
 from platforms.remote import RetryLater, retry_after_seconds
 from platforms.zoom import ZoomAdapter
@@ -73,7 +76,7 @@ def book(teacher, dsl, school_week, django_capture_on_commit_callbacks):
             pupil_ids=[],
         )
         with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
-            return services.book_call(**{**facts, **changes})
+            return booking.book_call(**{**facts, **changes})
 
     return _book
 
@@ -215,7 +218,7 @@ def test_spent_retries_show_the_call_as_not_created_and_the_join_email_waits(
     assert row.state == HostedMeeting.State.FAILED
     assert zoom.meetings == {}
     assert outbox("call-join", to=guardian_a.email) == []
-    from calls.gateway import platform_meeting_status
+    from calls.meetings import platform_meeting_status
 
     assert "could not be created" in platform_meeting_status(call)
     from django.urls import reverse
@@ -238,7 +241,7 @@ def test_the_family_enters_through_the_portal_link_and_is_handed_the_zoom_url(zo
     token = join_token(outbox("call-join", to=guardian_a.email)[-1])
     assert "zoom.us" not in outbox("call-join", to=guardian_a.email)[-1].body_text
 
-    outcome = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
+    outcome = gateway.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
 
     assert outcome.allowed is True
     # The child's own registrant address (registered under this parent's email), not the meeting's.
@@ -254,7 +257,7 @@ def test_a_changed_setting_is_drift_and_children_wait(zoom, group_call, guardian
 
     drifts = hosted.check_drift(row.meeting_id, now=JOIN_AT)
     token = join_token(outbox("call-join", to=guardian_a.email)[-1])
-    outcome = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
+    outcome = gateway.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
 
     assert {(d.setting, d.expected, d.actual) for d in drifts} == {
         ("waiting_room", "on", "off"),
@@ -334,14 +337,24 @@ def test_zoom_is_offered_only_with_credentials(settings, zoom):
     assert get_adapter(ZOOM).applies_settings is False  # back to the manual checklist
 
 
-def test_the_secret_can_come_from_a_file(settings, zoom, tmp_path):
+def test_the_secret_can_come_from_a_file(settings, zoom, tmp_path, monkeypatch):
     path = tmp_path / "zoom-secret"
     path.write_text(fake_zoom.CLIENT_SECRET + "\n")
-    settings.PORTAL_ZOOM_CLIENT_SECRET = ""
-    settings.PORTAL_ZOOM_CLIENT_SECRET_FILE = str(path)
+    monkeypatch.delenv("PORTAL_ZOOM_CLIENT_SECRET", raising=False)
+    monkeypatch.setenv("PORTAL_ZOOM_CLIENT_SECRET_FILE", str(path))
+    # As egps_portal/settings/base.py reads it at start-up (tests/deploy proves the settings do).
+    settings.PORTAL_ZOOM_CLIENT_SECRET = PortalEnv().str("PORTAL_ZOOM_CLIENT_SECRET", default="").strip()
     adapter = get_adapter(ZOOM)
     assert isinstance(adapter, ZoomAdapter)
     assert adapter.meeting_info("1") is None  # authenticated (404 for the meeting, not 400 for the token)
+
+
+def test_a_missing_secret_file_is_an_error_at_start_up_not_at_the_first_call(tmp_path, monkeypatch):
+    monkeypatch.delenv("PORTAL_ZOOM_CLIENT_SECRET", raising=False)
+    monkeypatch.setenv("PORTAL_ZOOM_CLIENT_SECRET_FILE", str(tmp_path / "nope"))
+
+    with pytest.raises(ImproperlyConfigured, match="PORTAL_ZOOM_CLIENT_SECRET_FILE=.* cannot be read"):
+        PortalEnv().str("PORTAL_ZOOM_CLIENT_SECRET", default="")
 
 
 def test_retry_after_as_seconds_or_date_and_bounded():
@@ -376,7 +389,7 @@ def test_a_zoom_call_stays_manual_when_the_school_has_not_chosen_zoom(zoom, book
     assert zoom.requests == []
     assert not HostedMeeting.objects.exists()
     token = join_token(outbox("call-join", to=guardian_a.email)[-1])
-    outcome = services.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
+    outcome = gateway.open_join_link(token=token, now=JOIN_AT, holder=family_holder(token))
     assert outcome.platform_url == call.meeting_url
 
 
@@ -429,7 +442,7 @@ def test_the_call_page_lists_only_what_zoom_cannot_enforce_for_the_host(client, 
 def test_moving_the_call_moves_the_same_zoom_meeting(zoom, group_call, teacher, django_capture_on_commit_callbacks):
     row = row_for(group_call)
     with time_machine.travel(BOOKED_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
-        services.change_call_time(
+        booking.change_call_time(
             call=group_call, changed_by=teacher, now=BOOKED_AT, starts_at=TUESDAY_10 + dt.timedelta(hours=1), duration_minutes=45
         )
 
@@ -444,13 +457,13 @@ def test_moving_the_call_moves_the_same_zoom_meeting(zoom, group_call, teacher, 
 def test_cancelling_the_call_deletes_the_zoom_meeting(zoom, group_call, teacher, django_capture_on_commit_callbacks):
     row = row_for(group_call)
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel_call(call=group_call, cancelled_by=teacher, now=BOOKED_AT, reason="Staff training.")
+        booking.cancel_call(call=group_call, cancelled_by=teacher, now=BOOKED_AT, reason="Staff training.")
 
     assert zoom.meetings == {}
     row.refresh_from_db()
     assert row.state == HostedMeeting.State.FAILED
     assert row.join_url == ""
-    from calls.gateway import platform_meeting_status
+    from calls.meetings import platform_meeting_status
 
     assert "The call was cancelled." in platform_meeting_status(group_call)
 
@@ -629,7 +642,7 @@ def test_withdrawn_consent_cancels_the_childs_registrant_and_the_gateway_refuses
 @pytest.mark.policy("COM-2")
 def test_cancelling_the_call_forgets_every_childs_address(zoom, two_families, teacher, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel_call(call=two_families, cancelled_by=teacher, now=BOOKED_AT, reason="Staff training.")
+        booking.cancel_call(call=two_families, cancelled_by=teacher, now=BOOKED_AT, reason="Staff training.")
 
     assert set(row_for(two_families).registrants.values_list("join_url", flat=True)) == {""}
 
@@ -655,8 +668,8 @@ def zoom_one_to_one(zoom, book, child_a, guardian_a, head):
     consent(child_a, guardian_a)
     call = book(kind=CallKind.ONE_TO_ONE, title="Reading one-to-one", pupil_ids=[child_a.pk])
     with time_machine.travel(BOOKED_AT, tick=False):
-        services.record_parent_agreement(call=call, guardian=guardian_a, decided_by=guardian_a.user, now=BOOKED_AT, agree=True)
-        services.approve_call(call=call, approver=head, now=BOOKED_AT)
+        one_to_ones.record_parent_agreement(call=call, guardian=guardian_a, decided_by=guardian_a.user, now=BOOKED_AT, agree=True)
+        one_to_ones.approve_call(call=call, approver=head, now=BOOKED_AT)
     call.refresh_from_db()
     assert call.status == CallStatus.SCHEDULED
     return call

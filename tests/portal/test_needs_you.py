@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from calls import services as calls_services
+from calls.services import one_to_ones
 from consent.choices import Audience, Scope
 from consent.models import AcceptableUseDocument
 from consent.services import acknowledge_acceptable_use, give_consent
@@ -83,7 +83,7 @@ def test_parent_counts_one_to_one_times_to_answer(client, parent_a, parent_b, gu
     assert counts(_as(client, parent_a))["one-to-one-answer"] == 1
     assert counts(_as(client, parent_b))["one-to-one-answer"] == 0
 
-    calls_services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
+    one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
 
     assert counts(_as(client, parent_a))["one-to-one-answer"] == 0
 
@@ -99,7 +99,7 @@ def test_staff_see_no_parent_tasks_and_parents_no_staff_tasks(client, parent_a, 
 def test_head_counts_approvals(client, head, parent_a, guardian_a, one_to_one):  # noqa: F811
     assert counts(_as(client, head))["approvals"] == 0
 
-    calls_services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
+    one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
 
     assert counts(client)["approvals"] == 1
 

@@ -4,11 +4,13 @@ the portal's own client (requests) pages, includes, waits out 429s and survives 
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
 from accounts.choices import Role
 from accounts.models import User
 from calls.models import Call, CallInvitation
+from egps_portal.envfiles import PortalEnv
 from notifications.models import OutboxMessage
 from school import sync
 from school.models import Guardian, Guardianship, Pupil, SchoolClass, SyncChange, SyncRun
@@ -303,13 +305,23 @@ def test_the_beat_task_is_scheduled_and_does_nothing_when_wonde_is_not_connected
     assert not SyncRun.objects.exists()
 
 
-def test_the_token_can_come_from_a_secret_file(wonde, now, settings, tmp_path):
+def test_the_token_can_come_from_a_secret_file(wonde, now, settings, tmp_path, monkeypatch):
     secret = tmp_path / "wonde_token"
     secret.write_text(TOKEN + "\n")
-    settings.WONDE_TOKEN = ""
-    settings.WONDE_TOKEN_FILE = str(secret)
+    monkeypatch.delenv("WONDE_TOKEN", raising=False)
+    monkeypatch.setenv("WONDE_TOKEN_FILE", str(secret))
+    # As egps_portal/settings/base.py reads it at start-up (tests/deploy proves the settings do).
+    settings.WONDE_TOKEN = PortalEnv().str("WONDE_TOKEN", default="")
 
     assert _run(now).status == SyncRun.Status.SUCCEEDED
+
+
+def test_a_missing_token_file_is_an_error_at_start_up_not_at_the_first_sync(tmp_path, monkeypatch):
+    monkeypatch.delenv("WONDE_TOKEN", raising=False)
+    monkeypatch.setenv("WONDE_TOKEN_FILE", str(tmp_path / "nope"))
+
+    with pytest.raises(ImproperlyConfigured, match="WONDE_TOKEN_FILE=.* cannot be read"):
+        PortalEnv().str("WONDE_TOKEN", default="")
 
 
 def test_accounts_are_never_matched_for_staff_who_are_parents(wonde, now):

@@ -126,8 +126,8 @@ def _school_week():
 
 def _one_to_one(people, child_a, guardian_a, child_b, guardian_b):
     """A one-to-one with child_a hosted by the teacher, agreed, approved and its join details sent."""
-    from calls import services as calls
     from calls.choices import CallKind, Platform
+    from calls.services import booking, join_details, one_to_ones
     from consent.choices import Scope
     from consent.services import give_consent
     from notifications.models import OutboxMessage
@@ -141,16 +141,16 @@ def _one_to_one(people, child_a, guardian_a, child_b, guardian_b):
             now=BOOKED_AT - dt.timedelta(days=1),
         )
     teacher = people["teacher"]
-    call = calls.book_call(
+    call = booking.book_call(
         booked_by=teacher, now=BOOKED_AT, kind=CallKind.ONE_TO_ONE, title="Reading one-to-one", activity="Reading together.",
         platform=Platform.MICROSOFT_TEAMS, starts_at=CALL_STARTS, duration_minutes=30, host=teacher,
         second_staff=people["dsl"], single_staff_reason="", record=False, pupil_ids=[child_a.pk],
         meeting_url="https://teams.example.test/meet/abc", passcode="s3cret-pass",
     )  # fmt: skip
-    calls.record_parent_agreement(call=call, guardian=guardian_a, decided_by=guardian_a.user, now=BOOKED_AT, agree=True)
-    calls.approve_call(call=call, approver=people["head"], now=BOOKED_AT)
+    one_to_ones.record_parent_agreement(call=call, guardian=guardian_a, decided_by=guardian_a.user, now=BOOKED_AT, agree=True)
+    one_to_ones.approve_call(call=call, approver=people["head"], now=BOOKED_AT)
     call.refresh_from_db()
-    calls.send_join_details(call=call, now=CALL_STARTS - dt.timedelta(hours=2))
+    join_details.send_join_details(call=call, now=CALL_STARTS - dt.timedelta(hours=2))
     message = OutboxMessage.objects.filter(recipient_email=guardian_a.email, body_text__contains="/calls/join/").first()
     token = re.search(r"/calls/join/([A-Za-z0-9_-]+)/", message.body_text).group(1)
     return call, token
@@ -158,17 +158,17 @@ def _one_to_one(people, child_a, guardian_a, child_b, guardian_b):
 
 def _more_calls(people, child_a, guardian_a):
     """A one-to-one the parent agreed to, waiting for the head; and a group call held but not yet logged."""
-    from calls import services as calls
     from calls.choices import CallKind, Platform
+    from calls.services import booking, one_to_ones
     from tests.sessionlogs.factories import make_call
 
     teacher = people["teacher"]
-    pending = calls.book_call(
+    pending = booking.book_call(
         booked_by=teacher, now=BOOKED_AT, kind=CallKind.ONE_TO_ONE, title="Spelling one-to-one", activity="Spelling.",
         platform=Platform.MICROSOFT_TEAMS, starts_at=CALL_STARTS + dt.timedelta(hours=1), duration_minutes=30, host=teacher,
         second_staff=people["dsl"], single_staff_reason="", record=False, pupil_ids=[child_a.pk], meeting_url="", passcode="",
     )  # fmt: skip
-    calls.record_parent_agreement(call=pending, guardian=guardian_a, decided_by=guardian_a.user, now=BOOKED_AT, agree=True)
+    one_to_ones.record_parent_agreement(call=pending, guardian=guardian_a, decided_by=guardian_a.user, now=BOOKED_AT, agree=True)
     pending.refresh_from_db()
     afternoon = CALL_STARTS + dt.timedelta(hours=3)
     unlogged = make_call(host=teacher, second_staff=people["dsl"], pupils=[child_a], starts_at=afternoon)
@@ -251,7 +251,7 @@ def _governance(people, now):
 def build_world(now) -> World:
     """Every record the matrix and the hostile-input tests need, through each app's services."""
     from accounts.models import StaffRole
-    from calls.services import issue_calendar_feed
+    from calls.services.calendar_feeds import issue_calendar_feed
     from consent.choices import Audience
     from consent.models import AcceptableUseDocument
     from consent.services import ask_question

@@ -6,7 +6,6 @@ Run: python -m pytest tests/trust/test_authorization_matrix.py -q
 """
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -52,26 +51,25 @@ def resolve_path(world, path: str):
     return value
 
 
-def _admin_kwargs(name, params):
-    """Arguments of Django admin URLs: the first stored row of the model the name is about."""
+def _admin_kwargs(name, params, pattern):
+    """Arguments of Django admin URLs: the first stored row of the model the URL is about."""
     if "app_label" in params:
         return {"app_label": "safeguarding"}
     if "content_type_id" in params:
         return {"content_type_id": ContentType.objects.get_for_model(Pupil).pk, "object_id": 1}
     if name == "admin:auth_user_password_change":
         return {"id": User.objects.order_by("pk").values_list("pk", flat=True).first()}
-    app_model = name.split(":")[1].rsplit("_", 1)[0]
-    for model in apps.get_models():
-        if f"{model._meta.app_label}_{model._meta.model_name}" == app_model:
-            first = model.objects.order_by("pk").first()
-            return {"object_id": first.pk if first else 0}
-    raise AssertionError(f"No model for admin URL {name}")
+    # A ModelAdmin's URLs carry their ModelAdmin (django.contrib.admin.options.ModelAdmin.get_urls).
+    model_admin = getattr(pattern.callback, "model_admin", None)
+    assert model_admin is not None, f"No model for admin URL {name}"
+    first = model_admin.model.objects.order_by("pk").first()
+    return {"object_id": first.pk if first else 0}
 
 
 def build_url(world, name, pattern) -> str:
     params = list(pattern.pattern.regex.groupindex)
     if name.startswith("admin:") and params:
-        return reverse(name, kwargs=_admin_kwargs(name, params))
+        return reverse(name, kwargs=_admin_kwargs(name, params, pattern))
     paths = {**table.KWARGS, **table.ARGS.get(name, {})}
     missing = [p for p in params if not paths.get(p)]
     assert not missing, f"authz_table.KWARGS has no way to build {missing} of {name}"

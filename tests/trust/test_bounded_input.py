@@ -207,9 +207,10 @@ def test_the_booking_service_refuses_out_of_bounds_input_from_any_caller(world, 
     """The service is authoritative (tasks and admin bypass the form): a refusal, never OverflowError."""
     from calls import services
     from calls.choices import CallKind, Platform
+    from calls.services import booking
 
     with rolled_back(), pytest.raises(services.BookingRefused) as refused:
-        services.book_call(
+        booking.book_call(
             booked_by=world.teacher, now=BOOKED_AT, kind=CallKind.GROUP, title="Maths", activity="Counting.",
             platform=Platform.MICROSOFT_TEAMS, starts_at=starts_at, duration_minutes=minutes, host=world.teacher,
             second_staff=world.dsl, pupil_ids=[world.child_a.pk],

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.apps import apps
+from auditlog.models import LogEntry
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -25,6 +25,16 @@ from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from accounts.models import StaffRole, User
+from calls.forms import DecisionForm
+from calls.models import Call, CallApproval, CallInvitation
+from consent.models import ConsentDecision, FamilyQuestion
+from governance.models import PolicyVersion
+from notifications.models import OutboxMessage, StaffMessage
+from safeguarding.models import Concern, ConcernEntry
+from school.models import Guardian, Guardianship, SchoolDay, SchoolSettings, TermDate
+from sessionlogs.models import SessionLog, WelfareContact
 
 from .conftest import BOOKED_AT, rolled_back, signed_in
 
@@ -158,76 +168,76 @@ def _booking_base(w):
 
 CASES = [
     Case("consent change confirm", lambda w: reverse("consent:change", args=[w.child_a.pk, "video_calls", "withdraw"]),
-         "parent_a", lambda w: {}, {"policy_version": "int", "guidance_version": "int"}, ("consent.ConsentDecision",)),
+         "parent_a", lambda w: {}, {"policy_version": "int", "guidance_version": "int"}, (ConsentDecision,)),
     Case("family question", lambda w: reverse("consent:questions"), "parent_a",
          lambda w: {"subject": "Cameras", "text": "Must her camera be on?"}, {"subject": "text", "text": "text"},
-         ("consent.FamilyQuestion",), shown=("subject", "text")),
+         (FamilyQuestion,), shown=("subject", "text")),
     Case("staff consent record", lambda w: reverse("consent:record", args=[w.child_a.pk]), "office",
          lambda w: {"guardian": w.guardian_a.pk, "scope": "video_calls", "decision": "given", "method": "phone"},
-         {"guardian": "int", "scope": "choice", "decision": "choice", "method": "choice"}, ("consent.ConsentDecision",)),
+         {"guardian": "int", "scope": "choice", "decision": "choice", "method": "choice"}, (ConsentDecision,)),
     Case("booking", lambda w: reverse("calls:book"), "teacher", _booking_base,
          {"title": "text", "activity": "text", "date": "date", "start_time": "time", "duration_minutes": "int", "host": "int",
           "kind": "choice", "platform": "choice", "single_staff_reason": "text", "meeting_url": "text", "passcode": "text",
           "pupils": "ids"},
-         ("calls.Call", "calls.CallInvitation"), shown=("title", "activity"), at=MONDAY),
+         (Call, CallInvitation), shown=("title", "activity"), at=MONDAY),
     Case("change time", lambda w: reverse("calls:change_time", args=[w.call.pk]), "teacher",
          lambda w: {"date": "2026-11-11", "start_time": "11:00", "duration_minutes": "30"},
-         {"date": "date", "start_time": "time", "duration_minutes": "int"}, ("calls.Call",), at=MONDAY, rows=_calls_rows),
+         {"date": "date", "start_time": "time", "duration_minutes": "int"}, (Call,), at=MONDAY, rows=_calls_rows),
     Case("decision reason", lambda w: reverse("calls:decide", args=[w.pending_call.pk]), "head",
          lambda w: {"decision": "decline", "reason": "Please find another day."}, {"decision": "choice", "reason": "text"},
-         ("calls.CallApproval",), at=MONDAY, rows=_calls_rows, extra={"form": "calls.forms.DecisionForm"}),
+         (CallApproval,), at=MONDAY, rows=_calls_rows, extra={"form": DecisionForm}),
     Case("session log", lambda w: reverse("sessionlogs:call_log", args=[w.unlogged_call.pk]), "teacher", _log_base,
          {"started_at": "time", "ended_at": "time", "notes": "text", "unacceptable_use_details": "text",
           "second_staff_absent_reason": "text", "second_staff_present": "choice", "pupil_": "choice"},
-         ("sessionlogs.SessionLog",), shown=("notes",)),
+         (SessionLog,), shown=("notes",)),
     Case("welfare contact", lambda w: reverse("sessionlogs:new_welfare_contact", args=[w.child_a.pk]), "teacher",
          lambda w: {"method": "phone", "guardian": w.guardian_a.pk, "contacted_on": "2026-11-10", "contacted_time": "11:00",
                     "duration_minutes": "10", "number_used": "school", "staff": w.teacher.pk, "outcome": "Spoke to mum."},
          {"method": "choice", "guardian": "int", "contacted_on": "date", "contacted_time": "time", "duration_minutes": "int",
-          "number_used": "choice", "staff": "int", "outcome": "text"}, ("sessionlogs.WelfareContact",), shown=("outcome",)),
+          "number_used": "choice", "staff": "int", "outcome": "text"}, (WelfareContact,), shown=("outcome",)),
     Case("raise concern", lambda w: reverse("safeguarding:raise"), "teacher",
          lambda w: {"pupils": [w.child_a.pk], "kind": "seen_or_heard", "what_happened": "Saw a bruise.", "childs_words": "",
                     "action_taken": "Told the DSL.",
                     "happened_at": timezone.localtime(timezone.now() - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")},
          {"kind": "choice", "happened_at": "datetime", "what_happened": "text", "childs_words": "text", "action_taken": "text",
           "pupils": "ids", "source_call_id": "id64", "source_log_id": "id64"},
-         ("safeguarding.Concern", "safeguarding.ConcernEntry"), shown=("what_happened", "action_taken"), display=_concern_page),
+         (Concern, ConcernEntry), shown=("what_happened", "action_taken"), display=_concern_page),
     Case("further information", lambda w: reverse("safeguarding:receipt", args=[w.concern.reference]), "teacher",
-         lambda w: {"text": "She said more today."}, {"text": "text"}, ("safeguarding.ConcernEntry",), shown=("text",),
+         lambda w: {"text": "She said more today."}, {"text": "text"}, (ConcernEntry,), shown=("text",),
          display=_concern_page),
     Case("chronology entries", lambda w: reverse("safeguarding:concern", args=[w.concern.pk]), "dsl",
          lambda w: {"form": "note", "note-text": "Called the family."},
          {"form": "choice", "note-text": "text", "action-action": "choice", "action-text": "text", "close-outcome": "choice",
-          "close-text": "text"}, ("safeguarding.ConcernEntry",), shown=("note-text",), extra={"reads_are_recorded": True}),
+          "close-text": "text"}, (ConcernEntry,), shown=("note-text",), extra={"reads_are_recorded": True}),
     Case("staff message", lambda w: reverse("notifications:compose", args=[w.child_a.pk]), "teacher",
          lambda w: {"recipient": str(w.guardian_a.pk), "subject": "Reading", "body": "Lovely reading today."},
          {"recipient": "choice", "subject": "text", "body": "text", "cc_staff": "int"},
-         ("notifications.StaffMessage", "notifications.OutboxMessage"), shown=("subject", "body")),
+         (StaffMessage, OutboxMessage), shown=("subject", "body")),
     Case("school settings", lambda w: reverse("school:settings"), "office", _school_settings_base,
          {"name": "text", "office_phone": "text", "office_email": "text", "reporting_routes": "text",
           "join_window_minutes": "int", "concern_ack_minutes": "int", "min_booking_notice_hours": "int",
           "join_email_lead_hours": "int", "session_log_deadline_hours": "int", "log_correction_window_hours": "int"},
-         ("school.SchoolSettings",), shown=("name", "reporting_routes"), rows=_settings_rows),
+         (SchoolSettings,), shown=("name", "reporting_routes"), rows=_settings_rows),
     Case("school hours", lambda w: reverse("school:hours"), "office", _hours_base,
          {"hours-opens_0": "time", "hours-closes_0": "time", "hours-open_1": "choice", "hours-closes_4": "time"},
-         ("school.SchoolDay",), rows=_settings_rows),
+         (SchoolDay,), rows=_settings_rows),
     Case("term dates", lambda w: reverse("school:term_add"), "office",
          lambda w: {"term-name": "Summer 2027", "term-starts_on": "2027-04-12", "term-ends_on": "2027-07-21"},
-         {"term-name": "text", "term-starts_on": "date", "term-ends_on": "date"}, ("school.TermDate",), shown=("term-name",)),
+         {"term-name": "text", "term-starts_on": "date", "term-ends_on": "date"}, (TermDate,), shown=("term-name",)),
     Case("account creation", lambda w: reverse("school:staff_create"), "office",
          lambda w: {"first_name": "Nia", "last_name": "New", "email": "nia.new@example.test", "roles": ["teacher"]},
          {"first_name": "text", "last_name": "text", "email": "text", "roles": "choice"},
-         ("accounts.User", "accounts.StaffRole"), shown=("first_name", "last_name")),
+         (User, StaffRole), shown=("first_name", "last_name")),
     Case("guardian account", lambda w: reverse("school:guardian_create"), "office",
          lambda w: {"first_name": "Gus", "last_name": "Guardian", "email": "gus@example.test", "pupil": w.child_a.pk,
                     "relationship": "Father", "parental_responsibility": "on", "phone": ""},
          {"first_name": "text", "last_name": "text", "email": "text", "pupil": "int", "relationship": "text", "phone": "text"},
-         ("accounts.User", "school.Guardian", "school.Guardianship"), shown=("first_name",)),
+         (User, Guardian, Guardianship), shown=("first_name",)),
     Case("policy draft", lambda w: reverse("governance:draft_version"), "head",
          lambda w: {"version": "2028-01", "title": "Video Conferencing Policy", "text": "Policy text.",
                     "next_review_on": "2028-09-01", "changes_summary": "Yearly review."},
          {"version": "text", "title": "text", "text": "text", "next_review_on": "date", "agreed_on": "date",
-          "shared_with_staff_on": "date", "changes_summary": "text"}, ("governance.PolicyVersion",), shown=("title", "text")),
+          "shared_with_staff_on": "date", "changes_summary": "text"}, (PolicyVersion,), shown=("title", "text")),
 ]  # fmt: skip
 CASE_IDS = [c.name for c in CASES]
 
@@ -239,16 +249,15 @@ def _fields(case, world, names):
 
 def _state(case):
     # Audit entries count as changes, except where showing the page again records the read itself (SG-3).
-    audit = () if case.extra.get("reads_are_recorded") else ("auditlog.LogEntry",)
-    counts = {label: apps.get_model(label).objects.count() for label in (*case.models, *audit)}
+    audit = () if case.extra.get("reads_are_recorded") else (LogEntry,)
+    counts = {model: model.objects.count() for model in (*case.models, *audit)}
     return counts, case.rows() if case.rows else None
 
 
 def _form_refused(case, data, response) -> bool:
     """The form said no: shown again (200) rather than redirecting, or (a POST-only view) its form invalid."""
     if "form" in case.extra:
-        module, name = case.extra["form"].rsplit(".", 1)
-        return not getattr(__import__(module, fromlist=[name]), name)(data).is_valid()
+        return not case.extra["form"](data).is_valid()
     return response.status_code != 302
 
 

@@ -26,10 +26,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from calls import gateway
 from calls import policy as call_policy
-from calls import services as call_services
 from calls.choices import CallKind, CallStatus
 from calls.models import CallApproval, JoinLink
+from calls.services import join_details, one_to_ones
 from consent import selectors
 from consent.choices import ConsentState, Decision, Scope
 from consent.models import ConsentDecision
@@ -94,7 +95,7 @@ def test_fifty_concurrent_http_approvals_give_one_approval_one_audit_entry_one_s
     deputy,
     child_a,
 ):
-    call_services.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
+    one_to_ones.record_parent_agreement(call=one_to_one, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
     # Two hours before the call: inside the join-email lead time, so approving also sends the family's join link.
     pressed_at = one_to_one.starts_at - dt.timedelta(hours=2)
     url = reverse("calls:decide", args=[one_to_one.pk])
@@ -239,7 +240,7 @@ class Opened:
 def _group_call_with_link(book, pupil, starts_at) -> tuple:  # noqa: F811 - `book` is the calls fixture
     call = book(kind=CallKind.GROUP, title=f"Maths at {starts_at:%H:%M}", pupil_ids=[pupil.pk], starts_at=starts_at)
     with transaction.atomic():
-        call_services.send_join_details(call=call, now=NOW)
+        join_details.send_join_details(call=call, now=NOW)
     message = OutboxMessage.objects.filter(kind="call-join").order_by("-pk").first()
     return call, join_token(message)
 
@@ -247,7 +248,7 @@ def _group_call_with_link(book, pupil, starts_at) -> tuple:  # noqa: F811 - `boo
 def _open_until(token, at, stop, opened):
     while not stop.is_set():
         started = time.monotonic()
-        outcome = call_services.open_join_link(token=token, now=at, holder=family_holder(token))
+        outcome = gateway.open_join_link(token=token, now=at, holder=family_holder(token))
         opened.append(Opened(started, outcome.allowed))
 
 
@@ -287,7 +288,7 @@ def test_no_join_link_opens_after_a_withdrawal_commits(book, consented, child_a,
         assert any(o.allowed for o in before), "the link never worked, so the race proved nothing"
         assert after, "no open started after the withdrawal committed, so the race proved nothing"
         assert not any(o.allowed for o in after), "an open that started after the withdrawal committed was let in"
-        assert not call_services.open_join_link(token=token, now=inside_window, holder=family_holder(token)).allowed
+        assert not gateway.open_join_link(token=token, now=inside_window, holder=family_holder(token)).allowed
         _assert_join_page_refuses(token, inside_window, parent_a)
         # Consent again for the next round (a later decision, so it is the one in force).
         give_consent(
@@ -327,7 +328,7 @@ def test_a_link_sent_while_consent_is_withdrawn_is_revoked_too(book, consented, 
     @_closing
     def sender():
         with transaction.atomic():
-            call_services.send_join_details(call=call, now=NOW)  # reads consent: still given
+            join_details.send_join_details(call=call, now=NOW)  # reads consent: still given
             sent.set()
             withdrawn.wait(timeout=2)  # the withdrawal commits meanwhile, or waits for our lock (fixed code)
 

@@ -1,4 +1,4 @@
-"""What the calls app calls: the platform chosen by settings, links at the moment of joining."""
+"""platforms.meetings, what the calls app asks of a platform: the platform chosen by settings, links at the moment of joining."""
 
 import dataclasses
 import datetime as dt
@@ -11,7 +11,8 @@ import pytest
 
 from platforms.base import MANUAL_LINK_KEY, get_adapter
 from platforms.bigbluebutton import BigBlueButtonAdapter
-from platforms.gateway import (
+from platforms.manual import ManualAdapter
+from platforms.meetings import (
     SETTINGS_NEED_CHECKING,
     applies_settings,
     drift_for,
@@ -21,7 +22,6 @@ from platforms.gateway import (
     spec_for_call,
     staff_link_for_call,
 )
-from platforms.manual import ManualAdapter
 from platforms.policy import STAFF_NOT_READY
 from tests.platforms.test_adapter import _open
 

@@ -1,8 +1,13 @@
-"""What the calls app calls: one function per moment (joining, showing a call, naming a meeting).
+"""What a video platform does for a call's meeting, one function per moment: naming it, booking and
+cancelling it on a hosted platform, whether it is ready, its settings' drift, and building one
+person's join URL through the platform's adapter.
 
-The join gateway asks for a link at the moment a person opens their join page, so a forwarded
-email is useless outside the join window, and on BigBlueButton the meeting is (re)created with the
-policy's settings first. Every platform failure becomes a refusal with a message safe to show.
+These are plain adapter calls. The decision whether a person may have a link at all (who holds it,
+consent, the join window, the lock) is the join gateway's, in calls.gateway, which asks here only
+once its own checks have passed. The platform's own part of that answer stays here: on BigBlueButton
+the meeting is (re)created with the policy's settings first, a child is kept out of a meeting that
+drifted from the policy or a one-to-one without two staff, and every platform failure becomes a
+refusal with a message safe to show.
 """
 
 import dataclasses
@@ -113,7 +118,7 @@ def meeting_ready(call) -> bool:
 
 
 def pupil_link_for_call(call, pupil, *, recording_consented_by_all: bool, now: dt.datetime) -> JoinLink:
-    """The join gateway's one call for a family: the child's own link now, or why not."""
+    """The child's own link now, or why not (asked by calls.gateway after the portal's checks)."""
     spec = spec_for_call(call, recording_consented_by_all=recording_consented_by_all)
     return join_link(
         spec=spec, participant=pupil_participant(pupil), one_to_one=call.kind == ONE_TO_ONE, now=now, platform=call.platform

@@ -38,6 +38,8 @@ def drift_for_call(call) -> list:
 def book_platform_meeting(call) -> bool:
     """CALL-6, CON-6: on a hosted platform with credentials, queue the meeting's creation with the
     policy's settings (a Celery task; the host and the head see it as not created until it is)."""
+    if not platforms.books_ahead(call.platform):
+        return False  # nothing to make: the people below are not even read (a loop over calls asks)
     invited = call.invitations.filter(removed_at__isnull=True).select_related("pupil")
     roster = {i.pupil.full_name: f"pupil-{i.pupil_id}" for i in invited}
     for member in (call.host, call.second_staff):

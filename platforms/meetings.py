@@ -91,6 +91,11 @@ def book_meeting(
     return True
 
 
+def books_ahead(platform: str) -> bool:
+    """Whether the platform's meeting is made when the call is booked (Teams, Meet, Zoom)."""
+    return bool(getattr(get_adapter(platform), "books_ahead", False))
+
+
 def cancel_meeting(call) -> None:
     """The call is cancelled: delete its meeting on the hosted platform, if one was made."""
     from . import hosted

@@ -15,8 +15,8 @@ import time_machine
 from django.db import connection, transaction
 from django.test import override_settings
 
-from calls import services as calls_services
 from calls.choices import CallKind, Platform
+from calls.services import booking, calendar_feeds, one_to_ones
 from consent.choices import Scope
 from consent.services import give_consent, withdraw_consent
 from safeguarding.choices import ConcernKind
@@ -84,7 +84,7 @@ def book(teacher, dsl, **changes):
         meeting_url="https://teams.example.test/meet/abc",
         passcode="s3cret-pass",
     )
-    return calls_services.book_call(**{**facts, **changes})
+    return booking.book_call(**{**facts, **changes})
 
 
 # --- the data version -----------------------------------------------------------------------
@@ -135,7 +135,7 @@ def test_head_dashboard_counts_an_approval_as_soon_as_the_parent_agrees(
     client.force_login(head)
     page = open_twice(client, "/")
     assert 'data-testid="needs-you-approvals" data-count="0"' in page
-    calls_services.record_parent_agreement(call=call, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
+    one_to_ones.record_parent_agreement(call=call, guardian=guardian_a, decided_by=parent_a, now=NOW, agree=True)
     assert 'data-testid="needs-you-approvals" data-count="1"' in drawn(client, "/")
 
 
@@ -188,7 +188,7 @@ def test_dsl_dashboard_shows_a_new_concern_at_once(client, dsl, teacher, child_a
 @pytest.mark.django_db
 def test_calendar_feed_follows_a_booking(client, teacher, dsl, child_a, guardian_a, school_week):
     give_consent(pupil=child_a, guardian=guardian_a, scope=Scope.VIDEO_CALLS, decided_by=guardian_a.user, now=NOW)
-    token = calls_services.issue_calendar_feed(user=teacher, now=NOW)
+    token = calendar_feeds.issue_calendar_feed(user=teacher, now=NOW)
     path = f"/calls/calendar/{token}.ics"
     first = client.get(path).content
     assert client.get(path).content == first

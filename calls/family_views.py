@@ -188,7 +188,7 @@ def family_join(request, call_id):
     return render(request, "calls/join.html", context)
 
 
-JOIN_COOKIE = "egps_join"  # this browser's join key (calls.services.JoinHolder.browser)
+JOIN_COOKIE = "egps_join"  # this browser's join key (calls.gateway.JoinHolder.browser)
 JOIN_COOKIE_DAYS = 60  # outlives any link: links are sent days, not months, before a call
 
 

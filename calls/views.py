@@ -224,7 +224,7 @@ def _problems_so_far(form, now) -> dict[str, str]:
     data = form.cleaned_data
     if not all(name in data for name in RULE_NEEDS["starts_at"]):
         return {}
-    problems = services.booking_problems(
+    problems = booking.booking_problems(
         now=now,
         kind=data.get("kind"),
         starts_at=form.starts_at(),
@@ -233,7 +233,7 @@ def _problems_so_far(form, now) -> dict[str, str]:
         second_staff=data.get("second_staff"),
         single_staff_reason=data.get("single_staff_reason", ""),
         record=data.get("record", False),
-        invitees=services.Invitees.load(form.invited_pupil_ids()),
+        invitees=booking.Invitees.load(form.invited_pupil_ids()),
     )
     return {
         rule: problem

@@ -100,9 +100,13 @@ def step(message: str, started: float):
 
 
 def _cookies(response, jar: dict):
+    """Keep the cookies a response sets, and forget those it deletes, as a browser would."""
     for header in response.headers.get_all("Set-Cookie") or []:
         name, _, rest = header.partition("=")
-        jar[name.strip()] = rest.split(";", 1)[0]
+        if "max-age=0" in rest.replace(" ", "").lower():
+            jar.pop(name.strip(), None)
+        else:
+            jar[name.strip()] = rest.split(";", 1)[0]
 
 
 def sign_in(port: int, email: str, password: str) -> str:
@@ -120,6 +124,15 @@ def sign_in(port: int, email: str, password: str) -> str:
     _cookies(response, jar)
     if response.status != 302 or "sessionid" not in jar:
         raise RuntimeError(f"could not sign in as {email}: HTTP {response.status}")
+    # Follow the redirect as a browser does: the page after sign-in shows allauth's "signed in"
+    # message and deletes its cookie. wrk replays one fixed Cookie header, so without this every
+    # request would carry that message still waiting to be shown.
+    connection.request("GET", response.getheader("Location"), headers={"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())})
+    response = connection.getresponse()
+    response.read()
+    _cookies(response, jar)
+    if "messages" in jar:
+        raise RuntimeError(f"the page after signing in as {email} left a message waiting: {jar['messages']!r}")
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 

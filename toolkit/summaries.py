@@ -12,8 +12,9 @@ out the page's context and drawing the template are kept, under a key made of:
   or between two sign-ins of one person);
 - the full path with its query string;
 - the minute, because some things change with the clock alone (a log falls overdue, a call
-  opens): a page is at most a minute behind the clock (two, for requests in flight while the
-  minute turns, which are served the previous minute's page while one request draws the new one);
+  opens): a page is at most a minute behind the clock, except for requests that arrive while
+  another request is drawing the page for the new minute: they are served its latest drawing for
+  the same data version (never more than STALE_MINUTES old) instead of all drawing it at once;
 - the page's name, and a generation that tests changing settings move on.
 
 Nothing is served from the cache or kept in it when the request is not a GET, when a message is
@@ -42,6 +43,9 @@ from . import versions
 
 # Long enough for the repeat visits of a lesson morning; a new version or a new minute misses anyway.
 TIMEOUT_SECONDS = 120
+# A page's latest drawing, served only to requests in flight while one of them draws it again.
+LATEST_SECONDS = 600
+STALE_MINUTES = 5
 _generation = [0]
 _fernet: list[MultiFernet] = []
 
@@ -68,8 +72,9 @@ def _messages_waiting(request) -> bool:
     return storage is not None and len(storage) > 0  # len() reads without marking them shown
 
 
-def key_for(request, name: str, *, minutes_ago: int = 0) -> str | None:
-    """The cache key of page `name` on this request, or None when it must be drawn anew."""
+def key_for(request, name: str, *, any_minute: bool = False) -> str | None:
+    """The cache key of page `name` on this request, or None when it must be drawn anew.
+    `any_minute`: the key of the page's latest drawing for this data version, whatever the minute."""
     if not settings.PORTAL_CACHE_PAGES or request.method != "GET" or _messages_waiting(request):
         return None
     if not hasattr(request, "session"):
@@ -78,10 +83,14 @@ def key_for(request, name: str, *, minutes_ago: int = 0) -> str | None:
     if version is None:
         return None
     request._summary_version = version
-    minute = int(timezone.now().timestamp() // 60) - minutes_ago
+    minute = "any" if any_minute else _minute()
     who = request.session.session_key or "-"
     parts = f"{name}|{who}|{request.get_full_path()}|{version}|{minute}|{_generation[0]}"
     return "summary:" + hashlib.sha256(parts.encode()).hexdigest()
+
+
+def _minute() -> int:
+    return int(timezone.now().timestamp() // 60)
 
 
 def _may_keep(request) -> bool:
@@ -90,8 +99,7 @@ def _may_keep(request) -> bool:
     return versions.unchanged_since(getattr(request, "_summary_version", None))
 
 
-def _kept(key: str | None) -> bytes | None:
-    found = cache.get(key) if key is not None else None
+def _decrypted(found) -> bytes | None:
     if found is None:
         return None
     try:
@@ -100,24 +108,27 @@ def _kept(key: str | None) -> bytes | None:
         return None
 
 
-def _keep(key: str | None, content: bytes) -> None:
-    if key is not None:
-        cache.set(key, _box().encrypt(content), TIMEOUT_SECONDS)
+def _keep(request, name: str, key: str, content: bytes) -> None:
+    sealed = _box().encrypt(content)
+    cache.set(key, sealed, TIMEOUT_SECONDS)
+    cache.set(key_for(request, name, any_minute=True), (_minute(), sealed), LATEST_SECONDS)
 
 
 def _served(request, name: str, fresh: bool) -> tuple[str | None, bytes | None]:
-    """(this minute's key, what to serve from the cache or None to draw).
+    """(this minute's key, what to serve from the cache, or None to draw the page).
 
-    When the minute has just turned, one request draws the page for the new minute while the
-    others are served the previous minute's (same data version, at most a minute older by the
-    clock): a page is drawn once per minute, not once per request in flight at the turn.
+    When the minute has turned since the page was last drawn, one request draws it again while the
+    others in flight are served its latest drawing for the same data version (by the clock at most
+    STALE_MINUTES older): a page is drawn once, not once per request waiting at the turn.
     """
     key = None if fresh else key_for(request, name)
     if key is None:
         return None, None
-    content = _kept(key)
+    content = _decrypted(cache.get(key))
     if content is None and not cache.add(f"{key}:drawing", 1, 10):
-        content = _kept(key_for(request, name, minutes_ago=1))
+        latest = cache.get(key_for(request, name, any_minute=True))
+        if latest is not None and latest[0] >= _minute() - STALE_MINUTES:
+            content = _decrypted(latest[1])
     return key, content
 
 
@@ -127,7 +138,7 @@ def cached_bytes(request, name: str, build: Callable[[], bytes], *, fresh: bool 
     if content is None:
         content = build()
         if key is not None and _may_keep(request):
-            _keep(key, content)
+            _keep(request, name, key, content)
     return content
 
 
@@ -138,5 +149,5 @@ def render(request, template_name: str, context: Callable[[], dict], *, name: st
         return HttpResponse(content)
     response = draw(request, template_name, context())
     if key is not None and response.status_code == 200 and _may_keep(request):
-        _keep(key, response.content)
+        _keep(request, name, key, response.content)
     return response

@@ -308,3 +308,25 @@ def test_a_value_built_after_a_write_is_not_kept(monkeypatch):
     kept.get("k", lambda: built.append(1) or len(built))
     kept.get("k", lambda: built.append(1) or len(built))
     assert len(built) == 2
+
+
+@pytest.mark.django_db
+def test_while_one_request_draws_the_new_minute_the_others_get_the_latest_drawing(client, teacher):
+    from django.core.cache import cache
+
+    from toolkit import summaries
+
+    client.force_login(teacher)
+    open_twice(client, "/calls/")
+    with time_machine.travel(NOW + dt.timedelta(minutes=3), tick=False):
+        response = client.get("/calls/")  # this one draws the new minute
+        request, latest = response.wsgi_request, response.content.decode()
+    with time_machine.travel(NOW + dt.timedelta(minutes=4), tick=False):
+        drawing = summaries.key_for(request, "call list") + ":drawing"
+        cache.add(drawing, 1, 10)  # another request is drawing this minute's page right now
+        assert cached(client, "/calls/") == latest  # same data version: its latest drawing, not a second drawing
+        cache.delete(drawing)
+        drawn(client, "/calls/")
+    with time_machine.travel(NOW + dt.timedelta(minutes=12), tick=False):
+        cache.add(summaries.key_for(request, "call list") + ":drawing", 1, 10)
+        drawn(client, "/calls/")  # the latest drawing is too old by the clock: drawn again

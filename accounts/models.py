@@ -70,8 +70,9 @@ class User(AbstractUser):
     def _role_facts(self) -> tuple[frozenset[str], bool, bool]:
         """Staff roles, guardian record, linked children and TOTP set-up in ONE query, read on every page.
 
-        Read from the tables each request, never cached across requests: a role removed or a
-        guardian unlinked, by whatever path, shows on the very next page.
+        Read from the tables, kept across requests only for one data version (the signed-in person
+        is kept per version by accounts.middleware.AuthenticationMiddleware): a role removed or a
+        guardian unlinked, by whatever path, moves the version and shows on the very next page.
         """
         from django.db import connections
 

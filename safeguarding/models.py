@@ -120,8 +120,9 @@ class ConcernAccess(SafeguardingRecord):
     purpose = models.CharField(max_length=20, choices=AccessPurpose.choices, default=AccessPurpose.OPENED)
 
     # Every reading of a concern adds a row, so counting these writes would throw away every cached
-    # page in the school each time the DSL opens a concern. Only pages that are never cached show
-    # them (the concern page, the access log, the audit viewer): toolkit/versions.py.
+    # page in the school each time the DSL opens a concern. Pages that show them draw them on every
+    # request (the concern page's access record is a live part; the access log and the audit viewer
+    # are never kept): toolkit/versions.py.
     changes_cached_pages = False
 
     class Meta:

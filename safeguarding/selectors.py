@@ -205,3 +205,20 @@ def counts(*, now, ack_minutes) -> dict:
         cursor.execute(_COUNTS_SQL, [cutoff, EntryKind.ACKNOWLEDGED.value, EntryKind.CLOSED.value])
         new, overdue, acknowledged, open_ = cursor.fetchone()
     return {"new": new, "overdue": overdue, "acknowledged": acknowledged, "open": open_}
+
+
+def chronology_timeline(events) -> list[dict]:
+    """The page's events in order as {"at", "concern", "entry"}, with the concerns and entries loaded."""
+    events = list(events)
+    raised = {e["event_id"] for e in events if not e["is_entry"]}
+    concerns = Concern.objects.filter(pk__in=raised).select_related("reported_by").in_bulk()
+    entry_ids = [e["event_id"] for e in events if e["is_entry"]]
+    entries = ConcernEntry.objects.filter(pk__in=entry_ids).select_related("recorded_by", "corrects").in_bulk()
+    # Where only an entry of a concern is on the page, its reference is all it shows of the concern.
+    shown = {e["concern_ref"]: concerns.get(e["concern_ref"]) or Concern(pk=e["concern_ref"], reference=e["ref"]) for e in events}
+    timeline = []
+    for e in events:
+        entry = entries[e["event_id"]] if e["is_entry"] else None
+        concern = shown[e["concern_ref"]]
+        timeline.append({"at": entry.recorded_at if entry else concern.raised_at, "concern": concern, "entry": entry})
+    return timeline

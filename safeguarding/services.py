@@ -169,19 +169,18 @@ def read_pupil_chronology(*, events, user, now) -> list[dict]:
     with the concerns raised and the entries on it; each concern shown on the page is recorded
     as read. Returns the page's events in order as {"at", "concern", "entry"}."""
     events = list(events)
-    raised = {e["event_id"] for e in events if not e["is_entry"]}
-    concerns = Concern.objects.filter(pk__in=raised).select_related("reported_by").in_bulk()
-    entry_ids = [e["event_id"] for e in events if e["is_entry"]]
-    entries = ConcernEntry.objects.filter(pk__in=entry_ids).select_related("recorded_by", "corrects").in_bulk()
-    # Where only an entry of a concern is on the page, its reference is all it shows of the concern.
-    shown = {e["concern_ref"]: concerns.get(e["concern_ref"]) or Concern(pk=e["concern_ref"], reference=e["ref"]) for e in events}
-    _record_accesses(shown.values(), user=user, now=now, purpose=AccessPurpose.CHRONOLOGY)
-    timeline = []
-    for e in events:
-        entry = entries[e["event_id"]] if e["is_entry"] else None
-        concern = shown[e["concern_ref"]]
-        timeline.append({"at": entry.recorded_at if entry else concern.raised_at, "concern": concern, "entry": entry})
-    return timeline
+    record_chronology_reading(events=events, user=user, now=now)
+    return selectors.chronology_timeline(events)
+
+
+def record_chronology_reading(*, events, user, now) -> None:
+    """SG-3: every concern a page of the chronology shows (raised on it, or with an entry on it)
+    is recorded as read by `user`, from the page's keys alone: the page itself may come drawn
+    from the cache (toolkit/summaries.py), the record never does."""
+    shown = dict.fromkeys(e["concern_ref"] for e in events)
+    ConcernAccess.objects.bulk_create(
+        ConcernAccess(concern_id=ref, user=user, at=now, purpose=AccessPurpose.CHRONOLOGY) for ref in shown
+    )
 
 
 def _record_accesses(concerns, *, user, now, purpose) -> None:

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -126,8 +127,7 @@ DASHBOARD_PAGE_SIZE = 20
 @dsl_team_required
 def dashboard(request):
     """The DSL team's list: new, overdue, acknowledged and open concerns with their ages."""
-    # Drawn once per data version and minute, kept encrypted (toolkit/summaries.py). The concern
-    # page and a pupil's chronology are never kept: every reading of them is recorded (SG-3).
+    # Drawn once per data version and minute, kept encrypted (toolkit/summaries.py).
     return summaries.render(request, "safeguarding/dashboard.html", lambda: _dashboard_context(request), name="dsl")
 
 
@@ -230,20 +230,41 @@ def concern_detail(request, concern_id):
         messages.success(request, "Added to the chronology.")
         return redirect("safeguarding:concern", concern_id=concern.pk)
     services.record_access(concern=concern, user=request.user, now=now)
+    if request.method == "POST":  # the forms came back with problems: drawn as typed
+        return render(request, "safeguarding/concern.html", _concern_context(request, concern, now, forms))
+    # Every reading is recorded (just above, on every request) and the access record is drawn
+    # live; the rest of the page is kept for the data version (toolkit/summaries.py).
+    return summaries.render(
+        request,
+        "safeguarding/concern.html",
+        lambda: _concern_context(request, concern, now, forms, live_access_record=True),
+        name="concern",
+        live={"access_record": lambda: _access_record(request, concern)},
+    )
+
+
+def _concern_context(request, concern, now, forms, *, live_access_record=False) -> dict:
     ack_minutes = SchoolSettings.load().concern_ack_minutes
-    context = {
+    return {
         "concern": concern,
         "state": concern,
         "state_label": selectors.State.LABELS[selectors.state_of(concern, now=now, ack_minutes=ack_minutes)],
         "pupils": concern.pupils.select_related("school_class"),
         "entries": selectors.chronology_of(concern),
-        "accesses": selectors.latest_accesses(concern, ACCESSES_SHOWN),
-        # Counted with the concern, before this read was recorded just above.
-        "access_count": (concern.access_count or 0) + 1,
+        "access_record": summaries.live_part("access_record") if live_access_record else _access_record(request, concern),
         "alerts": concern.alerts.select_related("recipient"),
         "forms": forms,
     }
-    return render(request, "safeguarding/concern.html", context)
+
+
+def _access_record(request, concern) -> str:
+    context = {
+        "concern": concern,
+        "accesses": selectors.latest_accesses(concern, ACCESSES_SHOWN),
+        # Counted with the concern, before this read was recorded in the view.
+        "access_count": (concern.access_count or 0) + 1,
+    }
+    return render_to_string("safeguarding/_access_record.html", context, request)
 
 
 @dsl_team_required
@@ -276,13 +297,19 @@ def pupil_chronology(request, pupil_id):
     concern shown is recorded as read, SG-3)."""
     pupil = get_pupil_file_for(request.user, pupil_id)
     page = page_of(request, selectors.chronology_events(pupil), CHRONOLOGY_PAGE_SIZE)
-    chronology = services.read_pupil_chronology(events=page, user=request.user, now=timezone.now())
-    exports = PupilFileExport.objects.filter(pupil=pupil).select_related("exported_by")
-    # Issue 16: the DSL team's own follow-up contacts belong with the pupil's safeguarding story;
-    # session logs sit above safeguarding, so they add them as a section.
-    sections = chronology_sections_for(request, pupil, timezone.now())
-    context = {"pupil": pupil, "events": chronology, "page": page, "exports": exports, "sections": sections}
-    return render(request, "safeguarding/chronology.html", context)
+    # Every reading is recorded (SG-3), on every request; only the drawing of the page is kept
+    # for the data version (toolkit/summaries.py), and the record does not move that version.
+    services.record_chronology_reading(events=page.object_list, user=request.user, now=timezone.now())
+
+    def context():
+        exports = PupilFileExport.objects.filter(pupil=pupil).select_related("exported_by")
+        # Issue 16: the DSL team's own follow-up contacts belong with the pupil's safeguarding story;
+        # session logs sit above safeguarding, so they add them as a section.
+        sections = chronology_sections_for(request, pupil, timezone.now())
+        events = selectors.chronology_timeline(page.object_list)
+        return {"pupil": pupil, "events": events, "page": page, "exports": exports, "sections": sections}
+
+    return summaries.render(request, "safeguarding/chronology.html", context, name="chronology")
 
 
 @dsl_team_required

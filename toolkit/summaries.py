@@ -38,6 +38,7 @@ from django.dispatch import receiver
 from django.http import HttpResponse
 from django.shortcuts import render as draw
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from . import versions
 
@@ -142,12 +143,25 @@ def cached_bytes(request, name: str, build: Callable[[], bytes], *, fresh: bool 
     return content
 
 
-def render(request, template_name: str, context: Callable[[], dict], *, name: str, fresh: bool = False):
-    """Like django.shortcuts.render, with the context worked out only when the page is drawn."""
+def live_part(name: str) -> str:
+    """Where a part drawn on every request goes in a kept page (`live` of render())."""
+    return mark_safe(f"<!--live:{name}-->")  # noqa: S308 - a fixed marker; page text is escaped, so never forged
+
+
+def render(request, template_name: str, context: Callable[[], dict], *, name: str, fresh: bool = False, live=None):
+    """Like django.shortcuts.render, with the context worked out only when the page is drawn.
+
+    `live` ({name: callable returning HTML}) are parts drawn on every request, kept page or not
+    (the concern page's access record, which each reading adds to); the context puts
+    `live_part(name)` where each goes."""
     key, content = _served(request, name, fresh)
-    if content is not None:
-        return HttpResponse(content)
-    response = draw(request, template_name, context())
-    if key is not None and response.status_code == 200 and _may_keep(request):
-        _keep(request, name, key, response.content)
-    return response
+    if content is None:
+        response = draw(request, template_name, context())
+        if key is not None and response.status_code == 200 and _may_keep(request):
+            _keep(request, name, key, response.content)
+        if not live or response.status_code != 200:
+            return response
+        content = response.content
+    for part, draw_part in (live or {}).items():
+        content = content.replace(live_part(part).encode(), str(draw_part()).encode(), 1)
+    return HttpResponse(content)

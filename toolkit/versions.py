@@ -13,7 +13,7 @@ its key is never stale (tests/perf/test_summaries.py).
 Tables whose writes change nothing a cached page shows are left out: sessions (written every
 minute of every visit), the audit log (written with every audited write anyway), the admin's own
 log (EXCLUDED_TABLES), and any model that says `changes_cached_pages = False` (the record of who
-read a concern, written on every reading and shown only on pages never cached). Their old
+read a concern, written on every reading and drawn live wherever it is shown). Their old
 triggers are dropped by install().
 
 Only PostgreSQL has the triggers; on SQLite (the embedded demo) `current()` is None and pages are

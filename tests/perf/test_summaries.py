@@ -330,3 +330,44 @@ def test_while_one_request_draws_the_new_minute_the_others_get_the_latest_drawin
     with time_machine.travel(NOW + dt.timedelta(minutes=12), tick=False):
         cache.add(summaries.key_for(request, "call list") + ":drawing", 1, 10)
         drawn(client, "/calls/")  # the latest drawing is too old by the clock: drawn again
+
+
+def _concern(teacher, pupil):
+    return raise_concern(
+        reported_by=teacher,
+        pupils=[pupil],
+        kind=ConcernKind.SEEN_OR_HEARD,
+        happened_at=NOW - dt.timedelta(hours=1),
+        what_happened="Seemed upset on the call.",
+        action_taken="Told the DSL.",
+        now=NOW,
+    )
+
+
+@pytest.mark.policy("SG-3")
+@pytest.mark.django_db
+def test_a_kept_concern_page_still_records_every_reading_and_shows_it(client, dsl, teacher, child_a, school_week):
+    concern = _concern(teacher, child_a)
+    client.force_login(dsl)
+    path = f"/safeguarding/concerns/{concern.pk}/"
+    first = client.get(path)
+    assert "entries" in first.context  # drawn
+    second = client.get(path)
+    assert "entries" not in second.context  # the page came from the cache...
+    assert "accesses" in second.context  # ...its access record was drawn now
+    assert concern.accesses.count() == 2
+    record = second.content.decode().split('data-testid="access-record"', 1)[1].split("</table>", 1)[0]
+    assert record.count("<tr>") == 1 + 2  # the header row and both readings, this one included
+
+
+@pytest.mark.policy("SG-3")
+@pytest.mark.django_db
+def test_a_kept_chronology_still_records_every_reading(client, dsl, teacher, child_a, school_week):
+    from safeguarding.choices import AccessPurpose
+    from safeguarding.models import ConcernAccess
+
+    concern = _concern(teacher, child_a)
+    client.force_login(dsl)
+    path = f"/safeguarding/pupils/{child_a.pk}/"
+    assert "Seemed upset" in open_twice(client, path)
+    assert ConcernAccess.objects.filter(concern=concern, user=dsl, purpose=AccessPurpose.CHRONOLOGY).count() == 2

@@ -157,10 +157,12 @@ def correct_entry(*, entry, by, text, now) -> ConcernEntry:
     return _add_entry(concern=entry.concern, kind=EntryKind.CORRECTION, by=by, now=now, text=text, corrects=entry)
 
 
-@transaction.atomic
 def record_access(*, concern, user, now, purpose=AccessPurpose.OPENED) -> ConcernAccess:
-    """SG-3: every read of a concern's content is recorded: who, when, why."""
-    return ConcernAccess.objects.create(concern=concern, user=user, at=now, purpose=purpose)
+    """SG-3: every read of a concern's content is recorded: who, when, why. The row is itself the
+    record of who read what, so no audit diff is added (as for a page of many, _record_accesses);
+    it is one INSERT, on every opening of a concern."""
+    (access,) = ConcernAccess.objects.bulk_create([ConcernAccess(concern=concern, user=user, at=now, purpose=purpose)])
+    return access
 
 
 @transaction.atomic

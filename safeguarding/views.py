@@ -7,11 +7,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import staff_required
 from school.models import Pupil, SchoolSettings
 from toolkit import summaries
+from toolkit.dates import when
 from toolkit.forms import MAX_ID, IdField
 from toolkit.pagination import page_of
 from toolkit.registry import chronology_sections_for
@@ -223,7 +225,10 @@ ACCESSES_SHOWN = 20
 @recent_authentication_required
 def concern_detail(request, concern_id):
     """SG-3, SG-4: the DSL team reads a concern (the read is recorded) and adds to its chronology."""
-    concern = get_concern_for(request.user, concern_id, prepare=selectors.for_detail)
+    # What the page shows of the concern (its state, reporter, reads) is read with it when the page
+    # is drawn; a request served the kept page only needs to know the DSL team may open it.
+    prepare = selectors.for_detail if request.method == "POST" else None
+    concern = get_concern_for(request.user, concern_id, prepare=prepare)
     now = timezone.now()
     forms = _entry_forms(request)
     if request.method == "POST" and _save_entry(request, concern, now, forms):
@@ -237,7 +242,7 @@ def concern_detail(request, concern_id):
     return summaries.render(
         request,
         "safeguarding/concern.html",
-        lambda: _concern_context(request, concern, now, forms, live_access_record=True),
+        lambda: _concern_context(request, _for_detail(concern), now, forms, live_access_record=True),
         name="concern",
         live={"access_record": lambda: _access_record(request, concern)},
     )
@@ -257,13 +262,27 @@ def _concern_context(request, concern, now, forms, *, live_access_record=False) 
     }
 
 
+READS_COUNTED = 1000
+
+
+def _for_detail(concern) -> Concern:
+    return selectors.for_detail(Concern.objects.filter(pk=concern.pk)).get()
+
+
 def _access_record(request, concern) -> str:
-    context = {
-        "concern": concern,
-        "accesses": selectors.latest_accesses(concern, ACCESSES_SHOWN),
-        # Counted with the concern, before this read was recorded in the view.
-        "access_count": (concern.access_count or 0) + 1,
-    }
+    """The latest reads, this one included (it is recorded before the page is drawn). Drawn on
+    every request, so its rows are written here rather than by the template engine (a tenth of
+    the time for twenty rows)."""
+    accesses = list(selectors.latest_accesses(concern, ACCESSES_SHOWN))
+    # Counted up to a bound: a count of every read ever would grow with them, on every opening
+    # (the access log page has the exact number).
+    count = len(accesses) if len(accesses) < ACCESSES_SHOWN else concern.accesses.all()[: READS_COUNTED + 1].count()
+    rows = format_html_join(
+        "",
+        "<tr><td>{} ({})</td><td>{}</td><td>{}</td></tr>",
+        ((a.user, a.user.email, when(a.at, "seconds"), a.get_purpose_display()) for a in accesses),
+    )
+    context = {"concern": concern, "accesses": accesses, "access_count": count, "reads_counted": READS_COUNTED, "rows": rows}
     return render_to_string("safeguarding/_access_record.html", context, request)
 
 

@@ -6,12 +6,12 @@ Run: pytest tests/accounts/test_addresses.py -q
 """
 
 import datetime as dt
-import importlib
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.migrations.operations import RunPython
 from django.urls import reverse
 
 from accounts.models import User
@@ -23,11 +23,17 @@ from notifications.models import OutboxMessage
 from school.models import Guardian
 from tests.calls.conftest import NOW, TUESDAY_10
 from tests.factories import GuardianFactory, GuardianshipFactory, PupilFactory, UserFactory
+from tests.migration_steps import steps
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
 OTHER_GUARDIAN = "other-guardian@example.test"
+
+
+def _drop_self_added_addresses():
+    (drop,) = steps("accounts", "0002_drop_self_added_addresses", RunPython)
+    drop.code(apps, None)
 
 
 def sign_in(client, user):
@@ -97,9 +103,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 def test_addresses_added_through_the_old_page_are_dropped_by_the_migration(parent_a):
     EmailAddress.objects.create(user=parent_a, email=OTHER_GUARDIAN, verified=False, primary=False)
     own = EmailAddress.objects.create(user=parent_a, email=parent_a.email.upper(), verified=True, primary=True)
-    migration = importlib.import_module("accounts.migrations.0002_drop_self_added_addresses")
-
-    migration.drop_self_added(apps, None)
+    _drop_self_added_addresses()
 
     assert list(EmailAddress.objects.all()) == [own]
 
@@ -108,7 +112,7 @@ def test_a_password_reset_goes_only_to_the_accounts_own_address_and_is_filed_und
     client, parent_a, other_family, django_capture_on_commit_callbacks
 ):
     EmailAddress.objects.create(user=parent_a, email=OTHER_GUARDIAN, verified=False, primary=False)
-    importlib.import_module("accounts.migrations.0002_drop_self_added_addresses").drop_self_added(apps, None)
+    _drop_self_added_addresses()
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("account_reset_password"), {"email": OTHER_GUARDIAN})

@@ -6,11 +6,11 @@ kept here as an independent second implementation to check the stored state agai
 
 import contextlib
 import datetime as dt
-import importlib
 from collections import Counter
 
 import pytest
 from django.db import connection
+from django.db.migrations.operations import RunSQL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +21,7 @@ from oversight import retention
 from school import services as school_services
 from school.models import Guardianship, Pupil
 from tests.factories import PupilFactory, parent_of
+from tests.migration_steps import steps
 
 pytestmark = pytest.mark.django_db
 
@@ -129,9 +130,9 @@ def test_the_migration_fills_the_table_with_the_definition(child_a, child_b, gua
     expected = {p.pk: reference_state(p) for p in (child_a, child_b)}
     CurrentConsent.objects.all().delete()
 
-    migration = importlib.import_module("consent.migrations.0006_current_consent")
+    (fill,) = steps("consent", "0006_current_consent", RunSQL)
     with connection.cursor() as cursor:
-        cursor.execute(migration.FILL)
+        cursor.execute(fill.sql)
 
     assert {p.pk: stored_state(p) for p in (child_a, child_b)} == expected
 

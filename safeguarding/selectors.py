@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.expressions import RawSQL
 
 from accounts.choices import Role
 from accounts.models import User
@@ -172,11 +173,18 @@ def chronology_events(pupil) -> list[dict]:
         return [dict(zip(_EVENT_KEYS, row, strict=True)) for row in cursor.fetchall()]
 
 
-def latest_accesses(concern, limit):
-    """The newest reads of a concern, for its page (the whole record is on the access log page)."""
+# How many reads a concern has, counted up to a bound (LIMIT inside): a count of every read ever
+# would grow with them, on every opening of the concern (the access log page has the exact number).
+_READS_SQL = "SELECT COUNT(*) FROM (SELECT 1 FROM safeguarding_concernaccess WHERE concern_id = %s LIMIT %s) AS counted"
+
+
+def latest_accesses(concern, limit, *, counted_up_to):
+    """The newest reads of a concern, for its page (the whole record is on the access log page),
+    each carrying `reads`: how many reads the concern has, up to `counted_up_to` + 1. One query."""
     return (
         concern.accesses.select_related("user")
         .only("concern", "at", "purpose", "user__first_name", "user__last_name", "user__email")
+        .annotate(reads=RawSQL(_READS_SQL, (concern.pk, counted_up_to + 1)))
         .order_by("-at", "-pk")[:limit]
     )
 

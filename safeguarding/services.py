@@ -2,6 +2,7 @@
 django-auditlog in the same transaction (content fields excluded), and queues alerts through
 notifications.notify, which sends after commit. Alerts never carry names or details (SG-2)."""
 
+from auditlog.context import disable_auditlog
 from django.db import IntegrityError, transaction
 
 from accounts.audit import acting_as
@@ -159,10 +160,12 @@ def correct_entry(*, entry, by, text, now) -> ConcernEntry:
 
 def record_access(*, concern, user, now, purpose=AccessPurpose.OPENED) -> ConcernAccess:
     """SG-3: every read of a concern's content is recorded: who, when, why. The row is itself the
-    record of who read what, so no audit diff is added (as for a page of many, _record_accesses);
-    it is one INSERT, on every opening of a concern."""
-    (access,) = ConcernAccess.objects.bulk_create([ConcernAccess(concern=concern, user=user, at=now, purpose=purpose)])
-    return access
+    record of who read what, so no audit diff is added (as for a page of many, _record_accesses).
+    It is one INSERT on every opening of a concern, committed by itself (not wrapped in a
+    transaction of its own, which would cost a BEGIN and a COMMIT more), or with the caller's
+    transaction when there is one."""
+    with disable_auditlog():
+        return ConcernAccess.objects.create(concern=concern, user=user, at=now, purpose=purpose)
 
 
 @transaction.atomic

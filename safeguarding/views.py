@@ -230,19 +230,21 @@ def concern_detail(request, concern_id):
     prepare = selectors.for_detail if request.method == "POST" else None
     concern = get_concern_for(request.user, concern_id, prepare=prepare)
     now = timezone.now()
-    forms = _entry_forms(request)
-    if request.method == "POST" and _save_entry(request, concern, now, forms):
-        messages.success(request, "Added to the chronology.")
-        return redirect("safeguarding:concern", concern_id=concern.pk)
-    services.record_access(concern=concern, user=request.user, now=now)
-    if request.method == "POST":  # the forms came back with problems: drawn as typed
+    if request.method == "POST":
+        forms = _entry_forms(request)
+        if _save_entry(request, concern, now, forms):
+            messages.success(request, "Added to the chronology.")
+            return redirect("safeguarding:concern", concern_id=concern.pk)
+        services.record_access(concern=concern, user=request.user, now=now)
+        # The forms came back with problems: drawn as typed.
         return render(request, "safeguarding/concern.html", _concern_context(request, concern, now, forms))
-    # Every reading is recorded (just above, on every request) and the access record is drawn
-    # live; the rest of the page is kept for the data version (toolkit/summaries.py).
+    # Every reading is recorded (here, on every request) and the access record is drawn live; the
+    # rest of the page, its empty forms included, is kept for the data version (toolkit/summaries.py).
+    services.record_access(concern=concern, user=request.user, now=now)
     return summaries.render(
         request,
         "safeguarding/concern.html",
-        lambda: _concern_context(request, _for_detail(concern), now, forms, live_access_record=True),
+        lambda: _concern_context(request, _for_detail(concern), now, _entry_forms(request), live_access_record=True),
         name="concern",
         live={"access_record": lambda: _access_record(request, concern)},
     )
@@ -273,17 +275,16 @@ def _access_record(request, concern) -> str:
     """The latest reads, this one included (it is recorded before the page is drawn). Drawn on
     every request, so its rows are written here rather than by the template engine (a tenth of
     the time for twenty rows)."""
-    accesses = list(selectors.latest_accesses(concern, ACCESSES_SHOWN))
-    # Counted up to a bound: a count of every read ever would grow with them, on every opening
-    # (the access log page has the exact number).
-    count = len(accesses) if len(accesses) < ACCESSES_SHOWN else concern.accesses.all()[: READS_COUNTED + 1].count()
+    accesses = list(selectors.latest_accesses(concern, ACCESSES_SHOWN, counted_up_to=READS_COUNTED))
+    count = accesses[0].reads if accesses else 0
     rows = format_html_join(
         "",
         "<tr><td>{} ({})</td><td>{}</td><td>{}</td></tr>",
         ((a.user, a.user.email, when(a.at, "seconds"), a.get_purpose_display()) for a in accesses),
     )
     context = {"concern": concern, "accesses": accesses, "access_count": count, "reads_counted": READS_COUNTED, "rows": rows}
-    return render_to_string("safeguarding/_access_record.html", context, request)
+    # Without the request: the part needs none of the context processors (menus, messages).
+    return render_to_string("safeguarding/_access_record.html", context)
 
 
 @dsl_team_required

@@ -371,3 +371,38 @@ def test_a_kept_chronology_still_records_every_reading(client, dsl, teacher, chi
     path = f"/safeguarding/pupils/{child_a.pk}/"
     assert "Seemed upset" in open_twice(client, path)
     assert ConcernAccess.objects.filter(concern=concern, user=dsl, purpose=AccessPurpose.CHRONOLOGY).count() == 2
+
+
+def _access_caption(response) -> str:
+    record = response.content.decode().split('data-testid="access-record"', 1)[1]
+    return " ".join(record.split("<caption>", 1)[1].split("</caption>", 1)[0].split())
+
+
+@pytest.mark.policy("SG-3")
+@pytest.mark.django_db
+def test_a_kept_concern_page_counts_its_reads_up_to_a_bound_in_a_fixed_number_of_queries(
+    client, dsl, teacher, child_a, school_week, django_assert_num_queries
+):
+    from safeguarding.models import ConcernAccess
+
+    concern = _concern(teacher, child_a)
+    earlier = [ConcernAccess(concern=concern, user=teacher, at=NOW - dt.timedelta(minutes=n)) for n in range(1, 30)]
+    ConcernAccess.objects.bulk_create(earlier)
+    client.force_login(dsl)
+    path = f"/safeguarding/concerns/{concern.pk}/"
+    client.get(path)  # drawn and kept
+
+    # The version (the person is kept for it), the concern, the reading recorded, the access
+    # record with its count: whatever the number of reads.
+    with django_assert_num_queries(4):
+        kept = client.get(path)
+    assert "entries" not in kept.context
+    assert "the latest 20 of 31 reads, newest first" in _access_caption(kept)
+
+    ConcernAccess.objects.bulk_create(
+        ConcernAccess(concern=concern, user=teacher, at=NOW - dt.timedelta(days=1, minutes=n)) for n in range(1000)
+    )
+    with django_assert_num_queries(4):
+        kept = client.get(path)
+    assert "the latest 20 of more than 1000 reads" in _access_caption(kept)
+    assert concern.accesses.count() == 1032

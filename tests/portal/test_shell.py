@@ -114,3 +114,24 @@ def test_staff_mfa_set_up_or_removed_shows_on_the_very_next_request(client, sett
 
     totp.delete()
     assert client.get(classes)["Location"] == reverse("mfa_activate_totp")
+
+
+def test_menus_drawn_once_per_set_of_roles_carry_nothing_of_the_person_who_drew_them(client, teacher, teacher_b, head):
+    """The menu row and account links are drawn once per set of roles (portal/templatetags/shell.py):
+    two teachers get the same links, each with their own address and sign-out form; the head's
+    links never reach a teacher."""
+    pages = {}
+    for user in (head, teacher, teacher_b):
+        client.force_login(user)
+        pages[user.email] = _menu(client)
+        client.logout()
+
+    def links(page):
+        return page.split('id="main-nav"', 1)[1].split("Signed in as", 1)[0]
+
+    assert links(pages[teacher.email]) == links(pages[teacher_b.email])
+    assert links(pages[head.email]) != links(pages[teacher.email])
+    assert reverse("calls:approvals") in links(pages[head.email])
+    assert reverse("calls:approvals") not in pages[teacher.email]
+    assert f"Signed in as {teacher_b.email}" in pages[teacher_b.email]
+    assert teacher.email not in pages[teacher_b.email]

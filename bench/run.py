@@ -171,6 +171,10 @@ def half_load(rows, seconds, core):
         rate = max(row["rps"] / 2, 1)
         connections = max(2, math.ceil(rate * 10 / 1000))  # at least 10 ms between a connection's requests
         delay_ms = connections * 1000 / rate
+        # A warm-up at the same pace, as before each saturation run: the page was last loaded
+        # minutes ago, in the saturation passes, so its first request draws it again for the new
+        # minute. A turn of the minute during the run itself stays in the measurement.
+        processes.wrk(row["url"], seconds=1, connections=connections, cookie=row["cookie"], core=core, delay_ms=delay_ms)
         # Slow pages run longer (up to 8 s) so their p99 rests on some 30 requests.
         run = processes.wrk(
             row["url"],

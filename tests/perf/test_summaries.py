@@ -123,6 +123,24 @@ def test_sessions_and_the_audit_log_do_not_move_it(client, teacher):
     assert versions.current() == before
 
 
+def _health_check_due():
+    """As at the start of a request on a reused connection with CONN_HEALTH_CHECKS on."""
+    connection.health_check_enabled, connection.health_check_done = True, False
+
+
+@pytest.mark.django_db
+def test_the_health_check_of_a_reused_connection_reads_the_version_for_the_request(child_a, django_assert_num_queries):
+    _health_check_due()
+    with django_assert_num_queries(0):  # read by the health check itself, through the driver
+        checked = versions.current()
+    assert checked == versions.current()  # read afresh (no check due): the same number
+
+    Pupil.objects.filter(pk=child_a.pk).update(first_name="Ada")
+    assert versions.current() > checked  # no check due: never the number an earlier check read
+    _health_check_due()
+    assert versions.current() == versions.current() > checked  # a new check reads the new number
+
+
 # --- write, then read ----------------------------------------------------------------------
 
 
